@@ -1,0 +1,46 @@
+/**
+ * Domain errors. Domain code throws these; src/http/error-handler.ts is the one place that
+ * turns them into HTTP statuses and the stable error body. Nothing here knows about HTTP.
+ */
+export type FieldProblem = { path: string; message: string };
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: string;
+}
+
+/** Input that breaks the rules: names every offending field. */
+export class ValidationError extends DomainError {
+  readonly kind = 'validation';
+  constructor(
+    readonly problems: FieldProblem[],
+    message = problems.length === 1 ? `${problems[0]!.path}: ${problems[0]!.message}` : `${problems.length} fields are invalid`,
+  ) {
+    super(message);
+  }
+}
+
+/** The thing does not exist in the caller's workspace (or does, in another one: never say so). */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found';
+}
+
+/** A JSON Patch `test` operation failed, or a write lost a race it can't retry. */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict';
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly kind = 'unauthenticated';
+}
+
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden';
+  constructor(readonly missingScope: string) {
+    super(`This API key lacks the scope ${missingScope}`);
+  }
+}
+
+/** The database (or another dependency) can't be reached right now; the caller may retry. */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable';
+}

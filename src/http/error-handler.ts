@@ -1,0 +1,89 @@
+import type { NextFunction, Request, Response } from 'express';
+import { errorForLog, type Logger } from '../logger';
+import { DomainError, ForbiddenError, ValidationError, type FieldProblem } from '../errors';
+
+/**
+ * The one place where errors become HTTP. Every error body has a stable `type`, Courier's
+ * style; a 400 also lists every offending field in `errors`.
+ */
+export type ErrorBody = { type: string; message: string; errors?: FieldProblem[]; missing_scope?: string };
+
+const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
+  validation: { status: 400, type: 'invalid_request_error' },
+  unauthenticated: { status: 401, type: 'authentication_error' },
+  forbidden: { status: 403, type: 'permission_error' },
+  not_found: { status: 404, type: 'not_found_error' },
+  conflict: { status: 409, type: 'conflict_error' },
+  unavailable: { status: 503, type: 'service_unavailable_error' },
+};
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_S = 2;
+
+/** Driver and mongoose errors that mean "the database can't be reached", not "your request is bad". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  const message = (error as { message?: string } | null)?.message ?? '';
+  return (
+    /^Mongo(ServerSelection|Network|NotConnected|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(name) ||
+    (name === 'MongooseServerSelectionError') ||
+    /buffering timed out|Client must be connected|connection .* closed/i.test(message)
+  );
+}
+
+type HttpishError = { status?: number; statusCode?: number; type?: string; expose?: boolean };
+
+function classify(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  if (error instanceof DomainError) {
+    const { status, type } = DOMAIN_STATUS[error.kind] ?? { status: 500, type: 'api_error' };
+    const body: ErrorBody = { type, message: error.message };
+    if (error instanceof ValidationError) body.errors = error.problems;
+    if (error instanceof ForbiddenError) body.missing_scope = error.missingScope;
+    if (status === 401) return { status, body, headers: { 'WWW-Authenticate': 'Bearer' } };
+    if (status === 503) return { status, body, headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) } };
+    return { status, body };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: { type: 'service_unavailable_error', message: 'The database is unavailable; retry shortly' },
+      headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
+    };
+  }
+  const http = (error ?? {}) as HttpishError;
+  if (http.type === 'entity.too.large') {
+    return { status: 413, body: { type: 'invalid_request_error', message: 'The request body is larger than 64 KB' } };
+  }
+  if (http.type === 'entity.parse.failed') {
+    const errors = [{ path: 'body', message: 'is not valid JSON' }];
+    return { status: 400, body: { type: 'invalid_request_error', message: 'The request body is not valid JSON', errors } };
+  }
+  if (http.type === 'charset.unsupported' || http.type === 'encoding.unsupported') {
+    const errors = [{ path: 'Content-Type', message: 'must be application/json with charset utf-8' }];
+    return { status: 400, body: { type: 'invalid_request_error', message: 'Unsupported body encoding', errors } };
+  }
+  if (error instanceof URIError) {
+    const errors = [{ path: 'path', message: 'is not valid percent-encoding' }];
+    return { status: 400, body: { type: 'invalid_request_error', message: 'The URL is malformed', errors } };
+  }
+  const status = http.status ?? http.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return { status, body: { type: 'invalid_request_error', message: http.expose ? String((error as Error).message) : 'Bad request' } };
+  }
+  return { status: 500, body: { type: 'api_error', message: 'Internal error' } };
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { status, body, headers } = classify(error);
+    const log = (res.locals.log as Logger | undefined) ?? logger;
+    if (status >= 500) log.error({ err: errorForLog(error) }, status === 503 ? 'dependency unavailable' : 'unhandled error');
+    if (headers) res.set(headers);
+    res.status(status).json(body);
+  };
+}
+
+export function notFoundHandler(req: Request, res: Response) {
+  res.status(404).json({ type: 'not_found_error', message: `No route for ${req.method} on this path` });
+}

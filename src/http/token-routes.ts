@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import type { PatchOperation } from '../tokens/json-patch';
+import type { TokenRegistry } from '../tokens/token-registry';
+import { ValidationError } from '../errors';
+import { parseOrThrow } from '../validation';
+import { principalOf, requireScope } from './auth';
+import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
+
+/** Courier's token management API: /users/:user_id/tokens[/:token]. */
+export function tokenRoutes(registry: TokenRegistry): Router {
+  const router = Router();
+  const read = requireScope('tokens:read');
+  const write = requireScope('tokens:write');
+
+  router.put('/users/:user_id/tokens/:token', write, async (req, res) => {
+    const { user_id, token } = parseOrThrow(tokenParams, req.params);
+    const { token: bodyToken, ...registration } = parseOrThrow(putTokenBody, req.body ?? {});
+    if (bodyToken !== undefined && bodyToken !== token) {
+      throw new ValidationError([{ path: 'token', message: 'must equal the token in the URL' }]);
+    }
+    await registry.put(principalOf(res).workspaceId, user_id, token, registration);
+    res.status(204).end();
+  });
+
+  router.put('/users/:user_id/tokens', write, async (req, res) => {
+    const { user_id } = parseOrThrow(userParams, req.params);
+    const { tokens } = parseOrThrow(putTokensBody, req.body ?? {});
+    const items = tokens.map(({ token, ...registration }) => ({ token, registration }));
+    await registry.putMany(principalOf(res).workspaceId, user_id, items);
+    res.status(204).end();
+  });
+
+  router.get('/users/:user_id/tokens/:token', read, async (req, res) => {
+    const { user_id, token } = parseOrThrow(tokenParams, req.params);
+    res.json(await registry.get(principalOf(res).workspaceId, user_id, token));
+  });
+
+  router.get('/users/:user_id/tokens', read, async (req, res) => {
+    const { user_id } = parseOrThrow(userParams, req.params);
+    const query = parseOrThrow(listTokensQuery, req.query);
+    res.json(await registry.list(principalOf(res).workspaceId, user_id, query));
+  });
+
+  router.patch('/users/:user_id/tokens/:token', write, async (req, res) => {
+    const { user_id, token } = parseOrThrow(tokenParams, req.params);
+    const { patch } = parseOrThrow(patchTokenBody, req.body ?? {});
+    await registry.patch(principalOf(res).workspaceId, user_id, token, patch as PatchOperation[]);
+    res.status(204).end();
+  });
+
+  router.delete('/users/:user_id/tokens/:token', write, async (req, res) => {
+    const { user_id, token } = parseOrThrow(tokenParams, req.params);
+    await registry.delete(principalOf(res).workspaceId, user_id, token);
+    res.status(204).end();
+  });
+
+  return router;
+}

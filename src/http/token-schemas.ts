@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { PROVIDER_KEYS, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
+
+/** Request shapes of the Courier-compatible token API. Field rules live in tokens/token-fields. */
+export const MAX_TOKENS_PER_BULK_PUT = 100;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PATCH_OPERATIONS = 100;
+
+export const userParams = z.object({ user_id: userId });
+export const tokenParams = z.object({ user_id: userId, token: tokenValue });
+
+export const putTokenBody = z.strictObject({ ...registrationFields, token: tokenValue.optional() });
+
+export const putTokensBody = z.strictObject({
+  tokens: z
+    .array(z.strictObject({ ...registrationFields, token: tokenValue }))
+    .min(1, 'must hold at least one token')
+    .max(MAX_TOKENS_PER_BULK_PUT, `must hold at most ${MAX_TOKENS_PER_BULK_PUT} tokens`)
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        if (seen.has(item.token)) ctx.addIssue({ code: 'custom', path: [index, 'token'], message: 'appears twice in this request' });
+        seen.add(item.token);
+      });
+    }),
+});
+
+export const listTokensQuery = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().max(64).optional(),
+  provider_key: z.enum(PROVIDER_KEYS, { error: `must be one of ${PROVIDER_KEYS.join(', ')}` }).optional(),
+  status: z.enum(TOKEN_STATUSES, { error: `must be one of ${TOKEN_STATUSES.join(', ')}` }).optional(),
+});
+
+const pointer = z.string().max(1024);
+const withValue = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject({ ...shape, value: z.unknown() }).refine((op) => 'value' in op, { message: 'is required', path: ['value'] });
+
+export const patchOperation = z.union(
+  [
+    withValue({ op: z.literal('add'), path: pointer }),
+    withValue({ op: z.literal('replace'), path: pointer }),
+    withValue({ op: z.literal('test'), path: pointer }),
+    z.strictObject({ op: z.literal('remove'), path: pointer }),
+    z.strictObject({ op: z.literal('move'), from: pointer, path: pointer }),
+    z.strictObject({ op: z.literal('copy'), from: pointer, path: pointer }),
+  ],
+  { error: 'must be an RFC 6902 operation: {op: add|remove|replace|move|copy|test, path, value|from}' },
+);
+
+export const patchTokenBody = z.strictObject({
+  patch: z
+    .array(patchOperation)
+    .min(1, 'must hold at least one operation')
+    .max(MAX_PATCH_OPERATIONS, `must hold at most ${MAX_PATCH_OPERATIONS} operations`),
+});

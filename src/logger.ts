@@ -1,0 +1,79 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs. Tokens and API keys must never reach them: request lines carry the
+ * route template and a masked path (see maskPath), never headers or bodies, and these
+ * redaction paths are a second line of defence for anything logged by mistake.
+ */
+const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'tokens',
+  '*.tokens',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'key',
+  '*.key',
+  'apiKey',
+  '*.apiKey',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'push-token-registry' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** Shows at most the last 4 characters of a secret or a token. */
+export function maskSecret(secret: string): string {
+  return secret.length <= 8 ? '****' : `****${secret.slice(-4)}`;
+}
+
+/**
+ * Masks the path segment after `tokens` or `devices` (the device token), and drops the query
+ * string, so a URL can be logged: /users/u1/tokens/abc...wxyz -> /users/u1/tokens/****wxyz.
+ */
+export function maskPath(url: string): string {
+  const path = url.split('?', 1)[0]!;
+  const segments = path.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    if ((segments[i - 1] === 'tokens' || segments[i - 1] === 'devices') && segments[i]) {
+      segments[i] = maskSecret(safeDecode(segments[i]!));
+    }
+  }
+  return segments.join('/');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * An error as it may be logged. Driver messages quote the values they choke on (an E11000
+ * names the duplicate token), so quoted values and `dup key` clauses are masked.
+ */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error).slice(0, 200) };
+  const scrub = (text: string) =>
+    text.replace(/dup key: \{.*?\}/g, 'dup key: {…}').replace(/(["'])([^"'\n]{9,}?)\1/g, (_m, q, v: string) => `${q}${maskSecret(v)}${q}`);
+  return {
+    name: error.name,
+    code: (error as { code?: unknown }).code,
+    message: scrub(error.message),
+    stack: error.stack ? scrub(error.stack.split('\n').slice(1, 8).join('\n')) : undefined,
+  };
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * The shapes of a token's fields, shared by the HTTP schemas and the domain (a PATCH result is
+ * checked against the same rules as a PUT body). Limits are named so docs and tests can cite them.
+ */
+export const PROVIDER_KEYS = ['apn', 'firebase-fcm', 'expo', 'onesignal'] as const;
+export type ProviderKey = (typeof PROVIDER_KEYS)[number];
+
+export const TOKEN_STATUSES = ['active', 'unknown', 'failed', 'revoked'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+export const MAX_TOKEN_LENGTH = 4096;
+export const MAX_USER_ID_LENGTH = 256;
+export const MAX_FIELD_LENGTH = 256;
+export const MAX_STATUS_REASON_LENGTH = 1024;
+/** Deeper than any real custom data, and far below BSON's own nesting limit of 100. */
+export const MAX_PROPERTIES_DEPTH = 20;
+
+/**
+ * The characters of every supported provider's tokens: APNs (hex), FCM (A-Z a-z 0-9 : _ -),
+ * Expo (`ExponentPushToken[...]`), OneSignal (UUIDs), plus `.`, `~`, `+` and `=` for base64-ish
+ * tokens. Slashes, `%`, whitespace and control characters are refused, and so is `..`, so that a
+ * token can never be read as a path or query by a proxy or an admin script.
+ */
+const TOKEN_PATTERN = /^[A-Za-z0-9_:\-.~+=[\]]+$/;
+
+export const tokenValue = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
+  .regex(TOKEN_PATTERN, 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ]')
+  .refine((token) => !token.includes('..'), 'must not contain ".."');
+
+// No control characters: user ids end up in logs and admin tooling.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const userId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`)
+  .refine((id) => !CONTROL_CHARACTERS.test(id), 'must not contain control characters');
+
+const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
+
+export const deviceFields = z.strictObject({
+  app_id: text.optional(),
+  ad_id: text.optional(),
+  device_id: text.optional(),
+  platform: text.optional(),
+  manufacturer: text.optional(),
+  model: text.optional(),
+  // Not in Courier's reference: the Flameup API's device_name and app_version live here, so
+  // both APIs and admin scripts see one record. See docs/storage.md.
+  name: text.optional(),
+  app_version: text.optional(),
+});
+export type Device = z.infer<typeof deviceFields>;
+
+export const trackingFields = z.strictObject({
+  os_version: text.optional(),
+  ip: text.optional(),
+  lat: text.optional(),
+  long: text.optional(),
+});
+export type Tracking = z.infer<typeof trackingFields>;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Why a key can't be stored: `$` starts a MongoDB operator and `.` is a path separator, so
+ * either could turn data into a query; the prototype keys are refused so that no code that
+ * later copies the object can be tricked into changing Object.prototype.
+ */
+function keyProblem(key: string): string | undefined {
+  if (key.startsWith('$')) return 'keys must not start with "$"';
+  if (key.includes('.')) return 'keys must not contain "."';
+  if (key.includes('\u0000')) return 'keys must not contain NUL';
+  if (FORBIDDEN_KEYS.has(key)) return `"${key}" is not allowed as a key`;
+  return undefined;
+}
+
+/** Walks iteratively, so a hostile 10,000-deep document can't overflow the stack. */
+export function findUnsafeKeys(value: unknown, basePath: string): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: basePath, depth: 0 }];
+  while (stack.length > 0 && problems.length < 20) {
+    const { value: current, path, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= MAX_PROPERTIES_DEPTH) {
+      problems.push({ path, message: `nesting must be at most ${MAX_PROPERTIES_DEPTH} levels deep` });
+      continue;
+    }
+    if (Array.isArray(current)) {
+      current.forEach((item, index) => stack.push({ value: item, path: `${path}[${index}]`, depth: depth + 1 }));
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      const problem = keyProblem(key);
+      const childPath = `${path}.${key}`;
+      if (problem) problems.push({ path: childPath, message: problem });
+      else stack.push({ value: (current as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
+    }
+  }
+  return problems;
+}
+
+export const propertiesField = z.record(z.string(), z.unknown()).superRefine((properties, ctx) => {
+  for (const problem of findUnsafeKeys(properties, '')) {
+    ctx.addIssue({ code: 'custom', message: problem.message, path: pathSegments(problem.path) });
+  }
+});
+
+/** Turns ".a[0].b" back into ['a', 0, 'b'] so zod reports it under the right field. */
+function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
+    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  }
+  return segments;
+}
+
+/** ISO 8601, or `false` for a token that never expires. A date in the past is refused. */
+export const expiryDateField = z.union([
+  z.literal(false),
+  z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+      error: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00.000Z) or false',
+    })
+    .refine((value) => new Date(value).getTime() > Date.now(), 'must be in the future'),
+], { error: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00.000Z) or false' });
+
+/** The body fields of a token registration, without the token itself. */
+export const registrationFields = {
+  provider_key: z.enum(PROVIDER_KEYS, { error: `must be one of ${PROVIDER_KEYS.join(', ')}` }),
+  properties: propertiesField.optional(),
+  device: deviceFields.optional(),
+  tracking: trackingFields.optional(),
+  expiry_date: expiryDateField.optional(),
+};
+
+export const registration = z.strictObject(registrationFields);
+export type Registration = z.infer<typeof registration>;
+
+/** What a PATCH may leave behind: the editable part of a token, checked after the patch is applied. */
+export const editableToken = z.strictObject({
+  status: z.enum(TOKEN_STATUSES, { error: `must be one of ${TOKEN_STATUSES.join(', ')}` }),
+  status_reason: z.string().max(MAX_STATUS_REASON_LENGTH).nullable().optional(),
+  properties: propertiesField.optional(),
+  device: deviceFields.nullable().optional(),
+  tracking: trackingFields.nullable().optional(),
+  expiry_date: expiryDateField,
+});
+export type EditableToken = z.infer<typeof editableToken>;

@@ -1,0 +1,318 @@
+import type { Types, UpdateQuery } from 'mongoose';
+import { addDuration, type Duration } from '../duration';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { decodeCursor, encodeCursor } from './cursor';
+import { applyPatch, PatchError, type PatchOperation } from './json-patch';
+import { editableToken, type ProviderKey, type Registration, type TokenStatus } from './token-fields';
+import type { TokenDocument, TokenModel } from './token-model';
+import { toTokenView, type TokenView } from './token-view';
+import { issuesToProblems } from '../validation';
+
+/** What happened to tokens, for metrics and logs. Never carries the token text. */
+export type RegistryEvent =
+  | { type: 'registered'; provider: ProviderKey; change: 'created' | 'updated' | 'transferred' }
+  | { type: 'refreshed'; count: number }
+  | { type: 'invalidated'; provider: ProviderKey; reason: string; count: number };
+
+export type RegistryOptions = {
+  defaultTtl: Duration;
+  now?: () => Date;
+  onEvent?: (event: RegistryEvent) => void;
+};
+
+export type ListQuery = { limit: number; cursor?: string; provider_key?: ProviderKey; status?: TokenStatus };
+export type TokenPage = { tokens: TokenView[]; paging: { cursor: string | null; more: boolean } };
+export type PutResult = { created: boolean; transferredFrom: string | null; replaced: number };
+
+/** Status reason given to older tokens of a device when the device registers a new one. */
+export const REPLACED_REASON = 'replaced';
+const DUPLICATE_KEY = 11000;
+/** Concurrent upserts of one new token can both miss and both insert; one gets E11000 and retries. */
+const MAX_WRITE_ATTEMPTS = 5;
+/** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
+const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
+
+const isDuplicateKey = (error: unknown) => (error as { code?: number } | null)?.code === DUPLICATE_KEY;
+
+/**
+ * The token registry: Courier's token semantics over the `tokens` collection. It throws domain
+ * errors only; the HTTP layer decides what they look like on the wire.
+ */
+export class TokenRegistry {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly model: TokenModel,
+    private readonly options: RegistryOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Documents whose expiry_date has passed count as deleted even before the TTL monitor runs. */
+  private notExpired(now: Date) {
+    return { $or: [{ expiry_date: { $exists: false } }, { expiry_date: { $gt: now } }] };
+  }
+
+  private expiryFor(registration: Registration, now: Date): Date | undefined {
+    if (registration.expiry_date === false) return undefined;
+    if (registration.expiry_date) return new Date(registration.expiry_date);
+    return addDuration(now, this.options.defaultTtl);
+  }
+
+  /** The full-replace update of one registration: every optional field absent from the body is removed. */
+  private replacement(userId: string, registration: Registration, now: Date): UpdateQuery<TokenDocument> {
+    const set: Partial<TokenDocument> = {
+      user_id: userId,
+      provider_key: registration.provider_key,
+      status: 'active',
+      status_reason: null,
+      properties: registration.properties ?? {},
+      updated_at: now,
+    };
+    const unset: Record<string, ''> = {};
+    const expiry = this.expiryFor(registration, now);
+    if (registration.device) set.device = registration.device;
+    else unset.device = '';
+    if (registration.tracking) set.tracking = registration.tracking;
+    else unset.tracking = '';
+    if (expiry) set.expiry_date = expiry;
+    else unset.expiry_date = '';
+    return {
+      $set: set,
+      ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+      $setOnInsert: { created_at: now, last_used_at: null },
+      $inc: { revision: 1 },
+    };
+  }
+
+  async put(workspaceId: string, userId: string, token: string, registration: Registration): Promise<PutResult> {
+    const now = this.now();
+    const before = await this.withUpsertRetry(() =>
+      this.model
+        .findOneAndUpdate({ workspace_id: workspaceId, token }, this.replacement(userId, registration, now), {
+          upsert: true,
+          returnDocument: 'before',
+          projection: { user_id: 1, expiry_date: 1 },
+        })
+        .lean<Pick<TokenDocument, '_id' | 'user_id' | 'expiry_date'> | null>()
+        .exec(),
+    );
+    const expiredBefore = before?.expiry_date !== undefined && before.expiry_date <= now;
+    if (expiredBefore) {
+      // The old document was already gone as far as the API is concerned: this is a new token.
+      await this.model.updateOne({ _id: before!._id }, { $set: { created_at: now, last_used_at: null } }).exec();
+    }
+    const created = before === null || expiredBefore;
+    const transferredFrom = !created && before!.user_id !== userId ? before!.user_id : null;
+    this.options.onEvent?.({
+      type: 'registered',
+      provider: registration.provider_key,
+      change: created ? 'created' : transferredFrom ? 'transferred' : 'updated',
+    });
+    const replaced = await this.retireOlderTokensOfDevice(workspaceId, userId, [{ token, registration }], now);
+    return { created, transferredFrom, replaced };
+  }
+
+  /**
+   * Adds or replaces several tokens of one user. The caller has validated every item, so a
+   * bad item never leaves the others half-written; the writes are idempotent upserts, so a
+   * request that fails on the way (the database went away) can simply be repeated.
+   */
+  async putMany(workspaceId: string, userId: string, items: { token: string; registration: Registration }[]): Promise<void> {
+    const now = this.now();
+    const tokens = items.map((item) => item.token);
+    const existing = await this.model
+      .find({ workspace_id: workspaceId, token: { $in: tokens } }, { token: 1, user_id: 1, expiry_date: 1 })
+      .lean<Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'expiry_date'>[]>()
+      .exec();
+    const expired = existing.filter((doc) => doc.expiry_date !== undefined && doc.expiry_date <= now);
+    if (expired.length > 0) {
+      await this.model.deleteMany({ _id: { $in: expired.map((doc) => doc._id) }, expiry_date: { $lte: now } }).exec();
+    }
+    await this.withUpsertRetry(() =>
+      this.model.bulkWrite(
+        items.map(({ token, registration }) => ({
+          updateOne: {
+            filter: { workspace_id: workspaceId, token },
+            update: this.replacement(userId, registration, now),
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      ),
+    );
+    const live = new Map(existing.filter((doc) => !expired.includes(doc)).map((doc) => [doc.token, doc.user_id]));
+    for (const { token, registration } of items) {
+      const previousUser = live.get(token);
+      this.options.onEvent?.({
+        type: 'registered',
+        provider: registration.provider_key,
+        change: previousUser === undefined ? 'created' : previousUser !== userId ? 'transferred' : 'updated',
+      });
+    }
+    await this.retireOlderTokensOfDevice(workspaceId, userId, items, now);
+  }
+
+  /**
+   * Token refresh: a device that registers a new token for the same app makes its older
+   * tokens unsendable. They stay readable, as `revoked` with status_reason `replaced`.
+   */
+  private async retireOlderTokensOfDevice(
+    workspaceId: string,
+    userId: string,
+    items: { token: string; registration: Registration }[],
+    now: Date,
+  ): Promise<number> {
+    const devices = new Map<string, { appId: string; deviceId: string; tokens: string[] }>();
+    for (const { token, registration } of items) {
+      const { app_id: appId, device_id: deviceId } = registration.device ?? {};
+      if (!appId || !deviceId) continue;
+      const key = JSON.stringify([appId, deviceId]);
+      const entry = devices.get(key) ?? { appId, deviceId, tokens: [] };
+      entry.tokens.push(token);
+      devices.set(key, entry);
+    }
+    let replaced = 0;
+    for (const { appId, deviceId, tokens } of devices.values()) {
+      const result = await this.model
+        .updateMany(
+          {
+            workspace_id: workspaceId,
+            user_id: userId,
+            'device.app_id': appId,
+            'device.device_id': deviceId,
+            token: { $nin: tokens },
+            status: { $in: ['active', 'unknown'] },
+          },
+          { $set: { status: 'revoked', status_reason: REPLACED_REASON, updated_at: now }, $inc: { revision: 1 } },
+        )
+        .exec();
+      replaced += result.modifiedCount;
+    }
+    if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
+    return replaced;
+  }
+
+  private async withUpsertRetry<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isDuplicateKey(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async findLive(workspaceId: string, userId: string, token: string, now: Date): Promise<TokenDocument> {
+    const doc = await this.model
+      .findOne({ workspace_id: workspaceId, user_id: userId, token, ...this.notExpired(now) })
+      .lean<TokenDocument>()
+      .exec();
+    if (!doc) throw new NotFoundError('Token not found for this user');
+    return doc;
+  }
+
+  async get(workspaceId: string, userId: string, token: string): Promise<TokenView> {
+    return toTokenView(await this.findLive(workspaceId, userId, token, this.now()));
+  }
+
+  async list(workspaceId: string, userId: string, query: ListQuery): Promise<TokenPage> {
+    const now = this.now();
+    let after: Types.ObjectId | undefined;
+    if (query.cursor !== undefined) {
+      after = decodeCursor(query.cursor);
+      if (!after) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+    }
+    const docs = await this.model
+      .find({
+        workspace_id: workspaceId,
+        user_id: userId,
+        ...(after ? { _id: { $gt: after } } : {}),
+        ...(query.provider_key ? { provider_key: query.provider_key } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...this.notExpired(now),
+      })
+      .sort({ _id: 1 })
+      .limit(query.limit + 1)
+      .lean<TokenDocument[]>()
+      .exec();
+    const more = docs.length > query.limit;
+    const page = more ? docs.slice(0, query.limit) : docs;
+    return {
+      tokens: page.map(toTokenView),
+      paging: { cursor: more ? encodeCursor(page[page.length - 1]!._id) : null, more },
+    };
+  }
+
+  /**
+   * RFC 6902 patch of one token. The patch is applied to the API view, the result is checked
+   * against the same rules as a PUT, and the write lands only if nobody else wrote in between
+   * (optimistic concurrency on `revision`), so concurrent writers always serialize.
+   */
+  async patch(workspaceId: string, userId: string, token: string, operations: PatchOperation[]): Promise<void> {
+    operations.forEach((operation, index) => {
+      if (operation.op === 'test') return;
+      const pointers: ['path' | 'from', string][] = [['path', operation.path]];
+      if (operation.op === 'move') pointers.push(['from', operation.from]);
+      for (const [field, pointer] of pointers) {
+        const top = pointer.split('/')[1];
+        if (pointer === '' || (top !== undefined && IMMUTABLE_FIELDS.has(top))) {
+          throw new ValidationError([
+            { path: `patch[${index}].${field}`, message: `${pointer || 'the whole token'} can not be changed` },
+          ]);
+        }
+      }
+    });
+
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const doc = await this.findLive(workspaceId, userId, token, now);
+      const view = toTokenView(doc);
+      let patched: Record<string, unknown>;
+      try {
+        patched = applyPatch(view as unknown as Record<string, unknown>, operations);
+      } catch (error) {
+        if (!(error instanceof PatchError)) throw error;
+        const problem = { path: `patch[${error.index}].${error.field}`, message: error.message };
+        if (error.testFailed) throw new ConflictError(`patch[${error.index}]: ${error.message}`);
+        throw new ValidationError([problem]);
+      }
+      for (const field of IMMUTABLE_FIELDS) delete patched[field];
+      const parsed = editableToken.safeParse(patched);
+      if (!parsed.success) {
+        throw new ValidationError(
+          issuesToProblems(parsed.error.issues),
+        );
+      }
+      const result = parsed.data;
+      const set: Partial<TokenDocument> = {
+        status: result.status,
+        status_reason: result.status_reason ?? null,
+        properties: result.properties ?? {},
+        updated_at: now,
+      };
+      const unset: Record<string, ''> = {};
+      if (result.device) set.device = result.device;
+      else unset.device = '';
+      if (result.tracking) set.tracking = result.tracking;
+      else unset.tracking = '';
+      if (result.expiry_date) set.expiry_date = new Date(result.expiry_date);
+      else unset.expiry_date = '';
+      const write = await this.model
+        .updateOne(
+          { _id: doc._id, revision: doc.revision },
+          { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
+        )
+        .exec();
+      if (write.matchedCount === 1) return;
+    }
+    throw new ConflictError('The token kept changing while it was being patched; try again');
+  }
+
+  async delete(workspaceId: string, userId: string, token: string): Promise<void> {
+    const result = await this.model
+      .deleteOne({ workspace_id: workspaceId, user_id: userId, token, ...this.notExpired(this.now()) })
+      .exec();
+    if (result.deletedCount === 0) throw new NotFoundError('Token not found for this user');
+  }
+}
