@@ -1,5 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
-
 /**
  * RFC 6902 JSON Patch over plain JSON values, as a pure function: it never changes its input.
  * A failure names the operation by index; `test` failures are told apart because the API
@@ -23,6 +21,28 @@ export class PatchError extends Error {
 
 type Container = Record<string, unknown> | unknown[];
 
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
+/** Patches are JSON in and JSON out, so a JSON round trip is the exact copy (own "__proto__" keys included). */
+const jsonClone = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
+
+/** RFC 6902 equality: same JSON type and value; object key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((item, i) => jsonEqual(item, other[i]));
+  }
+  const aKeys = Object.keys(a);
+  const bObject = b as Record<string, unknown>;
+  return (
+    aKeys.length === Object.keys(bObject).length &&
+    aKeys.every((key) => hasOwn(bObject, key) && jsonEqual((a as Record<string, unknown>)[key], bObject[key]))
+  );
+}
+
 /** Splits a JSON Pointer (RFC 6901) into its reference tokens. */
 export function parsePointer(pointer: string): string[] | undefined {
   if (pointer === '') return [];
@@ -33,7 +53,6 @@ export function parsePointer(pointer: string): string[] | undefined {
 }
 
 const isContainer = (value: unknown): value is Container => value !== null && typeof value === 'object';
-const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
 function arrayIndex(array: unknown[], segment: string, allowEnd: boolean): number | undefined {
   if (allowEnd && segment === '-') return array.length;
@@ -48,7 +67,7 @@ function defineOwn(object: Record<string, unknown>, key: string, value: unknown)
 }
 
 export function applyPatch<T>(document: T, operations: readonly PatchOperation[]): T {
-  let root: unknown = structuredClone(document);
+  let root: unknown = jsonClone(document);
 
   const resolve = (segments: string[], index: number, field: 'path' | 'from'): unknown => {
     let current: unknown = root;
@@ -105,7 +124,7 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
     if (!path) throw new PatchError(index, 'path', 'path must be a JSON Pointer such as /status');
     switch (operation.op) {
       case 'add':
-        add(path, structuredClone(operation.value), index);
+        add(path, jsonClone(operation.value), index);
         break;
       case 'remove':
         if (path.length === 0) throw new PatchError(index, 'path', 'the whole document can not be removed');
@@ -113,12 +132,12 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
         break;
       case 'replace':
         if (path.length === 0) {
-          root = structuredClone(operation.value);
+          root = jsonClone(operation.value);
           break;
         }
         resolve(path, index, 'path');
         remove(path, index, 'path');
-        add(path, structuredClone(operation.value), index);
+        add(path, jsonClone(operation.value), index);
         break;
       case 'move': {
         const from = parsePointer(operation.from);
@@ -134,7 +153,7 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
       case 'copy': {
         const from = parsePointer(operation.from);
         if (!from) throw new PatchError(index, 'from', 'from must be a JSON Pointer');
-        add(path, structuredClone(resolve(from, index, 'from')), index);
+        add(path, jsonClone(resolve(from, index, 'from')), index);
         break;
       }
       case 'test': {
@@ -144,7 +163,7 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
         } catch {
           throw new PatchError(index, 'path', 'test failed: path does not exist', true);
         }
-        if (!isDeepStrictEqual(actual, operation.value)) {
+        if (!jsonEqual(actual, operation.value)) {
           throw new PatchError(index, 'value', 'test failed: value differs', true);
         }
         break;

@@ -25,12 +25,20 @@ export const MAX_PROPERTIES_DEPTH = 20;
  */
 const TOKEN_PATTERN = /^[A-Za-z0-9_:\-.~+=[\]]+$/;
 
-export const tokenValue = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
-  .regex(TOKEN_PATTERN, 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ]')
-  .refine((token) => !token.includes('..'), 'must not contain ".."');
+export const tokenValue = z.string().superRefine((token, ctx) => {
+  // One message per token, the first rule it breaks, so a 400 reads clearly.
+  const problem =
+    token.length === 0
+      ? 'must not be empty'
+      : token.length > MAX_TOKEN_LENGTH
+        ? `must be at most ${MAX_TOKEN_LENGTH} characters`
+        : !TOKEN_PATTERN.test(token)
+          ? 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ]'
+          : token.includes('..')
+            ? 'must not contain ".."'
+            : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 // No control characters: user ids end up in logs and admin tooling.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -104,11 +112,18 @@ export function findUnsafeKeys(value: unknown, basePath: string): { path: string
   return problems;
 }
 
-export const propertiesField = z.record(z.string(), z.unknown()).superRefine((properties, ctx) => {
-  for (const problem of findUnsafeKeys(properties, '')) {
-    ctx.addIssue({ code: 'custom', message: problem.message, path: pathSegments(problem.path) });
-  }
-});
+/**
+ * Unsafe keys are looked for in the raw input, before zod copies it: a copy made by plain
+ * assignment would turn an own "__proto__" key into a prototype and hide it.
+ */
+export const propertiesField = z
+  .unknown()
+  .superRefine((properties, ctx) => {
+    for (const problem of findUnsafeKeys(properties, '')) {
+      ctx.addIssue({ code: 'custom', message: problem.message, path: pathSegments(problem.path) });
+    }
+  })
+  .pipe(z.record(z.string(), z.unknown(), { error: 'must be an object' }));
 
 /** Turns ".a[0].b" back into ['a', 0, 'b'] so zod reports it under the right field. */
 function pathSegments(path: string): (string | number)[] {

@@ -1,4 +1,4 @@
-import type { Types, UpdateQuery } from 'mongoose';
+import { Types, type UpdateQuery } from 'mongoose';
 import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -80,7 +80,9 @@ export class TokenRegistry {
     return {
       $set: set,
       ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
-      $setOnInsert: { created_at: now, last_used_at: null },
+      // The id is made here, not by the server, so tokens of one request keep their order
+      // (ObjectIds from one process increase), which paging by _id relies on.
+      $setOnInsert: { _id: new Types.ObjectId(), created_at: now, last_used_at: null },
       $inc: { revision: 1 },
     };
   }
@@ -138,7 +140,7 @@ export class TokenRegistry {
             upsert: true,
           },
         })),
-        { ordered: false },
+        { ordered: true },
       ),
     );
     const live = new Map(existing.filter((doc) => !expired.includes(doc)).map((doc) => [doc.token, doc.user_id]));

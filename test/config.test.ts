@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+const base = { API_KEYS: 'ws_demo:sk_demo_123' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      mongodbUri: undefined,
+      mongodbTimeoutMs: 2000,
+      defaultTokenTtl: { amount: 2, unit: 'mo' },
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(config.apiKeys).toEqual([{ workspaceId: 'ws_demo', key: 'sk_demo_123', scopes: ['tokens:read', 'tokens:write', 'devices:read', 'devices:write', 'send'] }]);
+  });
+
+  it('parses scoped keys', () => {
+    const config = loadConfig({ API_KEYS: 'ws_a:sk_full_1234,ws_a:sk_ro_12345=tokens:read+devices:read' });
+    expect(config.apiKeys[1]).toEqual({ workspaceId: 'ws_a', key: 'sk_ro_12345', scopes: ['tokens:read', 'devices:read'] });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ ...base, PORT: '', MONGODB_URI: '' }).port).toBe(3000);
+  });
+
+  it('lists every bad variable at once, without echoing key text', () => {
+    let error: unknown;
+    try {
+      loadConfig({ API_KEYS: 'nocolon_secretvalue', PORT: 'eighty', DEFAULT_TOKEN_TTL: 'soon', MONGODB_URI: 'http://x', NODE_ENV: 'staging' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).message;
+    for (const name of ['API_KEYS', 'PORT', 'DEFAULT_TOKEN_TTL', 'MONGODB_URI', 'NODE_ENV']) expect(text).toContain(name);
+    expect(text).not.toContain('secretvalue');
+  });
+
+  it('requires API_KEYS', () => {
+    expect(() => loadConfig({})).toThrow(/API_KEYS/);
+  });
+
+  it('requires MONGODB_URI in production', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/MONGODB_URI is required/);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/push' }).mongodbUri).toBe('mongodb://db:27017/push');
+  });
+
+  it.each([
+    ['an unknown scope', 'ws:sk_key_12345=tokens:delete'],
+    ['an empty scope list', 'ws:sk_key_12345='],
+    ['a short key', 'ws:short'],
+    ['a duplicate key', 'ws:sk_key_12345,ws2:sk_key_12345'],
+    ['a bad workspace id', 'w s:sk_key_12345'],
+  ])('refuses API_KEYS with %s', (_name, value) => {
+    expect(() => loadConfig({ API_KEYS: value })).toThrow(/API_KEYS/);
+  });
+});
