@@ -8,16 +8,19 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { requestContext } from './http/request-context';
 import { tokenRoutes } from './http/token-routes';
+import type { NotificationSender } from './sender/notification-sender';
 import type { TokenRegistry } from './tokens/token-registry';
+import { sendRoutes } from './http/send-routes';
 
 export type AppDeps = {
   config: Pick<Config, 'apiKeys' | 'trustProxy'>;
   logger: Logger;
   registry: TokenRegistry;
+  sender?: NotificationSender;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, registry }: AppDeps): Express {
+export function buildApp({ config, logger, registry, sender }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -29,6 +32,7 @@ export function buildApp({ config, logger, registry }: AppDeps): Express {
   api.use(authenticate(new ApiKeyStore(config.apiKeys)));
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
+  if (sender) api.use(sendRoutes(sender));
   app.use(api);
 
   app.use(notFoundHandler);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from './auth/api-keys';
 import { durationToMs, parseDuration, type Duration } from './duration';
+import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './providers/limits';
 
 /**
  * All configuration, parsed once at start-up from the environment. This is the only module
@@ -15,6 +16,22 @@ const durationText = (name: string) =>
       return z.NEVER;
     }
     return duration;
+  });
+
+/** An origin such as https://127.0.0.1:8443: where a provider's traffic goes instead of the real service. */
+const originText = (name: string) =>
+  z.string().transform((text, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '')) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an https origin such as https://127.0.0.1:8443` });
+      return z.NEVER;
+    }
+    return url;
   });
 
 const booleanText = z
@@ -47,8 +64,31 @@ const envSchema = z
     SHUTDOWN_TIMEOUT: durationText('SHUTDOWN_TIMEOUT').default(parseDuration('10s')!),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
     TRUST_PROXY: booleanText.default(false),
+    APNS_KEY_FILE: z.string().optional(),
+    APNS_KEY_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'APNS_KEY_ID must be the 10-character key id from Apple').optional(),
+    APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'APNS_TEAM_ID must be the 10-character team id from Apple').optional(),
+    APNS_TOPIC: z.string().min(1).optional(),
+    APNS_PRODUCTION: booleanText.default(false),
+    APNS_ENDPOINT: originText('APNS_ENDPOINT').optional(),
+    APNS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(APNS_DEFAULT_MAX_IN_FLIGHT),
+    FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
+    FCM_ENDPOINT: originText('FCM_ENDPOINT').optional(),
+    FCM_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(20).default(FCM_DEFAULT_CONCURRENT_BATCHES),
+    FCM_BATCH_TIMEOUT: durationText('FCM_BATCH_TIMEOUT').default(parseDuration('60s')!),
+    SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
+    SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
   })
   .superRefine((env, ctx) => {
+    const apns = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
+    const missing = apns.filter((name) => !env[name]);
+    if (missing.length > 0 && missing.length < apns.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0]!],
+        message: `APNs needs all of ${apns.join(', ')}; missing ${missing.join(', ')}`,
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.MONGODB_URI) {
       ctx.addIssue({
         code: 'custom',
@@ -57,6 +97,20 @@ const envSchema = z
       });
     }
   });
+
+export type ApnsConfig = {
+  keyFile: string;
+  keyId: string;
+  teamId: string;
+  topic: string;
+  production: boolean;
+  endpoint: URL | undefined;
+  maxInFlight: number;
+};
+
+export type FcmConfig = { serviceAccountFile: string; endpoint: URL | undefined; concurrentBatches: number; batchTimeoutMs: number };
+
+export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
 export type Config = {
   nodeEnv: 'development' | 'test' | 'production';
@@ -71,6 +125,10 @@ export type Config = {
   shutdownTimeoutMs: number;
   rateLimitPerMinute: number;
   trustProxy: boolean;
+  /** Undefined when APNs is not configured: apn tokens are then answered `rejected: no adapter`. */
+  apns: ApnsConfig | undefined;
+  fcm: FcmConfig | undefined;
+  retry: RetryConfig;
 };
 
 export class ConfigError extends Error {
@@ -106,5 +164,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: durationToMs(e.SHUTDOWN_TIMEOUT),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
+    apns:
+      e.APNS_KEY_FILE && e.APNS_KEY_ID && e.APNS_TEAM_ID && e.APNS_TOPIC
+        ? {
+            keyFile: e.APNS_KEY_FILE,
+            keyId: e.APNS_KEY_ID,
+            teamId: e.APNS_TEAM_ID,
+            topic: e.APNS_TOPIC,
+            production: e.APNS_PRODUCTION,
+            endpoint: e.APNS_ENDPOINT,
+            maxInFlight: e.APNS_MAX_IN_FLIGHT,
+          }
+        : undefined,
+    fcm: e.FCM_SERVICE_ACCOUNT_FILE
+      ? {
+          serviceAccountFile: e.FCM_SERVICE_ACCOUNT_FILE,
+          endpoint: e.FCM_ENDPOINT,
+          concurrentBatches: e.FCM_CONCURRENT_BATCHES,
+          batchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),
+        }
+      : undefined,
+    retry: {
+      maxAttempts: e.SEND_MAX_ATTEMPTS,
+      baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
+      maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
+    },
   };
 }

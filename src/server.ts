@@ -7,6 +7,9 @@ import type { RunningMongo } from './db/mongo-java-server';
 import { createLogger, type Logger } from './logger';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 import { TokenRegistry } from './tokens/token-registry';
+import { ProviderRegistry } from './providers/provider-registry';
+import { DeliveryStore } from './sender/delivery-store';
+import { NotificationSender } from './sender/notification-sender';
 
 /** Starts the service: config, database, indexes, HTTP. Returns a stop() for graceful shutdown. */
 export async function startServer(config: Config, logger: Logger): Promise<{ server: Server; stop: () => Promise<void> }> {
@@ -20,7 +23,10 @@ export async function startServer(config: Config, logger: Logger): Promise<{ ser
   const model = tokenModel(connection);
   await ensureTokenIndexes(model);
   const registry = new TokenRegistry(model, { defaultTtl: config.defaultTokenTtl });
-  const app = buildApp({ config, logger, registry });
+  const providers = ProviderRegistry.fromConfig(config);
+  logger.info({ providers: providers.configured() }, 'push providers loaded');
+  const sender = new NotificationSender(new DeliveryStore(model), providers, { retry: config.retry, logger });
+  const app = buildApp({ config, logger, registry, sender });
 
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
@@ -30,6 +36,7 @@ export async function startServer(config: Config, logger: Logger): Promise<{ ser
 
   const stop = async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await providers.close();
     await connection.close();
     await embedded?.stop();
   };

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { applyPatch, PatchError, type PatchOperation } from './json-patch';
 import { editableToken, type ProviderKey, type Registration, type TokenStatus } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
+import { notExpired } from './token-queries';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 
@@ -46,11 +47,6 @@ export class TokenRegistry {
     private readonly options: RegistryOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-  }
-
-  /** Documents whose expiry_date has passed count as deleted even before the TTL monitor runs. */
-  private notExpired(now: Date) {
-    return { $or: [{ expiry_date: { $exists: false } }, { expiry_date: { $gt: now } }] };
   }
 
   private expiryFor(registration: Registration, now: Date): Date | undefined {
@@ -207,7 +203,7 @@ export class TokenRegistry {
 
   private async findLive(workspaceId: string, userId: string, token: string, now: Date): Promise<TokenDocument> {
     const doc = await this.model
-      .findOne({ workspace_id: workspaceId, user_id: userId, token, ...this.notExpired(now) })
+      .findOne({ workspace_id: workspaceId, user_id: userId, token, ...notExpired(now) })
       .lean<TokenDocument>()
       .exec();
     if (!doc) throw new NotFoundError('Token not found for this user');
@@ -232,7 +228,7 @@ export class TokenRegistry {
         ...(after ? { _id: { $gt: after } } : {}),
         ...(query.provider_key ? { provider_key: query.provider_key } : {}),
         ...(query.status ? { status: query.status } : {}),
-        ...this.notExpired(now),
+        ...notExpired(now),
       })
       .sort({ _id: 1 })
       .limit(query.limit + 1)
@@ -313,7 +309,7 @@ export class TokenRegistry {
 
   async delete(workspaceId: string, userId: string, token: string): Promise<void> {
     const result = await this.model
-      .deleteOne({ workspace_id: workspaceId, user_id: userId, token, ...this.notExpired(this.now()) })
+      .deleteOne({ workspace_id: workspaceId, user_id: userId, token, ...notExpired(this.now()) })
       .exec();
     if (result.deletedCount === 0) throw new NotFoundError('Token not found for this user');
   }

@@ -1,0 +1,97 @@
+import apn from '@parse/node-apn';
+import { mapWithConcurrency } from '../concurrency';
+import { buildApnsRequest } from './apns-payload';
+import { classifyApns } from './apns-classification';
+import { APNS_SDK_RETRIES, APNS_TOKEN_PATTERN } from './limits';
+import type { DeliveryResult, Notification, PushProvider } from './provider';
+
+export type ApnsOptions = {
+  /** Contents of the .p8 signing key. */
+  signingKey: string;
+  keyId: string;
+  teamId: string;
+  topic: string;
+  production: boolean;
+  /** Send here instead of Apple (a simulator), e.g. https://127.0.0.1:8443. */
+  endpoint?: URL;
+  maxInFlight: number;
+  now?: () => Date;
+};
+
+type ApnsFailure = { device?: string; status?: number; response?: { reason?: string; timestamp?: number }; error?: unknown };
+
+/**
+ * APNs over @parse/node-apn, with token-based (.p8 JWT) auth. One long-lived provider (one
+ * HTTP/2 connection) serves every send; at most `maxInFlight` notifications are on it at once.
+ * node-apn's own immediate retries are turned off: the sender's back-off owns retrying.
+ */
+export class ApnsProvider implements PushProvider {
+  readonly key = 'apn' as const;
+  private readonly provider: apn.Provider;
+  private closed = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ApnsOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.provider = new apn.Provider({
+      token: { key: options.signingKey, keyId: options.keyId, teamId: options.teamId },
+      production: options.production,
+      connectionRetryLimit: APNS_SDK_RETRIES,
+      ...(options.endpoint ? { address: options.endpoint.hostname, port: Number(options.endpoint.port || 443) } : {}),
+    });
+  }
+
+  ready(): boolean {
+    return !this.closed;
+  }
+
+  async send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]> {
+    const request = buildApnsRequest(notification, this.options.topic, this.now());
+    const note = new apn.Notification();
+    note.rawPayload = request.payload;
+    note.topic = request.topic;
+    note.pushType = request.pushType;
+    note.priority = request.priority;
+    if (request.expiry !== undefined) note.expiry = request.expiry;
+    if (request.collapseId !== undefined) note.collapseId = request.collapseId;
+
+    return mapWithConcurrency(tokens, this.options.maxInFlight, async (token): Promise<DeliveryResult> => {
+      if (!APNS_TOKEN_PATTERN.test(token)) {
+        // node-apn would strip the non-hex characters and send to some other device path.
+        return { token, outcome: 'rejected', reason: 'apns:token is not hexadecimal' };
+      }
+      if (this.closed) return { token, outcome: 'retryable', reason: 'apns:provider closed' };
+      try {
+        const { sent, failed } = await this.provider.send(note, token);
+        if (sent.length > 0) return { token, outcome: 'delivered' };
+        return this.resultOf(token, failed[0] as ApnsFailure | undefined);
+      } catch (error) {
+        return { token, outcome: 'retryable', reason: `apns:${(error as Error).message ?? 'send failed'}` };
+      }
+    });
+  }
+
+  private resultOf(token: string, failure: ApnsFailure | undefined): DeliveryResult {
+    const reason = failure?.response?.reason ?? errorReason(failure?.error);
+    const classification = classifyApns({
+      ...(failure?.status !== undefined ? { status: Number(failure.status) } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(failure?.response?.timestamp !== undefined ? { timestamp: Number(failure.response.timestamp) } : {}),
+    });
+    return { token, ...classification };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // shutdown() sends GOAWAY and closes the connection cleanly.
+    await new Promise<void>((resolve) => this.provider.shutdown(() => resolve()));
+  }
+}
+
+/** node-apn reports some answers as an error object (ExpiredProviderToken, lost streams). */
+function errorReason(error: unknown): string | undefined {
+  const message = (error as { message?: string } | undefined)?.message;
+  if (message === 'ExpiredProviderToken') return message;
+  return undefined;
+}

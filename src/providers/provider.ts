@@ -1,0 +1,44 @@
+import type { ProviderKey } from '../tokens/token-fields';
+
+/**
+ * One adapter per provider, behind this interface. An adapter sends one notification to a
+ * batch of tokens and answers one result per token, as data: a bad token never throws, so the
+ * good sends of its batch are never lost.
+ */
+export type DeliveryOutcome = 'delivered' | 'invalid' | 'retryable' | 'rejected';
+
+export type DeliveryResult = {
+  token: string;
+  outcome: DeliveryOutcome;
+  /** `apns:Unregistered`, `fcm:UNREGISTERED`, `no adapter`…; absent when delivered. */
+  reason?: string;
+  /** APNs 410: when Apple last knew the token was valid. A token registered after it stays active. */
+  invalidSince?: Date;
+  /** A Retry-After the provider sent, when the SDK exposes it. */
+  retryAfterMs?: number;
+};
+
+/** What to send, independent of provider; payload builders turn it into each provider's format. */
+export type Notification = {
+  title?: string;
+  body?: string;
+  /** Custom key/value data; FCM requires strings, so values are strings here. */
+  data?: Record<string, string>;
+  badge?: number;
+  sound?: string;
+  /** Seconds the provider may keep trying to deliver; 0 means now or never. */
+  ttlSeconds?: number;
+  priority?: 'high' | 'normal';
+  collapseKey?: string;
+};
+
+export interface PushProvider {
+  readonly key: ProviderKey;
+  send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]>;
+  /** Is the provider able to send (credentials loaded, client open)? For /readyz. */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+/** What every result of a provider that has no adapter (expo, onesignal today) looks like. */
+export const NO_ADAPTER = 'no adapter';

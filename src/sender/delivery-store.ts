@@ -1,0 +1,87 @@
+import type { Types } from 'mongoose';
+import { mapWithConcurrency } from '../concurrency';
+import type { ProviderKey } from '../tokens/token-fields';
+import type { TokenDocument, TokenModel } from '../tokens/token-model';
+import { sendable } from '../tokens/token-queries';
+
+export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision'>;
+export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
+export type Invalidation = { token: SendableToken; reason: string; invalidSince?: Date };
+
+/** Invalidations are few; each is one conditional update, a handful at a time. */
+const INVALIDATION_WRITE_CONCURRENCY = 16;
+
+/**
+ * What the sender reads from and writes to the `tokens` collection: the sendable tokens of a
+ * target, and afterwards, in bulk, `last_used_at` for deliveries and `failed` for dead tokens.
+ */
+export class DeliveryStore {
+  constructor(private readonly model: TokenModel) {}
+
+  async loadSendable(
+    workspaceId: string,
+    target: { userIds: readonly string[]; tokens: readonly string[] },
+    now: Date,
+  ): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[] }> {
+    const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1 };
+    const byUser = target.userIds.length
+      ? await this.model
+          .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now) }, projection)
+          .sort({ _id: 1 })
+          .lean<SendableToken[]>()
+          .exec()
+      : [];
+    const skipped: SkippedToken[] = [];
+    const found = new Map(byUser.map((doc) => [doc.token, doc]));
+    const explicit = target.tokens.filter((token) => !found.has(token));
+    if (explicit.length > 0) {
+      const docs = await this.model
+        .find({ workspace_id: workspaceId, token: { $in: explicit } }, { ...projection, status: 1, expiry_date: 1 })
+        .lean<(SendableToken & Pick<TokenDocument, 'status' | 'expiry_date'>)[]>()
+        .exec();
+      const byToken = new Map(docs.map((doc) => [doc.token, doc]));
+      for (const token of new Set(explicit)) {
+        const doc = byToken.get(token);
+        if (!doc || (doc.expiry_date && doc.expiry_date <= now)) {
+          skipped.push({ token, user_id: null, provider_key: null, reason: 'not registered' });
+        } else if (doc.status !== 'active') {
+          skipped.push({ token, user_id: doc.user_id, provider_key: doc.provider_key, reason: `status is ${doc.status}` });
+        } else {
+          found.set(token, doc);
+        }
+      }
+    }
+    return { sendable: [...found.values()], skipped };
+  }
+
+  /** One update for every delivery. It does not change updated_at: a delivery is not an edit. */
+  async recordDelivered(ids: Types.ObjectId[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.model.updateMany({ _id: { $in: ids } }, { $set: { last_used_at: now } }).exec();
+  }
+
+  /**
+   * Marks dead tokens `failed`, exactly once, and only if nothing has changed them since they
+   * were loaded for this send (same revision, still active). For an APNs 410 with a timestamp,
+   * only if the token was not registered or updated after that moment (Apple delays 410s).
+   * Answers the ids whose write landed.
+   */
+  async recordInvalid(invalidations: Invalidation[], now: Date): Promise<Set<string>> {
+    const landed = new Set<string>();
+    await mapWithConcurrency(invalidations, INVALIDATION_WRITE_CONCURRENCY, async ({ token, reason, invalidSince }) => {
+      const result = await this.model
+        .updateOne(
+          {
+            _id: token._id,
+            status: 'active',
+            revision: token.revision,
+            ...(invalidSince ? { updated_at: { $lte: invalidSince } } : {}),
+          },
+          { $set: { status: 'failed', status_reason: reason, updated_at: now }, $inc: { revision: 1 } },
+        )
+        .exec();
+      if (result.modifiedCount === 1) landed.add(token._id.toHexString());
+    });
+    return landed;
+  }
+}

@@ -1,0 +1,158 @@
+import type { RetryConfig } from '../config';
+import type { Logger } from '../logger';
+import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import type { ProviderKey } from '../tokens/token-fields';
+import type { RegistryEvent } from '../tokens/token-registry';
+import type { DeliveryStore, Invalidation, SendableToken } from './delivery-store';
+import { retryDelayMs } from './retry-policy';
+
+export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
+
+export type SendOutcome = DeliveryOutcome | 'skipped';
+export type SendResult = {
+  user_id: string | null;
+  token: string;
+  provider_key: ProviderKey | null;
+  outcome: SendOutcome;
+  reason: string | null;
+};
+export type SendSummary = { delivered: number; invalidated: number; failed: number; skipped: number };
+export type SendReport = { results: SendResult[]; summary: SendSummary };
+
+export type SendObserver = {
+  /** One call per provider answer (attempts included), for metrics. */
+  attempt?: (provider: ProviderKey, outcome: DeliveryOutcome, seconds: number, count: number) => void;
+  event?: (event: RegistryEvent) => void;
+};
+
+export type SenderOptions = {
+  retry: RetryConfig;
+  logger: Logger;
+  observer?: SendObserver;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+};
+
+const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
+
+/**
+ * Fan-out: loads the sendable tokens of a target, routes them by provider_key, retries only
+ * transient answers with back-off, then writes deliveries and invalidations in bulk and
+ * answers one result per token.
+ */
+export class NotificationSender {
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly providers: ProviderRegistry,
+    private readonly options: SenderOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async send(workspaceId: string, target: SendTarget, notification: Notification): Promise<SendReport> {
+    const loadedAt = this.now();
+    const { sendable, skipped } = await this.store.loadSendable(
+      workspaceId,
+      { userIds: target.userIds ?? [], tokens: target.tokens ?? [] },
+      loadedAt,
+    );
+    const byProvider = new Map<ProviderKey, SendableToken[]>();
+    for (const token of sendable) {
+      const list = byProvider.get(token.provider_key) ?? [];
+      list.push(token);
+      byProvider.set(token.provider_key, list);
+    }
+    const finals = new Map<string, DeliveryResult>();
+    await Promise.all(
+      [...byProvider].map(async ([key, tokens]) => {
+        for (const result of await this.sendWithRetries(key, notification, tokens.map((t) => t.token))) {
+          finals.set(result.token, result);
+        }
+      }),
+    );
+
+    const writtenAt = this.now();
+    const delivered = sendable.filter((t) => finals.get(t.token)?.outcome === 'delivered');
+    const invalidations: Invalidation[] = sendable.flatMap((t) => {
+      const result = finals.get(t.token);
+      if (result?.outcome !== 'invalid') return [];
+      return [{ token: t, reason: result.reason ?? 'invalid', ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
+    });
+    const [landed] = await Promise.all([
+      this.store.recordInvalid(invalidations, writtenAt),
+      this.store.recordDelivered(delivered.map((t) => t._id), writtenAt),
+    ]);
+    this.reportInvalidations(invalidations, landed);
+
+    const results: SendResult[] = sendable.map((t) => {
+      const result = finals.get(t.token)!;
+      const kept = result.outcome === 'invalid' && !landed.has(t._id.toHexString());
+      const reason = result.reason ? (kept ? `${result.reason}; ${KEPT_ACTIVE}` : result.reason) : null;
+      return { user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason };
+    });
+    for (const s of skipped) results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
+    const summary: SendSummary = {
+      delivered: delivered.length,
+      invalidated: landed.size,
+      failed: results.filter((r) => r.outcome === 'rejected' || r.outcome === 'retryable').length + (invalidations.length - landed.size),
+      skipped: skipped.length,
+    };
+    return { results, summary };
+  }
+
+  /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */
+  private async sendWithRetries(key: ProviderKey, notification: Notification, tokens: string[]): Promise<DeliveryResult[]> {
+    const { retry, logger, observer } = this.options;
+    const finals: DeliveryResult[] = [];
+    let pending = tokens;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const started = process.hrtime.bigint();
+      const results = await this.providers.send(key, notification, pending);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const counts = new Map<DeliveryOutcome, number>();
+      for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+      for (const [outcome, count] of counts) observer?.attempt?.(key, outcome, seconds, count);
+      this.logRejections(key, results);
+
+      const again = attempt < retry.maxAttempts ? results.filter((r) => r.outcome === 'retryable') : [];
+      for (const r of results) if (attempt >= retry.maxAttempts || r.outcome !== 'retryable') finals.push(r);
+      if (again.length === 0) break;
+      const retryAfter = Math.max(0, ...again.map((r) => r.retryAfterMs ?? 0));
+      const delay = retryDelayMs(attempt, retry, retryAfter || undefined, this.options.random);
+      logger.warn({ provider: key, attempt, retrying: again.length, delay_ms: delay }, 'transient provider answers; retrying');
+      await this.sleep(delay);
+      pending = again.map((r) => r.token);
+    }
+    return finals;
+  }
+
+  /** Credential, config and payload problems are ours to fix: say so loudly, without tokens. */
+  private logRejections(key: ProviderKey, results: DeliveryResult[]): void {
+    const reasons = new Map<string, number>();
+    for (const r of results) if (r.outcome === 'rejected') reasons.set(r.reason ?? 'unknown', (reasons.get(r.reason ?? 'unknown') ?? 0) + 1);
+    for (const [reason, count] of reasons) {
+      this.options.logger.error({ provider: key, reason, count }, 'provider rejected the send (credentials, configuration or payload); tokens left untouched');
+    }
+  }
+
+  private reportInvalidations(invalidations: Invalidation[], landed: Set<string>): void {
+    const counts = new Map<string, { provider: ProviderKey; reason: string; count: number }>();
+    for (const { token, reason } of invalidations) {
+      if (!landed.has(token._id.toHexString())) continue;
+      const key = `${token.provider_key}\u0000${reason}`;
+      const entry = counts.get(key) ?? { provider: token.provider_key, reason, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+    }
+    for (const entry of counts.values()) {
+      this.options.observer?.event?.({ type: 'invalidated', ...entry });
+      this.options.logger.info({ provider: entry.provider, reason: entry.reason, count: entry.count }, 'tokens invalidated');
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { randomUUID, verify, type KeyObject } from 'node:crypto';
+import type http2 from 'node:http2';
+import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenTls, readBody, type SimServer } from './sim-server';
+
+/**
+ * An APNs provider API simulator: HTTP/2 over TLS, speaking Apple's protocol. It checks the
+ * ES256 provider JWT (kid and team id), apns-topic, apns-push-type and the /3/device/<token>
+ * path, then answers with real APNs statuses, an apns-id header and {"reason"} bodies.
+ */
+export type ApnsAnswer =
+  | { status: 200 }
+  | { status: number; reason: string; timestamp?: number }
+  | { drop: true }
+  | { delayMs: number; then: ApnsAnswer };
+
+export type ApnsSimulatorOptions = {
+  keyId: string;
+  teamId: string;
+  topic: string;
+  /** The public half of the .p8 key the service signs with. */
+  publicKey: KeyObject;
+  port?: number;
+  /** Apple's servers commonly advertise 1,000. */
+  maxConcurrentStreams?: number;
+};
+
+const PUSH_TYPES = new Set(['alert', 'background', 'location', 'voip', 'complication', 'fileprovider', 'mdm', 'liveactivity', 'pushtotalk']);
+const DEVICE_PATH = /^\/3\/device\/([0-9a-fA-F]+)$/;
+/** Apple refuses provider tokens older than an hour (ExpiredProviderToken). */
+const JWT_MAX_AGE_S = 3600;
+
+export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown };
+
+export class ApnsSimulator {
+  readonly answers = new AnswerBook<ApnsAnswer>({ status: 200 });
+  readonly counters = new Counters();
+  readonly received: ApnsRequestRecord[] = [];
+  private server!: SimServer;
+
+  private constructor(private readonly options: ApnsSimulatorOptions) {}
+
+  static async start(options: ApnsSimulatorOptions): Promise<ApnsSimulator> {
+    const simulator = new ApnsSimulator(options);
+    // A request whose connection was dropped mid-read ends in an error nobody needs to hear about.
+    simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
+      port: options.port,
+      maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
+      allowHTTP1: false,
+      counters: simulator.counters,
+    });
+    return simulator;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  stage(token: string, answer: ApnsAnswer | ApnsAnswer[]): void {
+    this.answers.set(token, answer);
+  }
+
+  attempts(token: string): number {
+    return this.counters.attempts(token);
+  }
+
+  reset(): void {
+    this.answers.clear();
+    this.counters.reset();
+    this.received.length = 0;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private async handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
+    if (await handleStaging(req, res, this.answers)) return;
+    const token = DEVICE_PATH.exec(req.url)?.[1];
+    const done = this.counters.begin(token);
+    res.on('close', done);
+    const reply = (status: number, reason?: string, extra: Record<string, unknown> = {}) => {
+      const apnsId = (req.headers['apns-id'] as string | undefined) ?? randomUUID();
+      res.writeHead(status, { 'apns-id': apnsId, ...(reason ? { 'content-type': 'application/json' } : {}) });
+      if (reason) res.end(JSON.stringify({ reason, ...extra }));
+      else res.end();
+    };
+    const body = await readBody(req);
+    if (req.method !== 'POST') return reply(405, 'MethodNotAllowed');
+    if (!token) return reply(404, 'BadPath');
+    const authProblem = this.checkProviderToken(req.headers.authorization);
+    if (authProblem) return reply(403, authProblem);
+    const topic = req.headers['apns-topic'];
+    if (!topic) return reply(400, 'MissingTopic');
+    if (topic !== this.options.topic) return reply(400, 'TopicDisallowed');
+    const pushType = req.headers['apns-push-type'];
+    if (typeof pushType !== 'string' || !PUSH_TYPES.has(pushType)) return reply(400, 'InvalidPushType');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      return reply(400, 'PayloadEmpty');
+    }
+    this.received.push({ token, headers: req.headers, payload });
+
+    let answer = this.answers.next(token);
+    while ('delayMs' in answer) {
+      const { delayMs, then } = answer;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      answer = then;
+    }
+    if ('drop' in answer) return dropConnection(req);
+    if (answer.status === 200) return reply(200);
+    const { status, reason, timestamp } = answer as { status: number; reason: string; timestamp?: number };
+    reply(status, reason, timestamp !== undefined ? { timestamp } : {});
+  }
+
+  /** The provider JWT: ES256, our key id, our team id, not older than an hour, signed by our key. */
+  private checkProviderToken(authorization: string | undefined): string | undefined {
+    const match = /^bearer (.+)$/i.exec(authorization ?? '');
+    if (!match) return 'MissingProviderToken';
+    const jwt = decodeJwt(match[1]!);
+    if (!jwt || jwt.header.alg !== 'ES256' || jwt.header.kid !== this.options.keyId || jwt.payload.iss !== this.options.teamId) {
+      return 'InvalidProviderToken';
+    }
+    const signatureOk = verify('sha256', Buffer.from(jwt.signed), { key: this.options.publicKey, dsaEncoding: 'ieee-p1363' }, jwt.signature);
+    if (!signatureOk) return 'InvalidProviderToken';
+    const iat = Number(jwt.payload.iat);
+    if (!Number.isFinite(iat) || Date.now() / 1000 - iat > JWT_MAX_AGE_S) return 'ExpiredProviderToken';
+    return undefined;
+  }
+}

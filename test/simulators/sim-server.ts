@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import path from 'node:path';
+
+/**
+ * What both simulators share: a TLS HTTP/2 server with the test CA's certificate, per-token
+ * staging of answers, and counters that tests assert on (attempts per token, streams in flight).
+ */
+const CERT_DIR = path.join(__dirname, 'certs');
+export const SIMULATOR_CA_FILE = path.join(CERT_DIR, 'ca.pem');
+
+/** Staged answers for a token are used in order; the last one repeats. */
+export class AnswerBook<A> {
+  private readonly staged = new Map<string, A[]>();
+  constructor(private readonly fallback: A) {}
+
+  set(token: string, answers: A | A[]): void {
+    this.staged.set(token, Array.isArray(answers) ? [...answers] : [answers]);
+  }
+
+  next(token: string): A {
+    const queue = this.staged.get(token);
+    if (!queue || queue.length === 0) return this.fallback;
+    return queue.length > 1 ? queue.shift()! : queue[0]!;
+  }
+
+  clear(): void {
+    this.staged.clear();
+  }
+}
+
+export class Counters {
+  inFlight = 0;
+  maxInFlight = 0;
+  sessions = 0;
+  requests = 0;
+  readonly attemptsByToken = new Map<string, number>();
+
+  begin(token: string | undefined): () => void {
+    this.requests++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (token) this.attemptsByToken.set(token, (this.attemptsByToken.get(token) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (!done) this.inFlight--;
+      done = true;
+    };
+  }
+
+  attempts(token: string): number {
+    return this.attemptsByToken.get(token) ?? 0;
+  }
+
+  reset(): void {
+    this.maxInFlight = this.inFlight;
+    this.sessions = 0;
+    this.requests = 0;
+    this.attemptsByToken.clear();
+  }
+}
+
+export type SimServer = { server: http2.Http2SecureServer; port: number; url: string; close: () => Promise<void> };
+
+export async function listenTls(
+  handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  options: { port?: number; maxConcurrentStreams: number; allowHTTP1: boolean; counters: Counters },
+): Promise<SimServer> {
+  const server = http2.createSecureServer({
+    key: readFileSync(path.join(CERT_DIR, 'server-key.pem')),
+    cert: readFileSync(path.join(CERT_DIR, 'server.pem')),
+    allowHTTP1: options.allowHTTP1,
+    settings: { maxConcurrentStreams: options.maxConcurrentStreams },
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    options.counters.sessions++;
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('secureConnection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('request', handler);
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    server,
+    port,
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function readBody(req: http2.Http2ServerRequest): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Drops the connection under a request, as a failing provider edge or middlebox would: a TCP
+ * reset, so the client sees ECONNRESET on the session and on every stream in flight on it.
+ */
+export function dropConnection(req: http2.Http2ServerRequest): void {
+  const socket = (req.stream?.session?.socket ?? req.socket) as unknown as { resetAndDestroy?: () => void; destroy: () => void };
+  try {
+    if (socket.resetAndDestroy) socket.resetAndDestroy();
+    else socket.destroy();
+  } catch {
+    req.stream?.session?.destroy();
+  }
+}
+
+export function decodeJwt(jwt: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signed: string; signature: Buffer } | undefined {
+  const parts = jwt.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    return {
+      header: JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as Record<string, unknown>,
+      payload: JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>,
+      signed: `${parts[0]}.${parts[1]}`,
+      signature: Buffer.from(parts[2]!, 'base64url'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** POST /__stage {"token": "...", "answer": {...} | [...]}: lets a person stage answers with curl. */
+export async function handleStaging<A>(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, book: AnswerBook<A>): Promise<boolean> {
+  if (req.url !== '/__stage' || req.method !== 'POST') return false;
+  try {
+    const { token, answer } = JSON.parse(await readBody(req)) as { token: string; answer: A | A[] };
+    book.set(token, answer);
+    res.writeHead(204).end();
+  } catch {
+    res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"body must be {\\"token\\", \\"answer\\"}"}');
+  }
+  return true;
+}
