@@ -25,7 +25,8 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix = '
       }
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
       // zod reports every branch of a failed union; the first branch's words are the clearest.
-      problems.push(...issuesToProblems(issue.errors[0]!, prefix).map((p) => ({ ...p })));
+      const base = formatIssuePath(issue, prefix);
+      problems.push(...issuesToProblems(issue.errors[0]!, base));
     } else {
       problems.push({ path: formatIssuePath(issue, prefix) || prefix || 'body', message: issue.message });
     }

@@ -46,7 +46,12 @@ function post(url: URL, form: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = https.request(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) } },
+      {
+        method: 'POST',
+        // A fresh connection per exchange (about once an hour): nothing lingers after close().
+        agent: false,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form), connection: 'close' },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');

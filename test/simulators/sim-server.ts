@@ -33,6 +33,7 @@ export class Counters {
   inFlight = 0;
   maxInFlight = 0;
   sessions = 0;
+  openSessions = 0;
   requests = 0;
   readonly attemptsByToken = new Map<string, number>();
 
@@ -75,8 +76,12 @@ export async function listenTls(
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     options.counters.sessions++;
+    options.counters.openSessions++;
     sessions.add(session);
-    session.on('close', () => sessions.delete(session));
+    session.on('close', () => {
+      options.counters.openSessions--;
+      sessions.delete(session);
+    });
   });
   const sockets = new Set<import('node:net').Socket>();
   server.on('secureConnection', (socket) => {

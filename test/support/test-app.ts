@@ -7,6 +7,13 @@ import { createLogger, type Logger } from '../../src/logger';
 import { ensureTokenIndexes, tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { TokenRegistry, type RegistryOptions } from '../../src/tokens/token-registry';
 import { openTestDatabase } from './test-db';
+import type { RetryConfig } from '../../src/config';
+import type { ProviderRegistry } from '../../src/providers/provider-registry';
+import { DeliveryStore } from '../../src/sender/delivery-store';
+import { NotificationSender } from '../../src/sender/notification-sender';
+
+/** Real back-off, in milliseconds rather than seconds, so retry tests stay quick. */
+export const FAST_RETRY: RetryConfig = { maxAttempts: 3, baseDelayMs: 2, maxDelayMs: 10 };
 
 export const KEY_A = 'sk_test_a_0123456789';
 export const KEY_B = 'sk_test_b_0123456789';
@@ -19,6 +26,7 @@ export function testKeys(text = TEST_API_KEYS): ApiKey[] {
 }
 
 export type TestApp = {
+  sender?: NotificationSender;
   app: Express;
   connection: Connection;
   model: TokenModel;
@@ -28,18 +36,30 @@ export type TestApp = {
 
 /** The real app on a fresh database of the shared test MongoDB server. */
 export async function createTestApp(
-  options: { apiKeys?: string; logger?: Logger; registry?: Partial<RegistryOptions> } = {},
+  options: {
+    apiKeys?: string;
+    logger?: Logger;
+    registry?: Partial<RegistryOptions>;
+    /** Adds the sender and POST /send, delivering through these providers. */
+    providers?: ProviderRegistry;
+    retry?: RetryConfig;
+  } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase();
   const model = tokenModel(db.connection);
   await ensureTokenIndexes(model);
   const registry = new TokenRegistry(model, { defaultTtl: parseDuration('2mo')!, ...options.registry });
+  const logger = options.logger ?? createLogger('silent');
+  const sender = options.providers
+    ? new NotificationSender(new DeliveryStore(model), options.providers, { retry: options.retry ?? FAST_RETRY, logger })
+    : undefined;
   const app = buildApp({
     config: { apiKeys: testKeys(options.apiKeys), trustProxy: false },
-    logger: options.logger ?? createLogger('silent'),
+    logger,
     registry,
+    ...(sender ? { sender } : {}),
   });
-  return { app, connection: db.connection, model, registry, close: db.close };
+  return { app, connection: db.connection, model, registry, ...(sender ? { sender } : {}), close: db.close };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
