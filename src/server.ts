@@ -13,6 +13,9 @@ import { NotificationSender } from './sender/notification-sender';
 
 /** Starts the service: config, database, indexes, HTTP. Returns a stop() for graceful shutdown. */
 export async function startServer(config: Config, logger: Logger): Promise<{ server: Server; stop: () => Promise<void> }> {
+  // Credentials first: a bad key file should stop start-up before anything else is started.
+  const providers = ProviderRegistry.fromConfig(config);
+  logger.info({ providers: providers.configured() }, 'push providers loaded');
   let embedded: RunningMongo | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
@@ -23,8 +26,6 @@ export async function startServer(config: Config, logger: Logger): Promise<{ ser
   const model = tokenModel(connection);
   await ensureTokenIndexes(model);
   const registry = new TokenRegistry(model, { defaultTtl: config.defaultTokenTtl });
-  const providers = ProviderRegistry.fromConfig(config);
-  logger.info({ providers: providers.configured() }, 'push providers loaded');
   const sender = new NotificationSender(new DeliveryStore(model), providers, { retry: config.retry, logger });
   const app = buildApp({ config, logger, registry, sender });
 

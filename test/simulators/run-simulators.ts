@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ApnsSimulator } from './apns-simulator';
+import { makeTestCredentials } from './credentials';
+import { FcmSimulator } from './fcm-simulator';
+import { SIMULATOR_CA_FILE } from './sim-server';
+
+/**
+ * `npm run simulators [-- --apns-port 8443 --fcm-port 9443]`: both simulators on their own,
+ * for a person to send through. Prints the environment that points the service at them.
+ * Stage an answer for a token with:
+ *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
+ *     -d '{"token":"<hex>","answer":{"status":410,"reason":"Unregistered","timestamp":0}}'
+ */
+function flag(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const dir = path.resolve('.data/simulators');
+  mkdirSync(dir, { recursive: true });
+  const creds = makeTestCredentials(dir);
+  const apns = await ApnsSimulator.start({ ...creds.apns, port: flag('apns-port', 8443) });
+  const fcm = await FcmSimulator.start({ ...creds.fcm, port: flag('fcm-port', 9443) });
+  const lines = [
+    `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}`,
+    'Run the service against them with:',
+    '',
+    `export NODE_EXTRA_CA_CERTS=${path.relative(process.cwd(), SIMULATOR_CA_FILE)}`,
+    `export APNS_KEY_FILE=${creds.apns.keyFile} APNS_KEY_ID=${creds.apns.keyId} APNS_TEAM_ID=${creds.apns.teamId}`,
+    `export APNS_TOPIC=${creds.apns.topic} APNS_ENDPOINT=${apns.url}`,
+    `export FCM_SERVICE_ACCOUNT_FILE=${creds.fcm.serviceAccountFile} FCM_ENDPOINT=${fcm.url}`,
+    '',
+    'Stage answers: POST /__stage {"token": "...", "answer": {...}} on either simulator (see docs/providers.md).',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stop = async () => {
+    await Promise.all([apns.close(), fcm.close()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+void main();
