@@ -11,16 +11,19 @@ import { tokenRoutes } from './http/token-routes';
 import type { NotificationSender } from './sender/notification-sender';
 import type { TokenRegistry } from './tokens/token-registry';
 import { sendRoutes } from './http/send-routes';
+import { deviceRoutes } from './http/device-routes';
+import type { DeviceRegistry } from './tokens/device-registry';
 
 export type AppDeps = {
   config: Pick<Config, 'apiKeys' | 'trustProxy'>;
   logger: Logger;
   registry: TokenRegistry;
+  devices: DeviceRegistry;
   sender?: NotificationSender;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, registry, sender }: AppDeps): Express {
+export function buildApp({ config, logger, registry, devices, sender }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -32,6 +35,7 @@ export function buildApp({ config, logger, registry, sender }: AppDeps): Express
   api.use(authenticate(new ApiKeyStore(config.apiKeys)));
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
+  api.use(deviceRoutes(devices, registry));
   if (sender) api.use(sendRoutes(sender));
   app.use(api);
 

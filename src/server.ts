@@ -7,6 +7,7 @@ import type { RunningMongo } from './db/mongo-java-server';
 import { createLogger, type Logger } from './logger';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 import { TokenRegistry } from './tokens/token-registry';
+import { DeviceRegistry } from './tokens/device-registry';
 import { ProviderRegistry } from './providers/provider-registry';
 import { DeliveryStore } from './sender/delivery-store';
 import { NotificationSender } from './sender/notification-sender';
@@ -27,7 +28,8 @@ export async function startServer(config: Config, logger: Logger): Promise<{ ser
   await ensureTokenIndexes(model);
   const registry = new TokenRegistry(model, { defaultTtl: config.defaultTokenTtl });
   const sender = new NotificationSender(new DeliveryStore(model), providers, { retry: config.retry, logger });
-  const app = buildApp({ config, logger, registry, sender });
+  const devices = new DeviceRegistry(model, { defaultTtl: config.defaultTokenTtl });
+  const app = buildApp({ config, logger, registry, devices, sender });
 
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));

@@ -20,8 +20,9 @@ export const MAX_PROPERTIES_DEPTH = 20;
 /**
  * The characters of every supported provider's tokens: APNs (hex), FCM (A-Z a-z 0-9 : _ -),
  * Expo (`ExponentPushToken[...]`), OneSignal (UUIDs), plus `.`, `~`, `+` and `=` for base64-ish
- * tokens. Slashes, `%`, whitespace and control characters are refused, and so is `..`, so that a
- * token can never be read as a path or query by a proxy or an admin script.
+ * tokens. Slashes, `%`, `?`, `#`, whitespace and control characters are refused, and so are the
+ * tokens `.` and `..`, so that a token can never be read as a path or query by a proxy or an
+ * admin script. (Dots inside a token are fine: Flameup's own example is "fMhT8K9x...your_fcm_token".)
  */
 const TOKEN_PATTERN = /^[A-Za-z0-9_:\-.~+=[\]]+$/;
 
@@ -34,8 +35,8 @@ export const tokenValue = z.string().superRefine((token, ctx) => {
         ? `must be at most ${MAX_TOKEN_LENGTH} characters`
         : !TOKEN_PATTERN.test(token)
           ? 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ]'
-          : token.includes('..')
-            ? 'must not contain ".."'
+          : /^\.+$/.test(token)
+            ? 'must not be only dots'
             : undefined;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });

@@ -6,6 +6,8 @@ import { applyPatch, PatchError, type PatchOperation } from './json-patch';
 import { editableToken, type ProviderKey, type Registration, type TokenStatus } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
+import { retryOnDuplicateKey } from './upsert-retry';
+import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 
@@ -25,15 +27,11 @@ export type ListQuery = { limit: number; cursor?: string; provider_key?: Provide
 export type TokenPage = { tokens: TokenView[]; paging: { cursor: string | null; more: boolean } };
 export type PutResult = { created: boolean; transferredFrom: string | null; replaced: number };
 
-/** Status reason given to older tokens of a device when the device registers a new one. */
-export const REPLACED_REASON = 'replaced';
-const DUPLICATE_KEY = 11000;
-/** Concurrent upserts of one new token can both miss and both insert; one gets E11000 and retries. */
+/** How often a PATCH re-reads and re-applies after losing a race before answering 409. */
 const MAX_WRITE_ATTEMPTS = 5;
 /** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
 const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number } | null)?.code === DUPLICATE_KEY;
 
 /**
  * The token registry: Courier's token semantics over the `tokens` collection. It throws domain
@@ -85,7 +83,7 @@ export class TokenRegistry {
 
   async put(workspaceId: string, userId: string, token: string, registration: Registration): Promise<PutResult> {
     const now = this.now();
-    const before = await this.withUpsertRetry(() =>
+    const before = await retryOnDuplicateKey(() =>
       this.model
         .findOneAndUpdate({ workspace_id: workspaceId, token }, this.replacement(userId, registration, now), {
           upsert: true,
@@ -127,7 +125,7 @@ export class TokenRegistry {
     if (expired.length > 0) {
       await this.model.deleteMany({ _id: { $in: expired.map((doc) => doc._id) }, expiry_date: { $lte: now } }).exec();
     }
-    await this.withUpsertRetry(() =>
+    await retryOnDuplicateKey(() =>
       this.model.bulkWrite(
         items.map(({ token, registration }) => ({
           updateOne: {
@@ -172,33 +170,14 @@ export class TokenRegistry {
     }
     let replaced = 0;
     for (const { appId, deviceId, tokens } of devices.values()) {
-      const result = await this.model
-        .updateMany(
-          {
-            workspace_id: workspaceId,
-            user_id: userId,
-            'device.app_id': appId,
-            'device.device_id': deviceId,
-            token: { $nin: tokens },
-            status: { $in: ['active', 'unknown'] },
-          },
-          { $set: { status: 'revoked', status_reason: REPLACED_REASON, updated_at: now }, $inc: { revision: 1 } },
-        )
-        .exec();
-      replaced += result.modifiedCount;
+      replaced += await retireReplacedTokens(
+        this.model,
+        { workspaceId, userId, keepTokens: tokens, device: { app_id: appId, device_id: deviceId } },
+        now,
+      );
     }
     if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     return replaced;
-  }
-
-  private async withUpsertRetry<T>(write: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await write();
-      } catch (error) {
-        if (!isDuplicateKey(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      }
-    }
   }
 
   private async findLive(workspaceId: string, userId: string, token: string, now: Date): Promise<TokenDocument> {

@@ -59,7 +59,8 @@ describe('bad input to PUT /users/:user_id/tokens/:token', () => {
 
   const tokenTable: [string, string][] = [
     ['a slash', 'a/b'],
-    ['dot-dot', '..'],
+    ['only dots', '..'],
+    ['a single dot', '.'],
     ['a ../ path', '../../etc/passwd'],
     ['a space', 'a b'],
     ['a percent sign', '100%'],

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../src/logger';
 import { ensureTokenIndexes, tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { TokenRegistry, type RegistryOptions } from '../../src/tokens/token-registry';
 import { openTestDatabase } from './test-db';
+import { DeviceRegistry } from '../../src/tokens/device-registry';
 import type { RetryConfig } from '../../src/config';
 import type { ProviderRegistry } from '../../src/providers/provider-registry';
 import { DeliveryStore } from '../../src/sender/delivery-store';
@@ -57,6 +58,7 @@ export async function createTestApp(
     config: { apiKeys: testKeys(options.apiKeys), trustProxy: false },
     logger,
     registry,
+    devices: new DeviceRegistry(model, { defaultTtl: parseDuration('2mo')!, ...options.registry }),
     ...(sender ? { sender } : {}),
   });
   return { app, connection: db.connection, model, registry, ...(sender ? { sender } : {}), close: db.close };

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import type { DeviceRegistry } from '../tokens/device-registry';
+import type { TokenRegistry } from '../tokens/token-registry';
+import { parseOrThrow } from '../validation';
+import { principalOf, requireScope } from './auth';
+import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
+
+/** Flameup's Devices API: /api/v1/people/:person_id/devices. */
+export function deviceRoutes(devices: DeviceRegistry, tokens: TokenRegistry): Router {
+  const router = Router();
+  const read = requireScope('devices:read');
+  const write = requireScope('devices:write');
+
+  router.post('/api/v1/people/:person_id/devices', write, async (req, res) => {
+    const { person_id } = parseOrThrow(personParams, req.params);
+    const body = parseOrThrow(registerDeviceBody, req.body ?? {});
+    const { created, device } = await devices.register(principalOf(res).workspaceId, person_id, body);
+    res.status(created ? 201 : 200).json(device);
+  });
+
+  router.get('/api/v1/people/:person_id/devices', read, async (req, res) => {
+    const { person_id } = parseOrThrow(personParams, req.params);
+    const query = parseOrThrow(listDevicesQuery, req.query);
+    res.json(await devices.list(principalOf(res).workspaceId, person_id, query));
+  });
+
+  router.delete('/api/v1/people/:person_id/devices/:token', write, async (req, res) => {
+    const { person_id, token } = parseOrThrow(deviceParams, req.params);
+    await tokens.delete(principalOf(res).workspaceId, person_id, token);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { DEVICE_PLATFORMS } from '../tokens/device-registry';
+import { MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './token-schemas';
+
+/** Request shapes of the Flameup-compatible Devices API. */
+const platform = z.enum(DEVICE_PLATFORMS, { error: `must be one of ${DEVICE_PLATFORMS.join(', ')}` });
+const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
+/** Offsets beyond this are a sign of a scan, not of a person's devices. */
+export const MAX_DEVICE_OFFSET = 10_000;
+
+export const personParams = z.object({ person_id: userId });
+export const deviceParams = z.object({ person_id: userId, token: tokenValue });
+
+export const registerDeviceBody = z.strictObject({
+  token: tokenValue,
+  platform,
+  device_name: text.optional(),
+  device_model: text.optional(),
+  os_version: text.optional(),
+  app_version: text.optional(),
+});
+
+export const listDevicesQuery = z.strictObject({
+  platform: platform.optional(),
+  is_active: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .optional(),
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE),
+  offset: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(MAX_DEVICE_OFFSET, `must be at most ${MAX_DEVICE_OFFSET}`)
+    .default(0),
+});
