@@ -3,40 +3,45 @@ import helmet from 'helmet';
 import { ApiKeyStore } from './auth/api-keys';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { Services } from './services';
 import { authenticate } from './http/auth';
-import { errorHandler, notFoundHandler } from './http/error-handler';
-import { jsonBody } from './http/json-body';
-import { requestContext } from './http/request-context';
-import { tokenRoutes } from './http/token-routes';
-import type { NotificationSender } from './sender/notification-sender';
-import type { TokenRegistry } from './tokens/token-registry';
-import { sendRoutes } from './http/send-routes';
 import { deviceRoutes } from './http/device-routes';
-import type { DeviceRegistry } from './tokens/device-registry';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { healthRoutes } from './http/health-routes';
+import { jsonBody } from './http/json-body';
+import { rateLimitPerKey } from './http/rate-limit';
+import { requestContext } from './http/request-context';
+import { sendRoutes } from './http/send-routes';
+import { tokenRoutes } from './http/token-routes';
+import { docsRoutes } from './http/docs-routes';
 
-export type AppDeps = {
-  config: Pick<Config, 'apiKeys' | 'trustProxy'>;
+export type AppDeps = Services & {
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute'>;
   logger: Logger;
-  registry: TokenRegistry;
-  devices: DeviceRegistry;
-  sender?: NotificationSender;
+  metrics: Metrics;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, registry, devices, sender }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, sender, health }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, metrics.observeRequest, health.draining));
   app.use(helmet());
+
+  // Unauthenticated and not rate limited: probes, metrics and the API reference.
+  app.use(healthRoutes(health, metrics));
+  app.use(docsRoutes());
 
   const api = express.Router();
   api.use(authenticate(new ApiKeyStore(config.apiKeys)));
+  if (config.rateLimitPerMinute > 0) api.use(rateLimitPerKey(config.rateLimitPerMinute));
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
-  if (sender) api.use(sendRoutes(sender));
+  api.use(sendRoutes(sender));
   app.use(api);
 
   app.use(notFoundHandler);

@@ -48,7 +48,8 @@ const envSchema = z
       .string()
       .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
       .optional(),
-    MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('2s')!),
+    // Under 2 s, so a request answers 503 within 2 s while the database is down.
+    MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('1500ms')!),
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
     API_KEYS: z
       .string({ error: 'API_KEYS is required: comma-separated workspace:key pairs' })

@@ -44,3 +44,8 @@ export class ForbiddenError extends DomainError {
 export class UnavailableError extends DomainError {
   readonly kind = 'unavailable';
 }
+
+/** Too many requests with one API key; the HTTP layer adds Retry-After. */
+export class RateLimitedError extends DomainError {
+  readonly kind = 'rate_limited';
+}

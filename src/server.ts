@@ -1,20 +1,28 @@
 import type { Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { connectMongo } from './db/connect';
 import { startEmbeddedMongo } from './db/embedded-mongo';
 import type { RunningMongo } from './db/mongo-java-server';
-import { createLogger, type Logger } from './logger';
-import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
-import { TokenRegistry } from './tokens/token-registry';
-import { DeviceRegistry } from './tokens/device-registry';
+import { createLogger, errorForLog, type Logger } from './logger';
+import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
-import { DeliveryStore } from './sender/delivery-store';
-import { NotificationSender } from './sender/notification-sender';
+import { createServices } from './services';
+import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 
-/** Starts the service: config, database, indexes, HTTP. Returns a stop() for graceful shutdown. */
-export async function startServer(config: Config, logger: Logger): Promise<{ server: Server; stop: () => Promise<void> }> {
-  // Credentials first: a bad key file should stop start-up before anything else is started.
+/** Where the embedded database's URI is written, so the admin CLI can find it. */
+export const EMBEDDED_URI_FILE = 'embedded-mongodb-uri';
+
+export type RunningServer = { server: Server; port: number; stop: () => Promise<void> };
+
+/**
+ * Starts the service: providers (credentials first, so a bad key fails at once), database,
+ * indexes, HTTP. stop() drains: no new connections, in-flight requests finish (their
+ * connections then close), then providers and MongoDB are closed.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const providers = ProviderRegistry.fromConfig(config);
   logger.info({ providers: providers.configured() }, 'push providers loaded');
   let embedded: RunningMongo | undefined;
@@ -22,28 +30,36 @@ export async function startServer(config: Config, logger: Logger): Promise<{ ser
   if (!uri) {
     embedded = await startEmbeddedMongo(config.embeddedDbDir, logger);
     uri = embedded.uri;
+    writeFileSync(path.join(config.embeddedDbDir, EMBEDDED_URI_FILE), `${uri}\n`);
   }
   const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger);
-  const model = tokenModel(connection);
-  await ensureTokenIndexes(model);
-  const registry = new TokenRegistry(model, { defaultTtl: config.defaultTokenTtl });
-  const sender = new NotificationSender(new DeliveryStore(model), providers, { retry: config.retry, logger });
-  const devices = new DeviceRegistry(model, { defaultTtl: config.defaultTokenTtl });
-  const app = buildApp({ config, logger, registry, devices, sender });
+  await ensureTokenIndexes(tokenModel(connection));
+
+  let draining = false;
+  const metrics = new Metrics();
+  const services = createServices({ connection, providers, config, logger, metrics, draining: () => draining });
+  const app = buildApp({ config, logger, metrics, ...services });
 
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
   });
   const address = server.address();
-  logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'listening');
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port }, 'listening');
 
   const stop = async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive connections would hold close() open; busy ones close after their response.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.closeIdleConnections();
+    await closed;
+    clearInterval(sweep);
     await providers.close();
     await connection.close();
     await embedded?.stop();
   };
-  return { server, stop };
+  return { server, port, stop };
 }
 
 async function main(): Promise<void> {
@@ -58,24 +74,25 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const { stop } = await startServer(config, logger);
+  const running = await startServer(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
     const timer = setTimeout(() => {
-      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections and exiting');
+      running.server.closeAllConnections();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    stop().then(
+    running.stop().then(
       () => {
         logger.info('stopped');
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error({ err: (error as Error).message }, 'shutdown failed');
+        logger.error({ err: errorForLog(error) }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       port: 3000,
       mongodbUri: undefined,
-      mongodbTimeoutMs: 2000,
+      mongodbTimeoutMs: 1500,
       defaultTokenTtl: { amount: 2, unit: 'mo' },
       shutdownTimeoutMs: 10_000,
     });

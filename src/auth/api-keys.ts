@@ -3,7 +3,8 @@ import { maskSecret } from '../logger';
 import { isScope, SCOPES, type Scope } from './scopes';
 
 export type ApiKey = { workspaceId: string; key: string; scopes: readonly Scope[] };
-export type Principal = { workspaceId: string; scopes: ReadonlySet<Scope>; keyHint: string };
+/** keyId: a short digest that names the key in rate limiting and logs without revealing it. */
+export type Principal = { workspaceId: string; scopes: ReadonlySet<Scope>; keyHint: string; keyId: string };
 
 const WORKSPACE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_PATTERN = /^[A-Za-z0-9_.-]{8,256}$/;
@@ -57,7 +58,12 @@ export class ApiKeyStore {
   constructor(keys: readonly ApiKey[]) {
     this.entries = keys.map((k) => ({
       digest: digest(k.key),
-      principal: { workspaceId: k.workspaceId, scopes: new Set(k.scopes), keyHint: maskSecret(k.key) },
+      principal: {
+        workspaceId: k.workspaceId,
+        scopes: new Set(k.scopes),
+        keyHint: maskSecret(k.key),
+        keyId: digest(`key-id:${k.key}`).toString('hex').slice(0, 16),
+      },
     }));
   }
 

@@ -16,13 +16,15 @@ export type RequestObserver = (info: { method: string; route: string; status: nu
  * Gives every request an id (the caller's X-Request-Id when it is a sane one), echoes it, and
  * logs one line when the response finishes. The line has the masked path, never headers.
  */
-export function requestContext(logger: Logger, observe?: RequestObserver) {
+export function requestContext(logger: Logger, observe?: RequestObserver, draining: () => boolean = () => false) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
     res.locals.log = logger.child({ request_id: requestId });
     res.setHeader('X-Request-Id', requestId);
+    // While shutting down, every response closes its connection, so keep-alive clients move on.
+    if (draining()) res.setHeader('Connection', 'close');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

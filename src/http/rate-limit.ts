@@ -1,0 +1,19 @@
+import { rateLimit } from 'express-rate-limit';
+import type { Principal } from '../auth/api-keys';
+import { RateLimitedError } from '../errors';
+
+/**
+ * A fixed one-minute window per API key (not per IP: many clients share a key, and a key is
+ * what a workspace pays for). Answers 429 with the IETF RateLimit and RateLimit-Policy headers
+ * (draft 8) and Retry-After. Counts are per process; see docs/operations.md for scaling out.
+ */
+export function rateLimitPerKey(perMinute: number) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => (res.locals.principal as Principal).keyId,
+    handler: (_req, _res, next) => next(new RateLimitedError(`More than ${perMinute} requests a minute with this API key; slow down`)),
+  });
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { DEVICE_PLATFORMS } from '../tokens/device-registry';
+import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields } from '../tokens/token-fields';
+
+/**
+ * Shapes of the responses, for the OpenAPI document (and for tests that check real answers
+ * against it). Requests are validated with the schemas next to each route.
+ */
+const isoDate = z.iso.datetime();
+
+export const tokenObject = z.object({
+  user_id: z.string(),
+  token: z.string(),
+  provider_key: z.enum(PROVIDER_KEYS),
+  status: z.enum(TOKEN_STATUSES),
+  status_reason: z.string().nullable(),
+  properties: z.record(z.string(), z.unknown()),
+  device: deviceFields.nullable(),
+  tracking: trackingFields.nullable(),
+  expiry_date: z.union([isoDate, z.literal(false)]),
+  created_at: isoDate,
+  updated_at: isoDate,
+  last_used_at: isoDate.nullable(),
+});
+
+export const tokenPage = z.object({
+  tokens: z.array(tokenObject),
+  paging: z.object({ cursor: z.string().nullable(), more: z.boolean() }),
+});
+
+export const deviceObject = z.object({
+  id: z.string(),
+  workspace_id: z.string(),
+  person_id: z.string(),
+  device_token: z.string(),
+  platform: z.union([z.enum(DEVICE_PLATFORMS), z.string()]).nullable(),
+  device_name: z.string().nullable(),
+  device_model: z.string().nullable(),
+  os_version: z.string().nullable(),
+  app_version: z.string().nullable(),
+  is_active: z.boolean(),
+  is_valid: z.boolean(),
+  last_used_at: isoDate.nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+
+export const deviceList = z.object({ devices: z.array(deviceObject), total: z.number().int() });
+
+export const sendReport = z.object({
+  results: z.array(
+    z.object({
+      user_id: z.string().nullable(),
+      token: z.string(),
+      provider_key: z.enum(PROVIDER_KEYS).nullable(),
+      outcome: z.enum(['delivered', 'invalid', 'retryable', 'rejected', 'skipped']),
+      reason: z.string().nullable(),
+    }),
+  ),
+  summary: z.object({ delivered: z.number().int(), invalidated: z.number().int(), failed: z.number().int(), skipped: z.number().int() }),
+});
+
+export const errorBody = z.object({
+  type: z.string(),
+  message: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  missing_scope: z.string().optional(),
+});
+
+export const readiness = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ mongodb: z.enum(['ok', 'down']), providers: z.enum(['ok', 'down']), shutting_down: z.boolean() }),
+  reason: z.string().optional(),
+});

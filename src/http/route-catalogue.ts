@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type { Scope } from '../auth/scopes';
+import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
+import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject, tokenPage } from './response-schemas';
+import { sendBody } from './send-schemas';
+import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
+
+/**
+ * Every route the service serves, with the zod schemas its handler validates with. The
+ * OpenAPI document is generated from this list; a test checks that the list and the app's real
+ * routes are the same set.
+ */
+export type RouteDoc = {
+  method: 'get' | 'put' | 'post' | 'patch' | 'delete';
+  path: string;
+  tag: string;
+  summary: string;
+  scope?: Scope;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+};
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: errorBody }]));
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: `errors` names every offending field',
+  401: 'Missing or unknown API key',
+  403: 'The key lacks the scope named in `missing_scope`',
+  404: 'Not found in this workspace',
+  409: 'A JSON Patch `test` failed',
+  413: 'Body over 64 KB',
+  429: 'Rate limit for this API key',
+  503: 'MongoDB unavailable; retry after Retry-After',
+};
+const common = [400, 401, 403, 429, 503];
+
+export const ROUTES: RouteDoc[] = [
+  {
+    method: 'put', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    summary: 'Create or fully replace a token', params: tokenParams, body: putTokenBody,
+    responses: { 204: { description: 'Stored' }, ...errors(...common, 413) },
+  },
+  {
+    method: 'put', path: '/users/:user_id/tokens', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    summary: 'Add or replace up to 100 tokens of one user (validated all-or-nothing)', params: userParams, body: putTokensBody,
+    responses: { 204: { description: 'Stored' }, ...errors(...common, 413) },
+  },
+  {
+    method: 'get', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:read',
+    summary: 'Read one token', params: tokenParams,
+    responses: { 200: { description: 'The token', schema: tokenObject }, ...errors(...common, 404) },
+  },
+  {
+    method: 'get', path: '/users/:user_id/tokens', tag: 'Tokens (Courier)', scope: 'tokens:read',
+    summary: "List a user's tokens, with cursor paging", params: userParams, query: listTokensQuery,
+    responses: { 200: { description: 'A page of tokens', schema: tokenPage }, ...errors(...common) },
+  },
+  {
+    method: 'patch', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    summary: 'Change a token with RFC 6902 JSON Patch', params: tokenParams, body: patchTokenBody,
+    responses: { 204: { description: 'Patched' }, ...errors(...common, 404, 409, 413) },
+  },
+  {
+    method: 'delete', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    summary: 'Delete a token', params: tokenParams,
+    responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) },
+  },
+  {
+    method: 'post', path: '/api/v1/people/:person_id/devices', tag: 'Devices (Flameup)', scope: 'devices:write',
+    summary: 'Register a device, or update it when the token is known', params: personParams, body: registerDeviceBody,
+    responses: { 200: { description: 'Updated', schema: deviceObject }, 201: { description: 'Created', schema: deviceObject }, ...errors(...common, 413) },
+  },
+  {
+    method: 'get', path: '/api/v1/people/:person_id/devices', tag: 'Devices (Flameup)', scope: 'devices:read',
+    summary: "List a person's devices", params: personParams, query: listDevicesQuery,
+    responses: { 200: { description: 'Devices and their total', schema: deviceList }, ...errors(...common) },
+  },
+  {
+    method: 'delete', path: '/api/v1/people/:person_id/devices/:token', tag: 'Devices (Flameup)', scope: 'devices:write',
+    summary: 'Delete a device by its token (URL-encoded)', params: deviceParams,
+    responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) },
+  },
+  {
+    method: 'post', path: '/send', tag: 'Sending', scope: 'send',
+    summary: 'Send a notification to users or tokens through APNs and FCM', body: sendBody,
+    responses: { 200: { description: 'One result per token, and a summary', schema: sendReport }, ...errors(...common, 413) },
+  },
+  { method: 'get', path: '/healthz', tag: 'Operations', summary: 'Liveness: the process is up', responses: { 200: { description: 'Up' } } },
+  {
+    method: 'get', path: '/readyz', tag: 'Operations', summary: 'Readiness: MongoDB answers, providers loaded, not shutting down',
+    responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'Not ready; `reason` says why', schema: readiness } },
+  },
+  { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format' } } },
+  { method: 'get', path: '/openapi.json', tag: 'Operations', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+  { method: 'get', path: '/docs', tag: 'Operations', summary: 'A readable reference page', responses: { 200: { description: 'HTML' } } },
+];

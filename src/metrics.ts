@@ -1,0 +1,82 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { DeliveryOutcome } from './providers/provider';
+import type { RequestObserver } from './http/request-context';
+import type { SendObserver } from './sender/notification-sender';
+import type { ProviderKey } from './tokens/token-fields';
+import type { RegistryEvent } from './tokens/token-registry';
+
+/**
+ * Prometheus metrics, in a registry of their own (one per app, so tests can build several).
+ * Labels are bounded: route templates, never raw paths, so no token can become a label value;
+ * reasons are the classifier's codes (`apns:Unregistered`), a closed set.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly tokensRegistered = new Counter({
+    name: 'push_tokens_registered_total',
+    help: 'Token registrations by provider and change (created, updated, transferred)',
+    labelNames: ['provider', 'change'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokensRefreshed = new Counter({
+    name: 'push_tokens_refreshed_total',
+    help: 'Older tokens retired because their device registered a new one',
+    registers: [this.registry],
+  });
+  private readonly tokensInvalidated = new Counter({
+    name: 'push_tokens_invalidated_total',
+    help: 'Tokens marked failed because a provider reported them dead, by provider and reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly sends = new Counter({
+    name: 'push_sends_total',
+    help: 'Provider answers per token (every attempt), by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly providerLatency = new Histogram({
+    name: 'push_provider_batch_duration_seconds',
+    help: 'Time a provider adapter took to answer one batch, by provider',
+    labelNames: ['provider'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  readonly observeRequest: RequestObserver = ({ method, route, status, seconds }) => {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  };
+
+  readonly onRegistryEvent = (event: RegistryEvent): void => {
+    if (event.type === 'registered') this.tokensRegistered.inc({ provider: event.provider, change: event.change });
+    else if (event.type === 'refreshed') this.tokensRefreshed.inc(event.count);
+    else this.tokensInvalidated.inc({ provider: event.provider, reason: event.reason }, event.count);
+  };
+
+  readonly sendObserver: SendObserver = {
+    attempt: (provider: ProviderKey, outcome: DeliveryOutcome, seconds: number, count: number) => {
+      this.sends.inc({ provider, outcome }, count);
+      this.providerLatency.observe({ provider }, seconds);
+    },
+    event: (event) => this.onRegistryEvent(event),
+  };
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

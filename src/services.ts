@@ -1,0 +1,62 @@
+import type { Connection } from 'mongoose';
+import type { Config } from './config';
+import type { HealthChecks } from './http/health-routes';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { ProviderRegistry } from './providers/provider-registry';
+import { DeliveryStore } from './sender/delivery-store';
+import { NotificationSender } from './sender/notification-sender';
+import { DeviceRegistry } from './tokens/device-registry';
+import { tokenModel } from './tokens/token-model';
+import { TokenRegistry } from './tokens/token-registry';
+
+export type Services = {
+  registry: TokenRegistry;
+  devices: DeviceRegistry;
+  sender: NotificationSender;
+  health: HealthChecks;
+};
+
+/** How long /readyz waits for MongoDB to answer a ping. */
+const PING_TIMEOUT_MS = 1_000;
+
+/** Wires the domain services over one connection. server.ts and the tests both build the app from this. */
+export function createServices(deps: {
+  connection: Connection;
+  providers: ProviderRegistry;
+  config: Pick<Config, 'defaultTokenTtl' | 'retry'>;
+  logger: Logger;
+  metrics: Metrics;
+  draining: () => boolean;
+}): Services {
+  const model = tokenModel(deps.connection);
+  const onEvent = deps.metrics.onRegistryEvent;
+  return {
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
+    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
+    sender: new NotificationSender(new DeliveryStore(model), deps.providers, {
+      retry: deps.config.retry,
+      logger: deps.logger,
+      observer: deps.metrics.sendObserver,
+    }),
+    health: {
+      database: () => pingDatabase(deps.connection),
+      providers: () => deps.providers.ready(),
+      draining: deps.draining,
+    },
+  };
+}
+
+async function pingDatabase(connection: Connection): Promise<boolean> {
+  if (!connection.db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+  });
+  const ping = connection.db
+    .admin()
+    .command({ ping: 1 })
+    .then(() => true)
+    .catch(() => false);
+  return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+}
