@@ -8,7 +8,7 @@ import { startSimulatedProviders, type SimulatedProviders } from '../support/sim
  */
 let sims: SimulatedProviders;
 let t: TestApp;
-const apnsToken = (n: number) => n.toString(16).padStart(64, 'a');
+const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const fcmToken = (n: number) => `fcm${n}:APA91b-${'Q'.repeat(16)}_${n}`;
 const put = (user: string, token: string, provider_key: string, body: object = {}) =>
   request(t.app).put(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).send({ provider_key, ...body }).expect(204);

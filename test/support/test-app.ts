@@ -42,9 +42,11 @@ export async function createTestApp(
     retry?: RetryConfig;
     rateLimitPerMinute?: number;
     draining?: () => boolean;
+    /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
+    mongo?: { uri: string; timeoutMs: number };
   } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase();
+  const db = await openTestDatabase(options.mongo ?? {});
   const model = tokenModel(db.connection);
   await ensureTokenIndexes(model);
   const logger = options.logger ?? createLogger('silent');

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createLogger } from '../../src/logger';
+import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { bearer, createTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Runs the whole API surface, error paths included, with every log line captured at the most
+ * verbose level, and checks that no token and no API key appears in any of them, whole or as
+ * any 8-character piece (a log may show the last 4 characters, nothing more).
+ */
+const lines: string[] = [];
+const capture = new Writable({
+  write(chunk, _encoding, done) {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    done();
+  },
+});
+const random = (n: number) => randomBytes(n).toString('hex');
+const KEY = `sk_live_${random(12)}`;
+const READ_KEY = `sk_read_${random(12)}`;
+const apns = [random(32), random(32), random(32)];
+const fcm = [`${random(8)}:APA91b${random(20)}`, `${random(8)}:APA91b${random(20)}`, `${random(8)}:APA91b${random(20)}`];
+const flameup = `${random(10)}...${random(10)}`;
+const secrets = [KEY, READ_KEY, ...apns, ...fcm, flameup, 'sk_wrong_key_' + random(8)];
+
+let sims: SimulatedProviders;
+let t: TestApp;
+beforeAll(async () => {
+  sims = await startSimulatedProviders();
+  t = await createTestApp({
+    apiKeys: `ws_a:${KEY},ws_a:${READ_KEY}=tokens:read`,
+    logger: createLogger('trace', capture),
+    providers: sims.providers,
+    rateLimitPerMinute: 1000,
+  });
+});
+afterAll(async () => {
+  await sims.close();
+  await t.close();
+});
+
+it('When every endpoint runs, errors included, then no log line holds a token or a key', async () => {
+  const k = bearer(KEY);
+  const enc = encodeURIComponent;
+  await request(t.app).put(`/users/u1/tokens/${apns[0]}`).set(k).send({ provider_key: 'apn', token: apns[0] }).expect(204);
+  await request(t.app).put(`/users/u1/tokens/${apns[0]}`).set(k).send({ provider_key: 'apn', token: apns[1] }).expect(400);
+  await request(t.app).put('/users/u1/tokens').set(k).send({ tokens: [{ token: apns[1], provider_key: 'apn' }, { token: fcm[0], provider_key: 'firebase-fcm' }] }).expect(204);
+  await request(t.app).put('/users/u1/tokens').set(k).send({ tokens: [{ token: fcm[1], provider_key: 'nope' }] }).expect(400);
+  await request(t.app).put(`/users/u1/tokens/${enc(fcm[1]!)}`).set(k).send({ provider_key: 'firebase-fcm' }).expect(204);
+  await request(t.app).get(`/users/u1/tokens/${apns[0]}`).set(k).expect(200);
+  await request(t.app).get(`/users/u1/tokens/${apns[2]}`).set(k).expect(404);
+  await request(t.app).get('/users/u1/tokens?limit=2').set(k).expect(200);
+  await request(t.app).patch(`/users/u1/tokens/${apns[0]}`).set(k).send({ patch: [{ op: 'test', path: '/token', value: apns[2] }] }).expect(409);
+  await request(t.app).patch(`/users/u1/tokens/${apns[0]}`).set(k).send({ patch: [{ op: 'replace', path: '/token', value: apns[2] }] }).expect(400);
+  await request(t.app).put(`/users/u1/tokens/${apns[0]}`).set(k).set('Content-Type', 'application/json').send(`{"provider_key":"${apns[2]}`).expect(400);
+  await request(t.app).post('/api/v1/people/p1/devices').set(k).send({ token: flameup, platform: 'ios', device_name: 'n', device_model: 'm' }).expect(201);
+  await request(t.app).post('/api/v1/people/p1/devices').set(k).send({ token: flameup, platform: 'symbian' }).expect(400);
+  await request(t.app).get('/api/v1/people/p1/devices').set(k).expect(200);
+  await request(t.app).put(`/users/u1/tokens/${apns[2]}`).set(bearer(READ_KEY)).send({ provider_key: 'apn' }).expect(403);
+  await request(t.app).get('/users/u1/tokens').set(bearer(secrets[secrets.length - 1]!)).expect(401);
+  await request(t.app).get('/users/u1/tokens').set('Authorization', `Basic ${KEY}`).expect(401);
+  sims.apns.stage(apns[1]!, { status: 410, reason: 'Unregistered', timestamp: Date.now() + 1000 });
+  sims.apns.stage(apns[0]!, { status: 403, reason: 'InvalidProviderToken' });
+  sims.fcm.stage(fcm[0]!, { errorCode: 'INTERNAL' });
+  sims.fcm.stage(fcm[1]!, { errorCode: 'UNREGISTERED' });
+  const sent = await request(t.app).post('/send').set(k).send({ message: { to: [{ user_id: 'u1' }, { user_id: 'p1' }, { token: fcm[2] }], content: { title: 'x' } } }).expect(200);
+  expect(sent.body.summary.invalidated).toBe(2);
+  await request(t.app).delete(`/api/v1/people/p1/devices/${enc(flameup)}`).set(k).expect(204);
+  await request(t.app).delete(`/users/u1/tokens/${apns[0]}`).set(k).expect(204);
+  await request(t.app).delete(`/users/u1/tokens/${apns[0]}`).set(k).expect(404);
+  await request(t.app).get('/metrics').expect(200);
+
+  expect(lines.length).toBeGreaterThan(25);
+  const leaks: string[] = [];
+  for (const secret of secrets) {
+    for (let i = 0; i + 8 <= secret.length; i++) {
+      const piece = secret.slice(i, i + 8);
+      const line = lines.find((l) => l.includes(piece));
+      if (line) leaks.push(`${piece} (of ${secret.slice(0, 4)}…) in ${line.slice(0, 200)}`);
+    }
+  }
+  expect(leaks).toEqual([]);
+  // The service does log what it should: requests with masked paths, rejections, invalidations.
+  expect(lines.some((l) => l.includes('"route":"/users/:user_id/tokens/:token"') && l.includes('****'))).toBe(true);
+  expect(lines.some((l) => l.includes('apns:InvalidProviderToken'))).toBe(true);
+  expect(lines.some((l) => l.includes('tokens invalidated'))).toBe(true);
+});
