@@ -34,6 +34,8 @@ const originText = (name: string) =>
     return url;
   });
 
+const mongodbUri = z.string().regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://');
+
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((text) => text === 'true' || text === '1' || text === 'yes');
@@ -44,10 +46,7 @@ const envSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    MONGODB_URI: z
-      .string()
-      .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
-      .optional(),
+    MONGODB_URI: mongodbUri.optional(),
     // Under 2 s, so a request answers 503 within 2 s while the database is down.
     MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('1500ms')!),
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
@@ -190,5 +189,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
       maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
     },
+  };
+}
+
+export type AdminConfig = { mongodbUri: string | undefined; mongodbTimeoutMs: number; embeddedDbDir: string; apiKeysText: string | undefined };
+
+/** What the admin CLI needs: only the database (and, for `keys list`, API_KEYS as text). */
+export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
+  const schema = z.object({
+    MONGODB_URI: mongodbUri.optional(),
+    MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('5s')!),
+    EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
+    API_KEYS: z.string().optional(),
+  });
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message));
+  return {
+    mongodbUri: result.data.MONGODB_URI,
+    mongodbTimeoutMs: durationToMs(result.data.MONGODB_TIMEOUT),
+    embeddedDbDir: result.data.EMBEDDED_DB_DIR,
+    apiKeysText: result.data.API_KEYS,
   };
 }

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Connection } from 'mongoose';
+import { parseApiKeys } from '../auth/api-keys';
+import { SCOPES } from '../auth/scopes';
+import { loadAdminConfig, type AdminConfig } from '../config';
+import { connectMongo } from '../db/connect';
+import { durationToMs, parseDuration } from '../duration';
+import { createLogger, maskSecret } from '../logger';
+import { EMBEDDED_URI_FILE } from '../server';
+import { TOKEN_STATUSES, type TokenStatus } from '../tokens/token-fields';
+import { tokenModel, type TokenDocument, type TokenModel } from '../tokens/token-model';
+import { toTokenView } from '../tokens/token-view';
+
+/**
+ * `npm run admin -- <command>`: operations on the tokens collection, straight on MongoDB (as
+ * admin scripts do). Output goes to stdout (NDJSON or a table); progress and errors to stderr.
+ * An error is one line and a non-zero exit: 1 for a failure, 2 for a usage mistake.
+ */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  stats: 'stats [--workspace W]\n  Tokens by workspace, provider and status, and how many expire in the next 7 days.',
+  find: 'find (--token T | --user U) [--workspace W]\n  Prints the matching tokens as NDJSON.',
+  revoke: 'revoke --workspace W --token T [--reason R]\n  Sets the token to status revoked (reason "admin" by default). It is no longer sent to.',
+  purge:
+    'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
+  export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
+  keys:
+    'keys list | keys create --workspace W [--scopes a+b] | keys revoke\n  API keys live in API_KEYS, not in MongoDB. list shows them masked; create makes a new key and\n  prints the API_KEYS entry to add; revoke explains how to remove one.',
+};
+
+const USAGE = `usage: npm run admin -- <command> [options]\n\ncommands:\n${Object.values(HELP)
+  .map((text) => `  ${text.split('\n')[0]}`)
+  .join('\n')}\n\nEach command has --help. Database: MONGODB_URI, or the running embedded development database.`;
+
+type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+function options(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
+  try {
+    return parseArgs({ args, options: { ...spec, help: { type: 'boolean' } }, strict: true, allowPositionals: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function databaseUri(config: AdminConfig): string {
+  if (config.mongodbUri) return config.mongodbUri;
+  const file = path.join(config.embeddedDbDir, EMBEDDED_URI_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  throw new Error('MONGODB_URI is not set, and no embedded development database is running (start the service first)');
+}
+
+const record = (doc: TokenDocument) => ({ id: doc._id.toHexString(), workspace_id: doc.workspace_id, ...toTokenView(doc) });
+
+async function stats(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
+  const match = typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {};
+  const now = new Date();
+  const groups = await model.aggregate<{ _id: { workspace: string; provider: string; status: string }; count: number }>([
+    { $match: match },
+    { $group: { _id: { workspace: '$workspace_id', provider: '$provider_key', status: '$status' }, count: { $sum: 1 } } },
+    { $sort: { '_id.workspace': 1, '_id.provider': 1, '_id.status': 1 } },
+  ]);
+  const expiring = await model.countDocuments({ ...match, expiry_date: { $gt: now, $lte: new Date(now.getTime() + 7 * 86_400_000) } });
+  const rows = [['workspace', 'provider', 'status', 'tokens'], ...groups.map((g) => [g._id.workspace, g._id.provider, g._id.status, String(g.count)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) out.stdout(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  out.stdout(`total ${groups.reduce((sum, g) => sum + g.count, 0)}; expiring in the next 7 days: ${expiring}`);
+}
+
+async function find(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
+  const token = values.token as string | undefined;
+  const user = values.user as string | undefined;
+  if (!token === !user) throw new UsageError('give exactly one of --token or --user');
+  const filter = {
+    ...(typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {}),
+    ...(token ? { token } : { user_id: user }),
+  };
+  const docs = await model.find(filter).sort({ _id: 1 }).limit(10_000).lean<TokenDocument[]>().exec();
+  for (const doc of docs) out.stdout(JSON.stringify(record(doc)));
+  out.stderr(`${docs.length} token(s)`);
+}
+
+async function revoke(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
+  const workspace = required(values, 'workspace');
+  const token = required(values, 'token');
+  const reason = typeof values.reason === 'string' ? values.reason : 'admin';
+  const result = await model
+    .updateOne(
+      { workspace_id: workspace, token },
+      { $set: { status: 'revoked', status_reason: reason, updated_at: new Date() }, $inc: { revision: 1 } },
+    )
+    .exec();
+  if (result.matchedCount === 0) throw new Error(`no token ${maskSecret(token)} in workspace ${workspace}`);
+  out.stdout(`revoked ${maskSecret(token)} in ${workspace} (reason: ${reason})`);
+}
+
+async function purge(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
+  const status = required(values, 'status') as TokenStatus;
+  if (!TOKEN_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${TOKEN_STATUSES.join(', ')}`);
+  const olderThan = parseDuration(required(values, 'older-than'));
+  if (!olderThan) throw new UsageError('--older-than must be a number and a unit, e.g. 30d');
+  const batch = values.batch === undefined ? 1000 : Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) throw new UsageError('--batch must be a whole number from 1 to 100000');
+  const cutoff = new Date(Date.now() - durationToMs(olderThan));
+  const filter = {
+    status,
+    updated_at: { $lt: cutoff },
+    ...(typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {}),
+  };
+  const total = await model.countDocuments(filter);
+  const what = `${total} token(s) with status ${status} not updated since ${cutoff.toISOString()}`;
+  if (!values.yes) {
+    out.stdout(`dry run: would delete ${what}. Run again with --yes to delete.`);
+    return;
+  }
+  let deleted = 0;
+  for (;;) {
+    const ids = (await model.find(filter, { _id: 1 }).limit(batch).lean<Pick<TokenDocument, '_id'>[]>().exec()).map((d) => d._id);
+    if (ids.length === 0) break;
+    // The filter is repeated so a token re-registered meanwhile (now active) is never deleted.
+    deleted += (await model.deleteMany({ _id: { $in: ids }, ...filter }).exec()).deletedCount;
+    out.stderr(`deleted ${deleted}/${total}`);
+  }
+  out.stdout(`deleted ${deleted} of ${what}`);
+}
+
+async function exportTokens(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
+  const workspace = required(values, 'workspace');
+  const filter = { workspace_id: workspace, ...(typeof values.user === 'string' ? { user_id: values.user } : {}) };
+  let count = 0;
+  for await (const doc of model.find(filter).sort({ _id: 1 }).lean<TokenDocument[]>().cursor()) {
+    out.stdout(JSON.stringify(record(doc as TokenDocument)));
+    count++;
+  }
+  out.stderr(`exported ${count} token(s)`);
+}
+
+function keys(config: AdminConfig, positionals: string[], values: Record<string, unknown>, out: Out): void {
+  const action = positionals[0];
+  if (action === 'list') {
+    if (!config.apiKeysText) throw new Error('API_KEYS is not set');
+    const parsed = parseApiKeys(config.apiKeysText);
+    if ('problems' in parsed) throw new Error(`API_KEYS is invalid: ${parsed.problems.join('; ')}`);
+    for (const key of parsed.keys) out.stdout(`${key.workspaceId}  ${maskSecret(key.key)}  ${key.scopes.join('+')}`);
+    return;
+  }
+  if (action === 'create') {
+    const workspace = required(values, 'workspace');
+    const scopes = typeof values.scopes === 'string' ? values.scopes : undefined;
+    if (scopes && scopes.split('+').some((s) => !(SCOPES as readonly string[]).includes(s))) {
+      throw new UsageError(`--scopes must be some of ${SCOPES.join(', ')} joined by +`);
+    }
+    const key = `sk_${randomBytes(24).toString('base64url').replace(/[^A-Za-z0-9]/g, '')}`;
+    out.stdout(`${workspace}:${key}${scopes ? `=${scopes}` : ''}`);
+    out.stderr('Add this entry to API_KEYS (comma-separated) and restart the service; it is not shown again.');
+    return;
+  }
+  if (action === 'revoke') {
+    out.stdout('Remove the key\'s entry from API_KEYS and restart (or roll) the service; see docs/operations.md, "Key rotation".');
+    return;
+  }
+  throw new UsageError('keys needs list, create or revoke');
+}
+
+const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
+  stats: { workspace: { type: 'string' } },
+  find: { token: { type: 'string' }, user: { type: 'string' }, workspace: { type: 'string' } },
+  revoke: { workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' } },
+  purge: { status: { type: 'string' }, 'older-than': { type: 'string' }, workspace: { type: 'string' }, yes: { type: 'boolean' }, batch: { type: 'string' } },
+  export: { workspace: { type: 'string' }, user: { type: 'string' } },
+  keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
+};
+
+export async function runAdmin(argv: string[], out: Out, config: AdminConfig = loadAdminConfig()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    out.stdout(USAGE);
+    return command ? 0 : 2;
+  }
+  const spec = SPECS[command];
+  if (!spec) throw new UsageError(`unknown command "${command}"; see --help`);
+  const values = options(rest, spec);
+  if (values.help) {
+    out.stdout(`usage: npm run admin -- ${HELP[command]}`);
+    return 0;
+  }
+  if (command === 'keys') {
+    keys(config, rest.filter((a) => !a.startsWith('--')).slice(0, 1), values, out);
+    return 0;
+  }
+  let connection: Connection | undefined;
+  try {
+    connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
+    const model = tokenModel(connection);
+    const run = { stats, find, revoke, purge, export: exportTokens }[command as 'stats'];
+    await run(model, values, out);
+    return 0;
+  } finally {
+    await connection?.close();
+  }
+}
+
+if (require.main === module) {
+  const out: Out = { stdout: (text) => process.stdout.write(`${text}\n`), stderr: (text) => process.stderr.write(`${text}\n`) };
+  runAdmin(process.argv.slice(2), out).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      out.stderr(`admin: ${(error as Error).message.split('\n')[0]}`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}

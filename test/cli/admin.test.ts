@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Types } from 'mongoose';
+import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
+import { openTestDatabase } from '../support/test-db';
+
+/** The admin CLI as a real process against the test database. */
+const ROOT = path.resolve(__dirname, '../..');
+let uri: string;
+let model: TokenModel;
+let close: () => Promise<void>;
+
+function admin(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/admin.ts'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONGODB_URI: uri, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const day = 86_400_000;
+function doc(workspace: string, user: string, token: string, fields: Record<string, unknown> = {}) {
+  const now = new Date();
+  return {
+    _id: new Types.ObjectId(), workspace_id: workspace, user_id: user, token, provider_key: 'apn', status: 'active',
+    status_reason: null, properties: {}, created_at: now, updated_at: now, last_used_at: null, revision: 1,
+    expiry_date: new Date(Date.now() + 60 * day), ...fields,
+  };
+}
+
+beforeAll(async () => {
+  const db = await openTestDatabase();
+  uri = db.uri;
+  close = db.close;
+  model = tokenModel(db.connection);
+  await model.collection.insertMany([
+    doc('ws_a', 'u1', 'tok-a1'),
+    doc('ws_a', 'u1', 'tok-a2', { provider_key: 'firebase-fcm', expiry_date: new Date(Date.now() + 3 * day) }),
+    doc('ws_a', 'u2', 'tok-a3', { status: 'failed', updated_at: new Date(Date.now() - 40 * day) }),
+    doc('ws_a', 'u2', 'tok-a4', { status: 'failed', updated_at: new Date(Date.now() - 5 * day) }),
+    doc('ws_b', 'u9', 'tok-b1', { status: 'failed', updated_at: new Date(Date.now() - 90 * day) }),
+    ...Array.from({ length: 25 }, (_, i) => doc('ws_c', `bulk${i}`, `tok-c${i}`, { status: 'failed', updated_at: new Date(Date.now() - 60 * day) })),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  await close();
+});
+
+describe('admin CLI', () => {
+  it('When stats runs, then it counts by workspace, provider and status, and what expires within 7 days', () => {
+    const { code, stdout } = admin(['stats', '--workspace', 'ws_a']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ws_a\s+apn\s+active\s+1/);
+    expect(stdout).toMatch(/ws_a\s+apn\s+failed\s+2/);
+    expect(stdout).toMatch(/ws_a\s+firebase-fcm\s+active\s+1/);
+    expect(stdout).toContain('total 4; expiring in the next 7 days: 1');
+  });
+
+  it('When find runs by token or user, then it prints NDJSON', () => {
+    const byToken = admin(['find', '--token', 'tok-a1']);
+    expect(byToken.code).toBe(0);
+    expect(JSON.parse(byToken.stdout.trim())).toMatchObject({ workspace_id: 'ws_a', user_id: 'u1', token: 'tok-a1', status: 'active' });
+    const byUser = admin(['find', '--user', 'u2', '--workspace', 'ws_a']);
+    expect(byUser.stdout.trim().split('\n').map((l) => JSON.parse(l).token)).toEqual(['tok-a3', 'tok-a4']);
+  });
+
+  it('When revoke runs, then the token is revoked; an unknown token is one error line and exit 1', async () => {
+    const ok = admin(['revoke', '--workspace', 'ws_a', '--token', 'tok-a1', '--reason', 'lost phone']);
+    expect(ok.code).toBe(0);
+    expect(await model.findOne({ token: 'tok-a1' }).lean()).toMatchObject({ status: 'revoked', status_reason: 'lost phone', revision: 2 });
+    const missing = admin(['revoke', '--workspace', 'ws_a', '--token', 'no-such-token']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^admin: no token/);
+  });
+
+  it('When purge runs without --yes, then it only counts; with --yes it deletes in batches with progress', async () => {
+    const dry = admin(['purge', '--status', 'failed', '--older-than', '30d']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('dry run: would delete 27 token(s)');
+    expect(await model.countDocuments({ status: 'failed' })).toBe(28);
+    const real = admin(['purge', '--status', 'failed', '--older-than', '30d', '--yes', '--batch', '10']);
+    expect(real.code).toBe(0);
+    expect(real.stderr).toContain('deleted 10/27');
+    expect(real.stderr).toContain('deleted 27/27');
+    expect(await model.countDocuments({ status: 'failed' })).toBe(1); // tok-a4, failed 5 days ago
+  });
+
+  it('When export runs, then it writes one JSON line per token of the workspace', () => {
+    const { code, stdout } = admin(['export', '--workspace', 'ws_a']);
+    expect(code).toBe(0);
+    const tokens = stdout.trim().split('\n').map((l) => JSON.parse(l).token);
+    expect(tokens).toEqual(['tok-a1', 'tok-a2', 'tok-a4']);
+  });
+
+  it('When keys list runs, then keys are masked to their last 4 characters', () => {
+    const { code, stdout } = admin(['keys', 'list'], { API_KEYS: 'ws_a:sk_secret_value_9876,ws_a:sk_readonly_5432=tokens:read' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('ws_a  ****9876');
+    expect(stdout).toContain('****5432  tokens:read');
+    expect(stdout).not.toContain('sk_secret');
+    const created = admin(['keys', 'create', '--workspace', 'ws_a', '--scopes', 'tokens:read+send']);
+    expect(created.stdout.trim()).toMatch(/^ws_a:sk_[A-Za-z0-9]{20,}=tokens:read\+send$/);
+  });
+
+  it.each([
+    [['frobnicate'], 2, /unknown command/],
+    [['purge', '--status', 'failed', '--older-than', 'soon'], 2, /--older-than/],
+    [['find'], 2, /exactly one of --token or --user/],
+    [['stats', '--colour', 'red'], 2, /colour/],
+  ])('When the arguments are %j, then it exits %i with one clear line', (args, exitCode, message) => {
+    const { code, stderr } = admin(args);
+    expect(code).toBe(exitCode);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+
+  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys'])('When %s --help runs, then it prints its usage', (command) => {
+    const { code, stdout } = admin([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`usage: npm run admin -- ${command}`);
+  });
+
+  it('When the database is unreachable, then it is one error line and exit 1', () => {
+    const { code, stderr } = admin(['stats'], { MONGODB_URI: 'mongodb://127.0.0.1:1/none', MONGODB_TIMEOUT: '500ms' });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
