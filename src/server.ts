@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error({ err: errorForLog(error) }, 'shutdown failed');
+        logger.error({ error: errorForLog(error) }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -21,14 +21,21 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
 /** Seconds a client should wait before retrying while the database is unreachable. */
 const UNAVAILABLE_RETRY_AFTER_S = 2;
 
-/** Driver and mongoose errors that mean "the database can't be reached", not "your request is bad". */
+/** Socket errors the driver can let through unwrapped when the server goes away mid-write. */
+const CONNECTION_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+/**
+ * Driver and mongoose errors that mean "the database can't be reached", not "your request is
+ * bad". Only errors from the request's own work reach the error handler, and every such I/O is
+ * the database's, so a bare socket error here is the database's too.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name ?? '';
-  const message = (error as { message?: string } | null)?.message ?? '';
+  const { name = '', message = '', code } = (error ?? {}) as { name?: string; message?: string; code?: unknown };
   return (
     /^Mongo(ServerSelection|Network|NotConnected|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(name) ||
-    (name === 'MongooseServerSelectionError') ||
-    /buffering timed out|Client must be connected|connection .* closed/i.test(message)
+    name === 'MongooseServerSelectionError' ||
+    (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
+    /buffering timed out|Client must be connected|connection .* closed|socket has been ended/i.test(message)
   );
 }
 
@@ -79,7 +86,7 @@ export function errorHandler(logger: Logger) {
     if (res.headersSent) return next(error);
     const { status, body, headers } = classify(error);
     const log = (res.locals.log as Logger | undefined) ?? logger;
-    if (status >= 500) log.error({ err: errorForLog(error) }, status === 503 ? 'dependency unavailable' : 'unhandled error');
+    if (status >= 500) log.error({ error: errorForLog(error) }, status === 503 ? 'dependency unavailable' : 'unhandled error');
     if (headers) res.set(headers);
     res.status(status).json(body);
   };
