@@ -45,7 +45,8 @@ export class ApnsSimulator {
     simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
       port: options.port,
       maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
-      allowHTTP1: false,
+      // HTTP/1.1 only for the control endpoints (/__stage, /__stats); APNs itself is HTTP/2 only.
+      allowHTTP1: true,
       counters: simulator.counters,
     });
     return simulator;
@@ -74,7 +75,11 @@ export class ApnsSimulator {
   }
 
   private async handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
-    if (await handleStaging(req, res, this.answers)) return;
+    if (await handleStaging(req, res, this.answers, this.counters)) return;
+    if (req.httpVersion !== '2.0') {
+      res.writeHead(505).end();
+      return;
+    }
     const token = DEVICE_PATH.exec(req.url)?.[1];
     const done = this.counters.begin(token);
     res.on('close', done);

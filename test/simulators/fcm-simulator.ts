@@ -98,7 +98,7 @@ export class FcmSimulator {
   }
 
   private async handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
-    if (await handleStaging(req, res, this.answers)) return;
+    if (await handleStaging(req, res, this.answers, this.counters)) return;
     if (req.method === 'POST' && req.url === '/token') return this.exchangeToken(req, res);
     const project = SEND_PATH.exec(req.url)?.[1];
     if (req.method !== 'POST' || !project) return json(res, 404, googleError(404, 'NOT_FOUND', 'Not found'));

@@ -12,17 +12,17 @@ import { SIMULATOR_CA_FILE } from './sim-server';
  *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
  *     -d '{"token":"<hex>","answer":{"status":410,"reason":"Unregistered","timestamp":0}}'
  */
-function flag(name: string, fallback: number): number {
+function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+  return index >= 0 ? process.argv[index + 1]! : fallback;
 }
 
 async function main(): Promise<void> {
-  const dir = path.resolve('.data/simulators');
+  const dir = path.resolve(flag('dir', '.data/simulators'));
   mkdirSync(dir, { recursive: true });
   const creds = makeTestCredentials(dir);
-  const apns = await ApnsSimulator.start({ ...creds.apns, port: flag('apns-port', 8443) });
-  const fcm = await FcmSimulator.start({ ...creds.fcm, port: flag('fcm-port', 9443) });
+  const apns = await ApnsSimulator.start({ ...creds.apns, port: Number(flag('apns-port', '8443')) });
+  const fcm = await FcmSimulator.start({ ...creds.fcm, port: Number(flag('fcm-port', '9443')) });
   const lines = [
     `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}`,
     'Run the service against them with:',

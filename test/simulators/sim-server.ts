@@ -139,12 +139,32 @@ export function decodeJwt(jwt: string): { header: Record<string, unknown>; paylo
   }
 }
 
-/** POST /__stage {"token": "...", "answer": {...} | [...]}: lets a person stage answers with curl. */
-export async function handleStaging<A>(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, book: AnswerBook<A>): Promise<boolean> {
+/**
+ * Control endpoints, for a person with curl and for benchmarks that run the simulators in
+ * another process: POST /__stage {"token", "answer": {...} | [...]} stages answers (or
+ * {"tokens": [...], "answer"} for many); GET /__stats answers the counters; POST /__reset clears both.
+ */
+export async function handleStaging<A>(
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+  book: AnswerBook<A>,
+  counters?: Counters,
+): Promise<boolean> {
+  if (req.url === '/__stats' && req.method === 'GET' && counters) {
+    const { inFlight, maxInFlight, sessions, openSessions, requests } = counters;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ inFlight, maxInFlight, sessions, openSessions, requests }));
+    return true;
+  }
+  if (req.url === '/__reset' && req.method === 'POST') {
+    book.clear();
+    counters?.reset();
+    res.writeHead(204).end();
+    return true;
+  }
   if (req.url !== '/__stage' || req.method !== 'POST') return false;
   try {
-    const { token, answer } = JSON.parse(await readBody(req)) as { token: string; answer: A | A[] };
-    book.set(token, answer);
+    const { token, tokens, answer } = JSON.parse(await readBody(req)) as { token?: string; tokens?: string[]; answer: A | A[] };
+    for (const t of tokens ?? [token!]) book.set(t, answer);
     res.writeHead(204).end();
   } catch {
     res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"body must be {\\"token\\", \\"answer\\"}"}');

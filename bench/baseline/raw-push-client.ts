@@ -1,0 +1,90 @@
+import { createSign, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import { chunk, mapWithConcurrency } from '../../src/concurrency';
+
+/**
+ * The baseline for the send benchmark: the same notifications, sent straight over HTTP/2 to the
+ * same simulators with nothing in between: no database, no SDK. APNs: one session, at most
+ * `apnsInFlight` streams. FCM: an OAuth exchange, then batches of 500 messages, `fcmBatches`
+ * sessions at a time, 100 streams each (what the simulator advertises).
+ * Usage: node --import tsx bench/baseline/raw-push-client.ts <config.json>; prints the elapsed ms.
+ */
+type Config = {
+  apns: { url: string; keyFile: string; keyId: string; teamId: string; topic: string; tokens: string[]; inFlight: number };
+  fcm: { url: string; serviceAccountFile: string; tokens: string[]; batches: number };
+};
+
+function request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let status = 0;
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', () => undefined);
+    stream.on('end', () => resolve(status));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
+
+async function apns(config: Config['apns']): Promise<number[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const unsigned = `${encode({ alg: 'ES256', kid: config.keyId })}.${encode({ iss: config.teamId, iat: now })}`;
+  const signature = sign('sha256', Buffer.from(unsigned), { key: readFileSync(config.keyFile, 'utf8'), dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  const jwt = `${unsigned}.${signature}`;
+  const session = http2.connect(config.url);
+  const body = JSON.stringify({ aps: { alert: { title: 'Benchmark', body: 'Hello' } } });
+  const statuses = await mapWithConcurrency(config.tokens, config.inFlight, (token) =>
+    request(session, { ':method': 'POST', ':path': `/3/device/${token}`, authorization: `bearer ${jwt}`, 'apns-topic': config.topic, 'apns-push-type': 'alert', 'apns-priority': '10' }, body),
+  );
+  session.close();
+  return statuses;
+}
+
+async function oauth(config: Config['fcm'], account: { client_email: string; private_key: string }): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: account.client_email, scope: 'https://www.googleapis.com/auth/firebase.messaging', aud: 'https://oauth2.googleapis.com/token', iat: now, exp: now + 3600 })}`;
+  const assertion = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(account.private_key).toString('base64url')}`;
+  const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString();
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${config.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
+    });
+    req.on('error', reject);
+    req.end(form);
+  });
+}
+
+async function fcm(config: Config['fcm']): Promise<number[]> {
+  const account = JSON.parse(readFileSync(config.serviceAccountFile, 'utf8')) as { project_id: string; client_email: string; private_key: string };
+  const accessToken = await oauth(config, account);
+  const batches = await mapWithConcurrency(chunk(config.tokens, 500), config.batches, async (batch) => {
+    const session = http2.connect(config.url);
+    const statuses = await mapWithConcurrency(batch, 100, (token) =>
+      request(
+        session,
+        { ':method': 'POST', ':path': `/v1/projects/${account.project_id}/messages:send`, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        JSON.stringify({ message: { token, notification: { title: 'Benchmark', body: 'Hello' } } }),
+      ),
+    );
+    session.close();
+    return statuses;
+  });
+  return batches.flat();
+}
+
+async function main() {
+  const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
+  const started = process.hrtime.bigint();
+  const [a, f] = await Promise.all([apns(config.apns), fcm(config.fcm)]);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const ok = [...a, ...f].filter((s) => s === 200).length;
+  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length}\n`);
+}
+
+void main();

@@ -1,0 +1,63 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** Pins a child to a core with taskset where it exists, so server and load generator don't share one. */
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+export const pinning = hasTaskset ? 'taskset' : 'none (taskset not found)';
+
+export type Proc = { child: ChildProcess; lines: string[]; stop: () => Promise<void> };
+
+/** Spawns `command args` on `core` and resolves when a line matches `ready` (its match is returned). */
+export async function startProcess(
+  command: string,
+  args: string[],
+  options: { core?: number; env?: Record<string, string>; ready: RegExp; timeoutMs?: number },
+): Promise<{ proc: Proc; match: RegExpExecArray }> {
+  const [cmd, argv] = hasTaskset && options.core !== undefined ? ['taskset', ['-c', String(options.core), command, ...args]] : [command, args];
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${lines.slice(-5).join('\n')}`)), options.timeoutMs ?? 90_000);
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (lines.length > 2000) lines.shift();
+      const m = options.ready.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code}: ${lines.slice(-5).join('\n')}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { proc: { child, lines, stop }, match };
+}
+
+export async function startService(options: { node: string; core: number; env: Record<string, string> }) {
+  const { proc, match } = await startProcess(options.node, [path.join(ROOT, 'dist/server.js')], {
+    core: options.core,
+    // The default log level (info, a line per request): the cost of logging is part of the service.
+    env: { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ...options.env },
+    ready: /"port":(\d+),"msg":"listening"/,
+  });
+  return { proc, url: `http://127.0.0.1:${match[1]}` };
+}
+
+export function nodeVersion(node: string): string {
+  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+}

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAnyMongo } from '../test/support/any-mongo';
+import { httpBenchmarks, runtimeBenchmark } from './http-benchmarks';
+import { nodeVersion, pinning, ROOT } from './lib/procs';
+import { sendBenchmark } from './send-benchmark';
+import { storageBenchmark } from './storage-benchmark';
+import { renderPerformanceDoc } from './report';
+
+/**
+ * `npm run bench` runs every benchmark and writes bench/results/<name>.json and
+ * docs/performance.md. `--smoke` runs each for a few seconds (CI does, through npm test) and
+ * writes only to `--out DIR`. Every figure is a ratio against a baseline measured in the same
+ * run; nothing here asserts a timing.
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const smoke = process.argv.includes('--smoke');
+const only = arg('only')?.split(',');
+const outDir = path.resolve(arg('out') ?? path.join(ROOT, 'bench/results'));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const PLAN = smoke
+  ? { rounds: 1, seconds: 1, connections: 8, sendTokens: 1000, storageTokens: 5000 }
+  : { rounds: 5, seconds: 6, connections: 32, sendTokens: 10_000, storageTokens: 1_000_000 };
+
+function node24(): string | undefined {
+  const result = spawnSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8', timeout: 300_000 });
+  const binary = result.stdout.trim().split('\n').pop();
+  return result.status === 0 && binary ? binary : undefined;
+}
+
+async function main() {
+  // The load generator (this process) and the database it starts run on core 1; servers on core 0.
+  if (pinning === 'taskset') spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  mkdirSync(outDir, { recursive: true });
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const mongo = await startAnyMongo({ log });
+  const dbUri = (name: string) => {
+    const url = new URL(mongo.uri);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const meta = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    mongodb: mongo.engine,
+    pinning,
+    mode: smoke ? 'smoke' : 'full',
+    plan: PLAN,
+  };
+  const results: Record<string, unknown> = {};
+  const save = (name: string, result: unknown) => {
+    results[name] = result;
+    writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify({ ...meta, result }, null, 2)}\n`);
+    log(`wrote ${path.join(outDir, `${name}.json`)}`);
+  };
+  const want = (name: string) => !only || only.includes(name);
+  const http = { node: process.execPath, rounds: PLAN.rounds, seconds: PLAN.seconds, connections: PLAN.connections, log };
+  try {
+    if (want('put') || want('get')) {
+      const { put, get } = await httpBenchmarks({ ...http, mongoUri: dbUri(`bench_http_${Date.now()}`) });
+      save('put', put);
+      save('get', get);
+    }
+    if (want('send')) save('send', await sendBenchmark({ mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log }));
+    if (want('storage')) save('storage', await storageBenchmark({ mongoUri: dbUri(`bench_storage_${Date.now()}`), tokens: PLAN.storageTokens, log }));
+    if (want('runtime')) {
+      const other = node24();
+      if (!other) {
+        save('runtime', { skipped: 'npx -y node@24 did not provide a Node 24 binary' });
+      } else {
+        save('runtime', {
+          node20: nodeVersion(process.execPath),
+          node24: nodeVersion(other),
+          ...(await runtimeBenchmark({ ...http, otherNode: other, mongoUri: dbUri(`bench_runtime_${Date.now()}`) })),
+        });
+      }
+    }
+  } finally {
+    await mongo.stop();
+  }
+  if (!smoke && !arg('out')) {
+    writeFileSync(path.join(ROOT, 'docs/performance.md'), renderPerformanceDoc(meta, results));
+    log('wrote docs/performance.md');
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

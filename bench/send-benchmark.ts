@@ -1,0 +1,181 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { SIMULATOR_CA_FILE } from '../test/simulators/sim-server';
+import { ROOT, startProcess, startService } from './lib/procs';
+import { median, round, spread } from './lib/stats';
+
+/**
+ * Send: N tokens (half APNs, half FCM, 10% staged dead) through POST /send, against a raw HTTP/2
+ * client sending the same requests to the same simulators. Service and raw client each on
+ * core 0; the simulators on core 1.
+ */
+const KEY = 'sk_bench_send_0123456789';
+const HEADERS = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+const APNS_IN_FLIGHT = 500;
+const FCM_BATCHES = 2;
+
+type Stats = { inFlight: number; maxInFlight: number; sessions: number; openSessions: number; requests: number };
+
+/** The simulators' control endpoints, over HTTPS with the test CA. */
+function control(url: string, pathname: string, body?: unknown): Promise<unknown> {
+  const ca = readFileSync(SIMULATOR_CA_FILE);
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${url}${pathname}`, { method: pathname === '/__stats' ? 'GET' : 'POST', ca }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve(text ? JSON.parse(text) : undefined));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void }) {
+  const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
+  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--dir', credsDir], {
+    core: 1,
+    ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+)/,
+  });
+  const [apnsUrl, fcmUrl] = [match[1]!, match[2]!];
+  const creds = {
+    keyFile: path.join(credsDir, 'AuthKey_SIMKEY0001.p8'), keyId: 'SIMKEY0001', teamId: 'SIMTEAM001', topic: 'com.example.pushsim',
+    serviceAccountFile: path.join(credsDir, 'service-account.json'),
+  };
+  const tlsEnv = { NODE_EXTRA_CA_CERTS: SIMULATOR_CA_FILE };
+  const { proc: service, url } = await startService({
+    node: options.node,
+    core: 0,
+    env: {
+      ...tlsEnv, MONGODB_URI: options.mongoUri, API_KEYS: `ws_send:${KEY}`,
+      APNS_KEY_FILE: creds.keyFile, APNS_KEY_ID: creds.keyId, APNS_TEAM_ID: creds.teamId, APNS_TOPIC: creds.topic, APNS_ENDPOINT: apnsUrl, APNS_MAX_IN_FLIGHT: String(APNS_IN_FLIGHT),
+      FCM_SERVICE_ACCOUNT_FILE: creds.serviceAccountFile, FCM_ENDPOINT: fcmUrl, FCM_CONCURRENT_BATCHES: String(FCM_BATCHES),
+    },
+  });
+
+  const users = Math.ceil(options.tokens / 100);
+  const apnsTokens: string[] = [];
+  const fcmTokens: string[] = [];
+  const byUser: { token: string; provider_key: string }[][] = [];
+  for (let u = 0; u < users; u++) {
+    const list: { token: string; provider_key: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const n = u * 100 + i;
+      if (i % 2 === 0) {
+        const token = n.toString(16).padStart(64, '0');
+        apnsTokens.push(token);
+        list.push({ token, provider_key: 'apn' });
+      } else {
+        const token = `bench${n}:APA91b${'F'.repeat(140)}`;
+        fcmTokens.push(token);
+        list.push({ token, provider_key: 'firebase-fcm' });
+      }
+    }
+    byUser.push(list);
+  }
+  const deadApns = apnsTokens.filter((_, i) => i % 10 === 0);
+  const deadFcm = fcmTokens.filter((_, i) => i % 10 === 0);
+  const rawConfigFile = path.join(credsDir, 'raw-config.json');
+  writeFileSync(
+    rawConfigFile,
+    JSON.stringify({
+      apns: { url: apnsUrl, keyFile: creds.keyFile, keyId: creds.keyId, teamId: creds.teamId, topic: creds.topic, tokens: apnsTokens, inFlight: APNS_IN_FLIGHT },
+      fcm: { url: fcmUrl, serviceAccountFile: creds.serviceAccountFile, tokens: fcmTokens, batches: FCM_BATCHES },
+    }),
+  );
+  const stage = async () => {
+    await control(apnsUrl, '/__reset');
+    await control(fcmUrl, '/__reset');
+    await control(apnsUrl, '/__stage', { tokens: deadApns, answer: { status: 410, reason: 'Unregistered', timestamp: Date.now() + 86_400_000 } });
+    await control(fcmUrl, '/__stage', { tokens: deadFcm, answer: { errorCode: 'UNREGISTERED' } });
+  };
+  const register = async () => {
+    for (const [u, tokens] of byUser.entries()) {
+      const res = await fetch(`${url}/users/bench-${u}/tokens`, { method: 'PUT', headers: HEADERS, body: JSON.stringify({ tokens }) });
+      if (res.status !== 204) throw new Error(`registration failed: ${res.status}`);
+    }
+  };
+
+  const rounds: { ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
+  try {
+    for (let r = 0; r < options.rounds; r++) {
+      const runOurs = async () => {
+        await register();
+        await stage();
+        const started = process.hrtime.bigint();
+        const res = await fetch(`${url}/send`, {
+          method: 'POST',
+          headers: HEADERS,
+          body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'Benchmark', body: 'Hello' } } }),
+        });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const report = (await res.json()) as { results: { outcome: string }[]; summary: { delivered: number; invalidated: number } };
+        const apnsStats = (await control(apnsUrl, '/__stats')) as Stats;
+        const fcmStats = (await control(fcmUrl, '/__stats')) as Stats;
+        let resentDead: number | undefined;
+        if (r === 0) {
+          // Exactly once: a second send must not touch a dead token again, nor invalidate anything.
+          await control(apnsUrl, '/__reset');
+          await control(fcmUrl, '/__reset');
+          const again = (await (await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'again' } } }) })).json()) as { summary: { invalidated: number; delivered: number } };
+          const after = [(await control(apnsUrl, '/__stats')) as Stats, (await control(fcmUrl, '/__stats')) as Stats];
+          resentDead = after[0]!.requests + after[1]!.requests - again.summary.delivered + again.summary.invalidated;
+        }
+        return {
+          ms,
+          delivered: report.summary.delivered,
+          invalidated: report.summary.invalidated,
+          retryable: report.results.filter((x) => x.outcome === 'retryable').length,
+          apnsStats,
+          fcmStats,
+          resentDead,
+        };
+      };
+      const runRaw = async () => {
+        await stage();
+        const { proc, match: done } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/baseline/raw-push-client.ts'), rawConfigFile], {
+          core: 0,
+          env: tlsEnv,
+          ready: /raw client done in ([\d.]+) ms/,
+        });
+        await proc.stop();
+        return Number(done[1]);
+      };
+      const oursFirst = r % 2 === 0;
+      const ours = oursFirst ? await runOurs() : undefined;
+      const rawMs = await runRaw();
+      const o = ours ?? (await runOurs());
+      rounds.push({
+        ours_ms: round(o.ms, 1),
+        raw_ms: round(rawMs, 1),
+        ours_rate: round((options.tokens / o.ms) * 1000, 0),
+        raw_rate: round((options.tokens / rawMs) * 1000, 0),
+        delivered: o.delivered,
+        invalidated: o.invalidated,
+        retryable: o.retryable,
+        apns_max_in_flight: o.apnsStats.maxInFlight,
+        fcm_max_in_flight: o.fcmStats.maxInFlight,
+        fcm_sessions: o.fcmStats.sessions,
+        ...(o.resentDead !== undefined ? { resent_dead: o.resentDead } : {}),
+      });
+      options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms); invalidated ${o.invalidated}, retryable ${o.retryable}`);
+    }
+  } finally {
+    await service.stop();
+    await sims.stop();
+  }
+  const ratios = rounds.map((r) => r.ours_rate / r.raw_rate);
+  return {
+    tokens: options.tokens,
+    dead: deadApns.length + deadFcm.length,
+    ours_per_s_median: median(rounds.map((r) => r.ours_rate)),
+    raw_per_s_median: median(rounds.map((r) => r.raw_rate)),
+    ratio_median: round(median(ratios)),
+    ratio_spread: { min: round(spread(ratios).min), max: round(spread(ratios).max) },
+    every_dead_invalidated_once: rounds.every((r) => r.invalidated === deadApns.length + deadFcm.length) && rounds[0]!.resent_dead === 0,
+    no_refused_streams: rounds.every((r) => r.retryable === 0),
+    in_flight_caps_respected: rounds.every((r) => r.apns_max_in_flight <= APNS_IN_FLIGHT && r.fcm_max_in_flight <= FCM_BATCHES * 100),
+    per_round: rounds,
+  };
+}
