@@ -110,6 +110,10 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
           body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'Benchmark', body: 'Hello' } } }),
         });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (res.status !== 200) {
+          const errors = service.lines.filter((line) => line.includes('"level":50')).slice(-3);
+          throw new Error(`POST /send answered ${res.status}: ${(await res.text()).slice(0, 300)}\n${errors.join('\n')}`);
+        }
         const report = (await res.json()) as { results: { outcome: string }[]; summary: { delivered: number; invalidated: number } };
         const apnsStats = (await control(apnsUrl, '/__stats')) as Stats;
         const fcmStats = (await control(fcmUrl, '/__stats')) as Stats;
@@ -159,6 +163,8 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         fcm_sessions: o.fcmStats.sessions,
         ...(o.resentDead !== undefined ? { resent_dead: o.resentDead } : {}),
       });
+      const phases = service.lines.filter((line) => line.includes('"send finished"')).pop();
+      if (phases) options.log(`  service: ${phases.replace(/.*"tokens"/, '"tokens"').replace(/,"msg".*/, '')}`);
       options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms); invalidated ${o.invalidated}, retryable ${o.retryable}`);
     }
   } finally {

@@ -22,6 +22,10 @@ const REDACT_PATHS = [
   '*.apiKey',
 ];
 
+/**
+ * Logs go to stdout through an asynchronous destination, so a slow log reader never blocks a
+ * request. Call flushLogger before exiting.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -30,8 +34,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/** Writes out what the asynchronous destination still holds (at shutdown). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** Shows at most the last 4 characters of a secret or a token. */

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { connectMongo } from './db/connect';
 import { startEmbeddedMongo } from './db/embedded-mongo';
 import type { RunningMongo } from './db/mongo-java-server';
-import { createLogger, errorForLog, type Logger } from './logger';
+import { createLogger, errorForLog, flushLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
 import { createServices } from './services';
@@ -83,16 +83,18 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => {
       logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections and exiting');
       running.server.closeAllConnections();
-      process.exit(1);
+      void flushLogger(logger).finally(() => process.exit(1));
     }, config.shutdownTimeoutMs);
     timer.unref();
     running.stop().then(
-      () => {
+      async () => {
         logger.info('stopped');
+        await flushLogger(logger);
         process.exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         logger.error({ error: errorForLog(error) }, 'shutdown failed');
+        await flushLogger(logger);
         process.exit(1);
       },
     );

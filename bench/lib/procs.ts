@@ -8,6 +8,12 @@ export const ROOT = path.resolve(__dirname, '../..');
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 export const pinning = hasTaskset ? 'taskset' : 'none (taskset not found)';
 
+/** Every child still running; killed when this process exits, however it exits. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 export type Proc = { child: ChildProcess; lines: string[]; stop: () => Promise<void> };
 
 /** Spawns `command args` on `core` and resolves when a line matches `ready` (its match is returned). */
@@ -18,6 +24,8 @@ export async function startProcess(
 ): Promise<{ proc: Proc; match: RegExpExecArray }> {
   const [cmd, argv] = hasTaskset && options.core !== undefined ? ['taskset', ['-c', String(options.core), command, ...args]] : [command, args];
   const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines: string[] = [];
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start: ${lines.slice(-5).join('\n')}`)), options.timeoutMs ?? 90_000);

@@ -12,7 +12,9 @@ export async function connectMongo(uri: string, timeoutMs: number, logger: Logge
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
+    // Not the request deadline (server selection is): the heartbeat's socket timeout too, and a
+    // busy server missing one heartbeat must not clear the pool under in-flight queries.
+    connectTimeoutMS: 10_000,
     heartbeatFrequencyMS: 2_000,
     maxPoolSize: 50,
   });

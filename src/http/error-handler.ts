@@ -33,6 +33,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { name = '', message = '', code } = (error ?? {}) as { name?: string; message?: string; code?: unknown };
   return (
     /^Mongo(ServerSelection|Network|NotConnected|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(name) ||
+    /^PoolCleared(OnNetwork)?Error$/.test(name) ||
     name === 'MongooseServerSelectionError' ||
     (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
     /buffering timed out|Client must be connected|connection .* closed|socket has been ended/i.test(message)
@@ -85,8 +86,9 @@ export function errorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const { status, body, headers } = classify(error);
-    const log = (res.locals.log as Logger | undefined) ?? logger;
-    if (status >= 500) log.error({ error: errorForLog(error) }, status === 503 ? 'dependency unavailable' : 'unhandled error');
+    if (status >= 500) {
+      logger.error({ request_id: res.locals.requestId, error: errorForLog(error) }, status === 503 ? 'dependency unavailable' : 'unhandled error');
+    }
     if (headers) res.set(headers);
     res.status(status).json(body);
   };

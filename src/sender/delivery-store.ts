@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { mapWithConcurrency } from '../concurrency';
+import { chunk } from '../concurrency';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { TokenDocument, TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
@@ -8,8 +8,8 @@ export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'p
 export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
 export type Invalidation = { token: SendableToken; reason: string; invalidSince?: Date };
 
-/** Invalidations are few; each is one conditional update, a handful at a time. */
-const INVALIDATION_WRITE_CONCURRENCY = 16;
+/** Ids per `$in` when checking which invalidations landed (large `$in`s are slow on some servers). */
+const INVALIDATION_CHECK_BATCH = 500;
 
 /**
  * What the sender reads from and writes to the `tokens` collection: the sendable tokens of a
@@ -54,10 +54,17 @@ export class DeliveryStore {
     return { sendable: [...found.values()], skipped };
   }
 
-  /** One update for every delivery. It does not change updated_at: a delivery is not an edit. */
+  /**
+   * One bulk write for every delivery, an update by _id each: a single updateMany with a large
+   * `$in` is quadratic on some servers (4 s for 9,000 ids on mongo-java-server, against 0.2 s
+   * this way). It does not change updated_at: a delivery is not an edit.
+   */
   async recordDelivered(ids: Types.ObjectId[], now: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.model.updateMany({ _id: { $in: ids } }, { $set: { last_used_at: now } }).exec();
+    await this.model.bulkWrite(
+      ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { last_used_at: now } } } })),
+      { ordered: false },
+    );
   }
 
   /**
@@ -67,21 +74,34 @@ export class DeliveryStore {
    * Answers the ids whose write landed.
    */
   async recordInvalid(invalidations: Invalidation[], now: Date): Promise<Set<string>> {
-    const landed = new Set<string>();
-    await mapWithConcurrency(invalidations, INVALIDATION_WRITE_CONCURRENCY, async ({ token, reason, invalidSince }) => {
-      const result = await this.model
-        .updateOne(
-          {
+    if (invalidations.length === 0) return new Set();
+    const result = await this.model.bulkWrite(
+      invalidations.map(({ token, reason, invalidSince }) => ({
+        updateOne: {
+          filter: {
             _id: token._id,
-            status: 'active',
+            status: 'active' as const,
             revision: token.revision,
             ...(invalidSince ? { updated_at: { $lte: invalidSince } } : {}),
           },
-          { $set: { status: 'failed', status_reason: reason, updated_at: now }, $inc: { revision: 1 } },
-        )
+          update: { $set: { status: 'failed' as const, status_reason: reason, updated_at: now }, $inc: { revision: 1 } },
+        },
+      })),
+      { ordered: false },
+    );
+    const ids = invalidations.map(({ token }) => token._id.toHexString());
+    // The usual case: every write landed, and the count says so without another query.
+    if (result.modifiedCount === invalidations.length) return new Set(ids);
+    // Otherwise ask which did: ours are the ones now failed at exactly revision + 1.
+    const landed = new Set<string>();
+    for (const batch of chunk(invalidations, INVALIDATION_CHECK_BATCH)) {
+      const docs = await this.model
+        .find({ _id: { $in: batch.map(({ token }) => token._id) }, status: 'failed', updated_at: now }, { _id: 1, revision: 1 })
+        .lean<Pick<TokenDocument, '_id' | 'revision'>[]>()
         .exec();
-      if (result.modifiedCount === 1) landed.add(token._id.toHexString());
-    });
+      const expected = new Map(batch.map(({ token }) => [token._id.toHexString(), token.revision + 1]));
+      for (const doc of docs) if (expected.get(doc._id.toHexString()) === doc.revision) landed.add(doc._id.toHexString());
+    }
     return landed;
   }
 }

@@ -56,6 +56,8 @@ export class NotificationSender {
   }
 
   async send(workspaceId: string, target: SendTarget, notification: Notification): Promise<SendReport> {
+    const started = process.hrtime.bigint();
+    const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     const loadedAt = this.now();
     const { sendable, skipped } = await this.store.loadSendable(
       workspaceId,
@@ -68,6 +70,7 @@ export class NotificationSender {
       list.push(token);
       byProvider.set(token.provider_key, list);
     }
+    const loadMs = elapsedMs();
     const finals = new Map<string, DeliveryResult>();
     await Promise.all(
       [...byProvider].map(async ([key, tokens]) => {
@@ -77,6 +80,7 @@ export class NotificationSender {
       }),
     );
 
+    const sendMs = elapsedMs() - loadMs;
     const writtenAt = this.now();
     const delivered = sendable.filter((t) => finals.get(t.token)?.outcome === 'delivered');
     const invalidations: Invalidation[] = sendable.flatMap((t) => {
@@ -103,6 +107,10 @@ export class NotificationSender {
       failed: results.filter((r) => r.outcome === 'rejected' || r.outcome === 'retryable').length + (invalidations.length - landed.size),
       skipped: skipped.length,
     };
+    this.options.logger.info(
+      { workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
+      'send finished',
+    );
     return { results, summary };
   }
 
