@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
 import { MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './token-schemas';
+import { pageLimit } from './token-schemas';
 
 /** Request shapes of the Flameup-compatible Devices API. */
 const platform = z.enum(DEVICE_PLATFORMS, { error: `must be one of ${DEVICE_PLATFORMS.join(', ')}` });
@@ -27,12 +27,7 @@ export const listDevicesQuery = z.strictObject({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .transform((value) => value === 'true')
     .optional(),
-  limit: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .default(DEFAULT_PAGE_SIZE),
+  limit: pageLimit,
   offset: z.coerce
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
