@@ -40,11 +40,6 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-/** The database (or another dependency) can't be reached right now; the caller may retry. */
-export class UnavailableError extends DomainError {
-  readonly kind = 'unavailable';
-}
-
 /** Too many requests with one API key; the HTTP layer adds Retry-After. */
 export class RateLimitedError extends DomainError {
   readonly kind = 'rate_limited';

@@ -15,7 +15,6 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   not_found: { status: 404, type: 'not_found_error' },
   conflict: { status: 409, type: 'conflict_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
-  unavailable: { status: 503, type: 'service_unavailable_error' },
 };
 
 /** Seconds a client should wait before retrying while the database is unreachable. */
@@ -49,7 +48,6 @@ function classify(error: unknown): { status: number; body: ErrorBody; headers?: 
     if (error instanceof ValidationError) body.errors = error.problems;
     if (error instanceof ForbiddenError) body.missing_scope = error.missingScope;
     if (status === 401) return { status, body, headers: { 'WWW-Authenticate': 'Bearer' } };
-    if (status === 503) return { status, body, headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) } };
     return { status, body };
   }
   if (isDatabaseUnavailable(error)) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
 import { tokenValue, userId } from '../tokens/token-fields';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
@@ -39,7 +40,11 @@ export const sendBody = z.strictObject({
         sound: z.string().max(256).optional(),
         ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional(),
         priority: z.enum(['high', 'normal']).optional(),
-        collapse_key: z.string().min(1).max(64).optional(),
+        collapse_key: z
+          .string()
+          .min(1)
+          .refine((key) => Buffer.byteLength(key) <= APNS_MAX_COLLAPSE_ID_BYTES, `must be at most ${APNS_MAX_COLLAPSE_ID_BYTES} bytes (APNs' limit)`)
+          .optional(),
       })
       .optional(),
   }),

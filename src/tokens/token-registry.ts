@@ -3,7 +3,7 @@ import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { applyPatch, PatchError, type PatchOperation } from './json-patch';
-import { editableToken, type ProviderKey, type Registration, type TokenStatus } from './token-fields';
+import { editableToken, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { retryOnDuplicateKey } from './upsert-retry';
@@ -32,6 +32,22 @@ const MAX_WRITE_ATTEMPTS = 5;
 /** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
 const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
 
+
+type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined };
+
+/**
+ * PUT and PATCH both write whole tokens: an optional field with no value is removed from the
+ * document ($unset), never stored as null, so "no expiry" is an absent expiry_date.
+ */
+function withOptionalFields(set: Partial<TokenDocument>, optional: OptionalFields): UpdateQuery<TokenDocument> {
+  const unset: Record<string, ''> = {};
+  for (const field of ['device', 'tracking', 'expiry_date'] as const) {
+    const value = optional[field];
+    if (value) (set as Record<string, unknown>)[field] = value;
+    else unset[field] = '';
+  }
+  return { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) };
+}
 
 /**
  * The token registry: Courier's token semantics over the `tokens` collection. It throws domain
@@ -63,17 +79,8 @@ export class TokenRegistry {
       properties: registration.properties ?? {},
       updated_at: now,
     };
-    const unset: Record<string, ''> = {};
-    const expiry = this.expiryFor(registration, now);
-    if (registration.device) set.device = registration.device;
-    else unset.device = '';
-    if (registration.tracking) set.tracking = registration.tracking;
-    else unset.tracking = '';
-    if (expiry) set.expiry_date = expiry;
-    else unset.expiry_date = '';
     return {
-      $set: set,
-      ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now) }),
       // The id is made here, not by the server, so tokens of one request keep their order
       // (ObjectIds from one process increase), which paging by _id relies on.
       $setOnInsert: { _id: new Types.ObjectId(), created_at: now, last_used_at: null },
@@ -265,19 +272,12 @@ export class TokenRegistry {
         properties: result.properties ?? {},
         updated_at: now,
       };
-      const unset: Record<string, ''> = {};
-      if (result.device) set.device = result.device;
-      else unset.device = '';
-      if (result.tracking) set.tracking = result.tracking;
-      else unset.tracking = '';
-      if (result.expiry_date) set.expiry_date = new Date(result.expiry_date);
-      else unset.expiry_date = '';
-      const write = await this.model
-        .updateOne(
-          { _id: doc._id, revision: doc.revision },
-          { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { revision: 1 } },
-        )
-        .exec();
+      const update = withOptionalFields(set, {
+        device: result.device,
+        tracking: result.tracking,
+        expiry_date: result.expiry_date ? new Date(result.expiry_date) : undefined,
+      });
+      const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
       if (write.matchedCount === 1) return;
     }
     throw new ConflictError('The token kept changing while it was being patched; try again');
