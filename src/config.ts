@@ -50,6 +50,9 @@ const envSchema = z
     // Under 2 s, so a request answers 503 within 2 s while the database is down.
     MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('1500ms')!),
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
+    // Read by mongodb-memory-server too; here to pick the embedded database's engine before starting it.
+    MONGOMS_SYSTEM_BINARY: z.string().optional(),
+    PATH: z.string().optional(),
     API_KEYS: z
       .string({ error: 'API_KEYS is required: comma-separated workspace:key pairs' })
       .transform((text, ctx) => {
@@ -120,6 +123,8 @@ export type Config = {
   mongodbUri: string | undefined;
   mongodbTimeoutMs: number;
   embeddedDbDir: string;
+  /** Where the embedded development database may find a mongod before it considers downloading one. */
+  embeddedMongod: { systemBinary: string | undefined; searchPath: string | undefined };
   apiKeys: ApiKey[];
   defaultTokenTtl: Duration;
   shutdownTimeoutMs: number;
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: e.MONGODB_URI,
     mongodbTimeoutMs: durationToMs(e.MONGODB_TIMEOUT),
     embeddedDbDir: e.EMBEDDED_DB_DIR,
+    embeddedMongod: { systemBinary: e.MONGOMS_SYSTEM_BINARY, searchPath: e.PATH },
     apiKeys: e.API_KEYS,
     defaultTokenTtl: e.DEFAULT_TOKEN_TTL,
     shutdownTimeoutMs: durationToMs(e.SHUTDOWN_TIMEOUT),

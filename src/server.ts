@@ -9,6 +9,7 @@ import type { RunningMongo } from './db/mongo-java-server';
 import { createLogger, errorForLog, flushLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
+import { endOfLifeWarning } from './runtime-support';
 import { createServices } from './services';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 
@@ -28,7 +29,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let embedded: RunningMongo | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
-    embedded = await startEmbeddedMongo(config.embeddedDbDir, logger);
+    embedded = await startEmbeddedMongo(config.embeddedDbDir, logger, config.embeddedMongod);
     uri = embedded.uri;
     writeFileSync(path.join(config.embeddedDbDir, EMBEDDED_URI_FILE), `${uri}\n`);
   }
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const runtimeWarning = endOfLifeWarning(process.version, new Date());
+  if (runtimeWarning) logger.warn({ node: process.version }, runtimeWarning);
   const running = await startServer(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {

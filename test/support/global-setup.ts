@@ -4,9 +4,8 @@ import { startAnyMongo } from './any-mongo';
 const globals = globalThis as typeof globalThis & { __stopTestMongo?: () => Promise<void> };
 
 export default async function globalSetup(): Promise<void> {
-  const mongo = await startAnyMongo({ log: (line) => process.stdout.write(`\n${line}\n`) });
+  const mongo = await startAnyMongo({ log: (line) => process.stdout.write(`\n[tests] ${line}\n`) });
   process.env.TEST_MONGODB_URI = mongo.uri;
   process.env.TEST_MONGODB_ENGINE = mongo.engine;
   globals.__stopTestMongo = mongo.stop;
-  process.stdout.write(`MongoDB for tests: ${mongo.engine}\n`);
 }
