@@ -61,88 +61,107 @@ function databaseUri(config: AdminConfig): string {
 
 const record = (doc: TokenDocument) => ({ id: doc._id.toHexString(), workspace_id: doc.workspace_id, ...toTokenView(doc) });
 
-async function stats(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
-  const match = typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {};
-  const now = new Date();
-  const groups = await model.aggregate<{ _id: { workspace: string; provider: string; status: string }; count: number }>([
-    { $match: match },
-    { $group: { _id: { workspace: '$workspace_id', provider: '$provider_key', status: '$status' }, count: { $sum: 1 } } },
-    { $sort: { '_id.workspace': 1, '_id.provider': 1, '_id.status': 1 } },
-  ]);
-  const expiring = await model.countDocuments({ ...match, expiry_date: { $gt: now, $lte: new Date(now.getTime() + 7 * 86_400_000) } });
-  const rows = [['workspace', 'provider', 'status', 'tokens'], ...groups.map((g) => [g._id.workspace, g._id.provider, g._id.status, String(g.count)])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) out.stdout(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
-  out.stdout(`total ${groups.reduce((sum, g) => sum + g.count, 0)}; expiring in the next 7 days: ${expiring}`);
-}
+/**
+ * Each command first turns its options into arguments (throwing UsageError), and only then
+ * touches MongoDB, so a usage mistake is reported as one even when no database is reachable.
+ */
+type Command<A> = { parse: (values: Record<string, unknown>) => A; run: (model: TokenModel, args: A, out: Out) => Promise<void> };
+const command = <A>(spec: Command<A>) => spec as Command<unknown>;
+const workspaceFilter = (values: Record<string, unknown>) => (typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {});
 
-async function find(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
-  const token = values.token as string | undefined;
-  const user = values.user as string | undefined;
-  if (!token === !user) throw new UsageError('give exactly one of --token or --user');
-  const filter = {
-    ...(typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {}),
-    ...(token ? { token } : { user_id: user }),
-  };
-  const docs = await model.find(filter).sort({ _id: 1 }).limit(10_000).lean<TokenDocument[]>().exec();
-  for (const doc of docs) out.stdout(JSON.stringify(record(doc)));
-  out.stderr(`${docs.length} token(s)`);
-}
+const stats = command({
+  parse: (values) => ({ match: workspaceFilter(values) }),
+  run: async (model, { match }, out) => {
+    const now = new Date();
+    const groups = await model.aggregate<{ _id: { workspace: string; provider: string; status: string }; count: number }>([
+      { $match: match },
+      { $group: { _id: { workspace: '$workspace_id', provider: '$provider_key', status: '$status' }, count: { $sum: 1 } } },
+      { $sort: { '_id.workspace': 1, '_id.provider': 1, '_id.status': 1 } },
+    ]);
+    const expiring = await model.countDocuments({ ...match, expiry_date: { $gt: now, $lte: new Date(now.getTime() + 7 * 86_400_000) } });
+    const rows = [['workspace', 'provider', 'status', 'tokens'], ...groups.map((g) => [g._id.workspace, g._id.provider, g._id.status, String(g.count)])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const row of rows) out.stdout(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    out.stdout(`total ${groups.reduce((sum, g) => sum + g.count, 0)}; expiring in the next 7 days: ${expiring}`);
+  },
+});
 
-async function revoke(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
-  const workspace = required(values, 'workspace');
-  const token = required(values, 'token');
-  const reason = typeof values.reason === 'string' ? values.reason : 'admin';
-  const result = await model
-    .updateOne(
-      { workspace_id: workspace, token },
-      { $set: { status: 'revoked', status_reason: reason, updated_at: new Date() }, $inc: { revision: 1 } },
-    )
-    .exec();
-  if (result.matchedCount === 0) throw new Error(`no token ${maskSecret(token)} in workspace ${workspace}`);
-  out.stdout(`revoked ${maskSecret(token)} in ${workspace} (reason: ${reason})`);
-}
+const find = command({
+  parse: (values) => {
+    const token = values.token as string | undefined;
+    const user = values.user as string | undefined;
+    if (!token === !user) throw new UsageError('give exactly one of --token or --user');
+    return { filter: { ...workspaceFilter(values), ...(token ? { token } : { user_id: user }) } };
+  },
+  run: async (model, { filter }, out) => {
+    const docs = await model.find(filter).sort({ _id: 1 }).limit(10_000).lean<TokenDocument[]>().exec();
+    for (const doc of docs) out.stdout(JSON.stringify(record(doc)));
+    out.stderr(`${docs.length} token(s)`);
+  },
+});
 
-async function purge(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
-  const status = required(values, 'status') as TokenStatus;
-  if (!TOKEN_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${TOKEN_STATUSES.join(', ')}`);
-  const olderThan = parseDuration(required(values, 'older-than'));
-  if (!olderThan) throw new UsageError('--older-than must be a number and a unit, e.g. 30d');
-  const batch = values.batch === undefined ? 1000 : Number(values.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) throw new UsageError('--batch must be a whole number from 1 to 100000');
-  const cutoff = new Date(Date.now() - durationToMs(olderThan));
-  const filter = {
-    status,
-    updated_at: { $lt: cutoff },
-    ...(typeof values.workspace === 'string' ? { workspace_id: values.workspace } : {}),
-  };
-  const total = await model.countDocuments(filter);
-  const what = `${total} token(s) with status ${status} not updated since ${cutoff.toISOString()}`;
-  if (!values.yes) {
-    out.stdout(`dry run: would delete ${what}. Run again with --yes to delete.`);
-    return;
-  }
-  let deleted = 0;
-  for (;;) {
-    const ids = (await model.find(filter, { _id: 1 }).limit(batch).lean<Pick<TokenDocument, '_id'>[]>().exec()).map((d) => d._id);
-    if (ids.length === 0) break;
-    // The filter is repeated so a token re-registered meanwhile (now active) is never deleted.
-    deleted += (await model.deleteMany({ _id: { $in: ids }, ...filter }).exec()).deletedCount;
-    out.stderr(`deleted ${deleted}/${total}`);
-  }
-  out.stdout(`deleted ${deleted} of ${what}`);
-}
+const revoke = command({
+  parse: (values) => ({
+    workspace: required(values, 'workspace'),
+    token: required(values, 'token'),
+    reason: typeof values.reason === 'string' ? values.reason : 'admin',
+  }),
+  run: async (model, { workspace, token, reason }, out) => {
+    const result = await model
+      .updateOne(
+        { workspace_id: workspace, token },
+        { $set: { status: 'revoked', status_reason: reason, updated_at: new Date() }, $inc: { revision: 1 } },
+      )
+      .exec();
+    if (result.matchedCount === 0) throw new Error(`no token ${maskSecret(token)} in workspace ${workspace}`);
+    out.stdout(`revoked ${maskSecret(token)} in ${workspace} (reason: ${reason})`);
+  },
+});
 
-async function exportTokens(model: TokenModel, values: Record<string, unknown>, out: Out): Promise<void> {
-  const workspace = required(values, 'workspace');
-  const filter = { workspace_id: workspace, ...(typeof values.user === 'string' ? { user_id: values.user } : {}) };
-  let count = 0;
-  for await (const doc of model.find(filter).sort({ _id: 1 }).lean<TokenDocument[]>().cursor()) {
-    out.stdout(JSON.stringify(record(doc as TokenDocument)));
-    count++;
-  }
-  out.stderr(`exported ${count} token(s)`);
-}
+const purge = command({
+  parse: (values) => {
+    const status = required(values, 'status') as TokenStatus;
+    if (!TOKEN_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${TOKEN_STATUSES.join(', ')}`);
+    const olderThan = parseDuration(required(values, 'older-than'));
+    if (!olderThan) throw new UsageError('--older-than must be a number and a unit, e.g. 30d');
+    const batch = values.batch === undefined ? 1000 : Number(values.batch);
+    if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) throw new UsageError('--batch must be a whole number from 1 to 100000');
+    return { status, olderThanMs: durationToMs(olderThan), batch, yes: values.yes === true, match: workspaceFilter(values) };
+  },
+  run: async (model, { status, olderThanMs, batch, yes, match }, out) => {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const filter = { status, updated_at: { $lt: cutoff }, ...match };
+    const total = await model.countDocuments(filter);
+    const what = `${total} token(s) with status ${status} not updated since ${cutoff.toISOString()}`;
+    if (!yes) {
+      out.stdout(`dry run: would delete ${what}. Run again with --yes to delete.`);
+      return;
+    }
+    let deleted = 0;
+    for (;;) {
+      const ids = (await model.find(filter, { _id: 1 }).limit(batch).lean<Pick<TokenDocument, '_id'>[]>().exec()).map((d) => d._id);
+      if (ids.length === 0) break;
+      // The filter is repeated so a token re-registered meanwhile (now active) is never deleted.
+      deleted += (await model.deleteMany({ _id: { $in: ids }, ...filter }).exec()).deletedCount;
+      out.stderr(`deleted ${deleted}/${total}`);
+    }
+    out.stdout(`deleted ${deleted} of ${what}`);
+  },
+});
+
+const exportTokens = command({
+  parse: (values) => ({ filter: { workspace_id: required(values, 'workspace'), ...(typeof values.user === 'string' ? { user_id: values.user } : {}) } }),
+  run: async (model, { filter }, out) => {
+    let count = 0;
+    for await (const doc of model.find(filter).sort({ _id: 1 }).lean<TokenDocument[]>().cursor()) {
+      out.stdout(JSON.stringify(record(doc as TokenDocument)));
+      count++;
+    }
+    out.stderr(`exported ${count} token(s)`);
+  },
+});
+
+const DATABASE_COMMANDS: Record<string, Command<unknown>> = { stats, find, revoke, purge, export: exportTokens };
 
 function keys(config: AdminConfig, positionals: string[], values: Record<string, unknown>, out: Out): void {
   const action = positionals[0];
@@ -197,12 +216,12 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
     keys(config, rest.filter((a) => !a.startsWith('--')).slice(0, 1), values, out);
     return 0;
   }
+  const { parse, run } = DATABASE_COMMANDS[command]!;
+  const args = parse(values);
   let connection: Connection | undefined;
   try {
     connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
-    const model = tokenModel(connection);
-    const run = { stats, find, revoke, purge, export: exportTokens }[command as 'stats'];
-    await run(model, values, out);
+    await run(tokenModel(connection), args, out);
     return 0;
   } finally {
     await connection?.close();

@@ -123,6 +123,19 @@ describe('admin CLI', () => {
     expect(stdout).toContain(`usage: npm run admin -- ${command}`);
   });
 
+  it.each([
+    [['purge', '--status', 'failed', '--older-than', 'soon']],
+    [['purge', '--status', 'gone', '--older-than', '30d']],
+    [['revoke', '--token', 'tok-a1']],
+    [['export']],
+    [['find']],
+  ])('When the arguments are wrong (%j) and no database is reachable, then it is still a usage error (exit 2)', (args) => {
+    const { code, stderr } = admin(args, { MONGODB_URI: 'mongodb://127.0.0.1:1/none', MONGODB_TIMEOUT: '500ms' });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/connect|ECONNREFUSED|Server selection/i);
+  });
+
   it('When the database is unreachable, then it is one error line and exit 1', () => {
     const { code, stderr } = admin(['stats'], { MONGODB_URI: 'mongodb://127.0.0.1:1/none', MONGODB_TIMEOUT: '500ms' });
     expect(code).toBe(1);
