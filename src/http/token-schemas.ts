@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PROVIDER_KEYS, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
+import { measureJson } from '../tokens/json-measure';
+import { MAX_TOKEN_DEPTH, PROVIDER_KEYS, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
 
 /** Request shapes of the Courier-compatible token API. Field rules live in tokens/token-fields. */
 export const MAX_TOKENS_PER_BULK_PUT = 100;
@@ -42,8 +43,14 @@ export const listTokensQuery = z.strictObject({
 });
 
 const pointer = z.string().max(1024);
+/** Measured without recursion before anything copies it: a 5,000-deep value must be a 400, not a stack overflow. */
+const patchValue = z.unknown().superRefine((value, ctx) => {
+  if (measureJson(value, { maxBytes: Number.POSITIVE_INFINITY, maxDepth: MAX_TOKEN_DEPTH }).exceeded) {
+    ctx.addIssue({ code: 'custom', message: `nesting must be at most ${MAX_TOKEN_DEPTH} levels deep` });
+  }
+});
 const withValue = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject({ ...shape, value: z.unknown() }).refine((op) => 'value' in op, { message: 'is required', path: ['value'] });
+  z.strictObject({ ...shape, value: patchValue }).refine((op) => 'value' in op, { message: 'is required', path: ['value'] });
 
 export const patchOperation = z.union(
   [

@@ -1,7 +1,14 @@
+import { measureJson, type JsonLimits } from './json-measure';
+
 /**
  * RFC 6902 JSON Patch over plain JSON values, as a pure function: it never changes its input.
  * A failure names the operation by index; `test` failures are told apart because the API
  * answers them with 409 rather than 400.
+ *
+ * With limits, the document's size and depth are checked as each operation is applied, before
+ * any value is copied: `copy` doubles what it copies, so 27 small operations could otherwise
+ * grow a small document past the process's memory before a check at the end ever ran. A
+ * document that already exceeds a limit may keep its size (a patch can still shrink it).
  */
 export type PatchOperation =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
@@ -66,7 +73,20 @@ function defineOwn(object: Record<string, unknown>, key: string, value: unknown)
   Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export function applyPatch<T>(document: T, operations: readonly PatchOperation[]): T {
+/** What one member or item costs its container's JSON beyond the value itself: its key, and a comma if it has siblings. */
+function memberBytes(parent: Container, key: string, siblings: number): number {
+  const comma = siblings > 0 ? 1 : 0;
+  return Array.isArray(parent) ? comma : Buffer.byteLength(key) + 3 + comma;
+}
+
+const memberCount = (container: Container) => (Array.isArray(container) ? container.length : Object.keys(container).length);
+
+export function applyPatch<T>(document: T, operations: readonly PatchOperation[], limits?: JsonLimits): T {
+  const initial = measureJson(document);
+  const maxBytes = Math.max(limits?.maxBytes ?? Number.POSITIVE_INFINITY, initial.bytes);
+  const maxDepth = Math.max(limits?.maxDepth ?? Number.POSITIVE_INFINITY, initial.depth);
+  /** The document's JSON size as the operations apply, kept up to date without re-measuring it. */
+  let bytes = initial.bytes;
   let root: unknown = jsonClone(document);
 
   const resolve = (segments: string[], index: number, field: 'path' | 'from'): unknown => {
@@ -93,30 +113,46 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
 
   const remove = (segments: string[], index: number, field: 'path' | 'from'): unknown => {
     const { parent, key } = parentOf(segments, index);
+    let value: unknown;
     if (Array.isArray(parent)) {
       const i = arrayIndex(parent, key, false);
       if (i === undefined) throw new PatchError(index, field, `${field} does not exist`);
-      return parent.splice(i, 1)[0];
+      value = parent.splice(i, 1)[0];
+    } else {
+      if (!hasOwn(parent, key)) throw new PatchError(index, field, `${field} does not exist`);
+      value = parent[key];
+      delete parent[key];
     }
-    if (!hasOwn(parent, key)) throw new PatchError(index, field, `${field} does not exist`);
-    const value = parent[key];
-    delete parent[key];
+    bytes -= measureJson(value).bytes + memberBytes(parent, key, memberCount(parent));
     return value;
   };
 
-  const add = (segments: string[], value: unknown, index: number): void => {
-    if (segments.length === 0) {
-      root = value;
-      return;
+  /**
+   * Puts `value` at `segments`, after checking that the document stays within the limits
+   * (before anything is copied). `copy` clones the value: it comes from the request or from
+   * elsewhere in the document; a moved value is placed as it is.
+   */
+  const add = (segments: string[], value: unknown, index: number, field: 'value' | 'from', copy: boolean): void => {
+    let parent: Container | undefined;
+    let key = '';
+    let replaced = bytes; // adding at the root replaces the whole document
+    if (segments.length > 0) {
+      ({ parent, key } = parentOf(segments, index));
+      const existing = !Array.isArray(parent) && hasOwn(parent, key);
+      if (Array.isArray(parent) && arrayIndex(parent, key, true) === undefined) {
+        throw new PatchError(index, 'path', 'array index is out of range');
+      }
+      replaced = existing ? measureJson((parent as Record<string, unknown>)[key]).bytes : -memberBytes(parent, key, memberCount(parent));
     }
-    const { parent, key } = parentOf(segments, index);
-    if (Array.isArray(parent)) {
-      const i = arrayIndex(parent, key, true);
-      if (i === undefined) throw new PatchError(index, 'path', 'array index is out of range');
-      parent.splice(i, 0, value);
-    } else {
-      defineOwn(parent, key, value);
-    }
+    const room = maxBytes - bytes + replaced;
+    const measured = measureJson(value, { maxBytes: room, maxDepth: maxDepth - segments.length });
+    if (measured.exceeded === 'depth') throw new PatchError(index, field, `would nest the token deeper than ${maxDepth} levels`);
+    if (measured.exceeded === 'bytes') throw new PatchError(index, field, `would make the token larger than ${maxBytes} bytes of JSON`);
+    bytes += measured.bytes - replaced;
+    const placed = copy ? jsonClone(value) : value;
+    if (!parent) root = placed;
+    else if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true)!, 0, placed);
+    else defineOwn(parent, key, placed);
   };
 
   operations.forEach((operation, index) => {
@@ -124,20 +160,18 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
     if (!path) throw new PatchError(index, 'path', 'path must be a JSON Pointer such as /status');
     switch (operation.op) {
       case 'add':
-        add(path, jsonClone(operation.value), index);
+        add(path, operation.value, index, 'value', true);
         break;
       case 'remove':
         if (path.length === 0) throw new PatchError(index, 'path', 'the whole document can not be removed');
         remove(path, index, 'path');
         break;
       case 'replace':
-        if (path.length === 0) {
-          root = jsonClone(operation.value);
-          break;
+        if (path.length > 0) {
+          resolve(path, index, 'path');
+          remove(path, index, 'path');
         }
-        resolve(path, index, 'path');
-        remove(path, index, 'path');
-        add(path, jsonClone(operation.value), index);
+        add(path, operation.value, index, 'value', true);
         break;
       case 'move': {
         const from = parsePointer(operation.from);
@@ -147,13 +181,13 @@ export function applyPatch<T>(document: T, operations: readonly PatchOperation[]
         }
         if (operation.from === operation.path) break;
         const value = remove(from, index, 'from');
-        add(path, value, index);
+        add(path, value, index, 'from', false);
         break;
       }
       case 'copy': {
         const from = parsePointer(operation.from);
         if (!from) throw new PatchError(index, 'from', 'from must be a JSON Pointer');
-        add(path, jsonClone(resolve(from, index, 'from')), index);
+        add(path, resolve(from, index, 'from'), index, 'from', true);
         break;
       }
       case 'test': {

@@ -16,6 +16,14 @@ export const MAX_FIELD_LENGTH = 256;
 export const MAX_STATUS_REASON_LENGTH = 1024;
 /** Deeper than any real custom data, and far below BSON's own nesting limit of 100. */
 export const MAX_PROPERTIES_DEPTH = 20;
+/** A token as the API shows it: `properties` at the top, so one level more than its contents. */
+export const MAX_TOKEN_DEPTH = MAX_PROPERTIES_DEPTH + 1;
+/**
+ * The largest token, as JSON (what a GET answers). A PUT can't exceed it (its body is at most
+ * 64 KiB, plus the token and ids from the path); a PATCH is checked against it as each
+ * operation applies, so no token can be grown into megabytes by copy operations.
+ */
+export const MAX_TOKEN_JSON_BYTES = 96 * 1024;
 
 /**
  * The characters of every supported provider's tokens: APNs (hex), FCM (A-Z a-z 0-9 : _ -),

@@ -3,7 +3,7 @@ import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { applyPatch, PatchError, type PatchOperation } from './json-patch';
-import { editableToken, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking } from './token-fields';
+import { editableToken, MAX_TOKEN_DEPTH, MAX_TOKEN_JSON_BYTES, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { retryOnDuplicateKey } from './upsert-retry';
@@ -251,7 +251,7 @@ export class TokenRegistry {
       const view = toTokenView(doc);
       let patched: Record<string, unknown>;
       try {
-        patched = applyPatch(view as unknown as Record<string, unknown>, operations);
+        patched = applyPatch(view as unknown as Record<string, unknown>, operations, { maxBytes: MAX_TOKEN_JSON_BYTES, maxDepth: MAX_TOKEN_DEPTH });
       } catch (error) {
         if (!(error instanceof PatchError)) throw error;
         const problem = { path: `patch[${error.index}].${error.field}`, message: error.message };

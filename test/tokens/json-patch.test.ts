@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { measureJson } from '../../src/tokens/json-measure';
 import { applyPatch, PatchError, parsePointer, type PatchOperation } from '../../src/tokens/json-patch';
 
 const doc = () => ({ a: 1, b: { c: [1, 2, 3], 'x/y': 'slash', 'm~n': 'tilde' }, s: 'text' });
@@ -66,5 +68,79 @@ describe('applyPatch (RFC 6902)', () => {
     ['/', ['']],
   ])('parsePointer(%j)', (pointer, segments) => {
     expect(parsePointer(pointer)).toEqual(segments);
+  });
+});
+
+describe('applyPatch with size and depth limits', () => {
+  const limits = { maxBytes: 2_000, maxDepth: 6 };
+  const token = () => ({ status: 'active', properties: { name: 'x'.repeat(100) } });
+  const doubling = Array.from({ length: 27 }, (_, i): PatchOperation => ({ op: 'copy', from: '/properties', path: `/properties/k${i}` }));
+
+  const refusals: [string, () => unknown, PatchOperation[], { index: number; field: string; message: RegExp }][] = [
+    ['27 doubling copies stop at the first that passes the size', token, doubling, { index: 4, field: 'from', message: /larger than 2000 bytes/ }],
+    ['a large added value', token, [{ op: 'add', path: '/properties/big', value: 'y'.repeat(2_000) }], { index: 0, field: 'value', message: /larger than/ }],
+    ['a large replaced value', token, [{ op: 'replace', path: '/properties/name', value: 'y'.repeat(2_000) }], { index: 0, field: 'value', message: /larger than/ }],
+    ['a value deeper than the limit', token, [{ op: 'add', path: '/properties/deep', value: { a: { b: { c: { d: { e: 1 } } } } } }], { index: 0, field: 'value', message: /deeper than 6/ }],
+    ['a move that nests too deep', () => ({ a: { b: { c: {} } }, v: { w: { x: { y: 1 } } } }), [{ op: 'move', from: '/v', path: '/a/b/c/v' }], { index: 0, field: 'from', message: /deeper/ }],
+    ['a copy into its own child, again and again', token, Array.from({ length: 10 }, (_, i): PatchOperation => ({ op: 'copy', from: '/properties', path: `/properties${'/c'.repeat(i)}/c` })), { index: 2, field: 'from', message: /larger|deeper/ }],
+  ];
+  it.each(refusals)('refuses %s, naming the operation', (_name, make, ops, expected) => {
+    const input = make();
+    const before = JSON.stringify(input);
+    let caught: unknown;
+    try {
+      applyPatch(input, ops, limits);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(PatchError);
+    const error = caught as PatchError;
+    expect({ index: error.index, field: error.field }).toEqual({ index: expected.index, field: expected.field });
+    expect(error.message).toMatch(expected.message);
+    expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it('measures a 5,000-deep value without overflowing the stack, and refuses it', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = { d: deep };
+    expect(() => applyPatch(token(), [{ op: 'add', path: '/properties/deep', value: deep }], limits)).toThrow(/deeper than 6/);
+  });
+
+  it('lets a document already over the limit be patched if it does not grow', () => {
+    const big = { status: 'active', properties: { blob: 'z'.repeat(5_000) } };
+    expect(applyPatch(big, [{ op: 'replace', path: '/status', value: 'failed' }], limits).status).toBe('failed');
+    expect(() => applyPatch(big, [{ op: 'add', path: '/properties/more', value: 'z' }], limits)).toThrow(PatchError);
+  });
+
+  it('keeps an exact running size: a patch fits a limit equal to its largest intermediate document, and not one byte less', () => {
+    const key = fc.constantFrom('a', 'b', 'ü', 'k');
+    const pointer = fc.array(fc.oneof(key, fc.constantFrom('0', '1', '-')), { minLength: 1, maxLength: 3 }).map((s) => `/${s.join('/')}`);
+    const value = fc.jsonValue({ maxDepth: 2 });
+    const operation: fc.Arbitrary<PatchOperation> = fc.oneof(
+      fc.record({ op: fc.constantFrom('add' as const, 'replace' as const), path: pointer, value }),
+      fc.record({ op: fc.constant('remove' as const), path: pointer }),
+      fc.record({ op: fc.constantFrom('move' as const, 'copy' as const), from: pointer, path: pointer }),
+    );
+    const documentArb = fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+    fc.assert(
+      fc.property(documentArb, fc.array(operation, { minLength: 1, maxLength: 8 }), (document, ops) => {
+        // Apply one operation at a time without limits, measuring every intermediate document.
+        let current: unknown = document;
+        let largest = measureJson(document).bytes;
+        try {
+          for (const op of ops) {
+            current = applyPatch(current, [op]);
+            largest = Math.max(largest, measureJson(current).bytes);
+          }
+        } catch {
+          return; // a patch that fails without limits is not about limits
+        }
+        expect(applyPatch(document, ops, { maxBytes: largest, maxDepth: Infinity })).toEqual(current);
+        if (largest > measureJson(document).bytes) {
+          expect(() => applyPatch(document, ops, { maxBytes: largest - 1, maxDepth: Infinity })).toThrow(/larger than/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
