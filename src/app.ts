@@ -15,6 +15,7 @@ import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
+import { caseSensitiveRouter } from './http/router';
 
 export type AppDeps = Services & {
   config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute'>;
@@ -28,6 +29,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  app.set('case sensitive routing', true);
   app.use(requestContext(logger, metrics.observeRequest, health.draining));
   app.use(helmet());
 
@@ -35,7 +37,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.use(healthRoutes(health, metrics));
   app.use(docsRoutes());
 
-  const api = express.Router();
+  const api = caseSensitiveRouter();
   api.use(authenticate(new ApiKeyStore(config.apiKeys)));
   if (config.rateLimitPerMinute > 0) api.use(rateLimitPerKey(config.rateLimitPerMinute));
   api.use(jsonBody());

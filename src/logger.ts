@@ -4,7 +4,7 @@ export type { Logger };
 
 /**
  * Structured JSON logs. Tokens and API keys must never reach them: request lines carry the
- * route template and a masked path (see maskPath), never headers or bodies, and these
+ * route template and a masked path (http/request-context.ts), never headers or bodies, and these
  * redaction paths are a second line of defence for anything logged by mistake.
  */
 const REDACT_PATHS = [
@@ -46,29 +46,6 @@ export function flushLogger(logger: Logger): Promise<void> {
 /** Shows at most the last 4 characters of a secret or a token. */
 export function maskSecret(secret: string): string {
   return secret.length <= 8 ? '****' : `****${secret.slice(-4)}`;
-}
-
-/**
- * Masks the path segment after `tokens` or `devices` (the device token), and drops the query
- * string, so a URL can be logged: /users/u1/tokens/abc...wxyz -> /users/u1/tokens/****wxyz.
- */
-export function maskPath(url: string): string {
-  const path = url.split('?', 1)[0]!;
-  const segments = path.split('/');
-  for (let i = 1; i < segments.length; i++) {
-    if ((segments[i - 1] === 'tokens' || segments[i - 1] === 'devices') && segments[i]) {
-      segments[i] = maskSecret(safeDecode(segments[i]!));
-    }
-  }
-  return segments.join('/');
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 /**

@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { caseSensitiveRouter } from './router';
+import { recordRouteParams } from './request-context';
+import type { Router } from 'express';
 import type { DeviceRegistry } from '../tokens/device-registry';
 import type { TokenRegistry } from '../tokens/token-registry';
 import { parseOrThrow } from '../validation';
@@ -7,7 +9,8 @@ import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from
 
 /** Flameup's Devices API: /api/v1/people/:person_id/devices. */
 export function deviceRoutes(devices: DeviceRegistry, tokens: TokenRegistry): Router {
-  const router = Router();
+  const router = caseSensitiveRouter();
+  recordRouteParams(router, ['person_id', 'token']);
   const read = requireScope('devices:read');
   const write = requireScope('devices:write');
 

@@ -1,11 +1,12 @@
-import { Router } from 'express';
+import { caseSensitiveRouter } from './router';
+import type { Router } from 'express';
 import { buildOpenApiDocument } from './openapi';
 
 /** /openapi.json and /docs, a plain reference page rendered from it (no scripts, no CDN). */
 export function docsRoutes(): Router {
   const document = buildOpenApiDocument();
   const page = renderReference(document);
-  const router = Router();
+  const router = caseSensitiveRouter();
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { caseSensitiveRouter } from './router';
+import type { Router } from 'express';
 import type { Metrics } from '../metrics';
 
 /** What readiness depends on. Each check answers quickly: the database ping has its own timeout. */
@@ -13,7 +14,7 @@ export type HealthChecks = {
  * /readyz: it can serve (MongoDB answers, providers loaded, not shutting down). /metrics: Prometheus.
  */
 export function healthRoutes(checks: HealthChecks, metrics: Metrics): Router {
-  const router = Router();
+  const router = caseSensitiveRouter();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

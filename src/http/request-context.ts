@@ -1,8 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import { maskPath, type Logger } from '../logger';
+import type { NextFunction, Request, Response, Router } from 'express';
+import { maskSecret, type Logger } from '../logger';
 
-const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * A caller's X-Request-Id is kept only when it is short and plain: no `:` (so an FCM token
+ * can't pass for one) and at most 40 characters (a UUID is 36; an APNs token is 64). Anything
+ * else is replaced by a fresh UUID.
+ */
+const INCOMING_ID = /^[A-Za-z0-9._-]{1,40}$/;
+
+/** Route parameters that hold a device token: masked wherever a path is logged. */
+const TOKEN_PARAMS = new Set(['token']);
+
+/**
+ * Records the route parameters as the router matched them, for the request's log line. (By
+ * the time a response finishes, Express has already restored req.params if the handler
+ * failed.) Each router that has parameters calls this once with their names.
+ */
+export function recordRouteParams(router: Router, names: readonly string[]): void {
+  for (const name of names) {
+    router.param(name, (_req, res, next, value: string) => {
+      res.locals.routeParams = { ...(res.locals.routeParams as Record<string, string> | undefined), [name]: value };
+      next();
+    });
+  }
+}
+
+/**
+ * The path to log, built from what the router matched, never from the raw URL: the route
+ * template with each parameter filled in, device tokens masked to their last 4 characters. A
+ * request that matched no route logs no path at all (its text could be anything, a token too).
+ */
+export function loggablePath(req: Request, params: Record<string, string> | undefined): string | undefined {
+  const template = (req as Request & { route?: { path?: string } }).route?.path;
+  if (typeof template !== 'string') return undefined;
+  const path = template.replace(/:([A-Za-z_]+)/g, (whole, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) return whole;
+    return TOKEN_PARAMS.has(name) ? maskSecret(value) : encodeURIComponent(value);
+  });
+  return `${req.baseUrl}${path}`;
+}
 
 /** The route template ("/users/:user_id/tokens/:token"), never the raw path, for logs and metrics. */
 export function routeTemplate(req: Request): string {
@@ -14,7 +52,8 @@ export type RequestObserver = (info: { method: string; route: string; status: nu
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is a sane one), echoes it, and
- * logs one line when the response finishes. The line has the masked path, never headers.
+ * logs one line when the response finishes. The line has the route and the masked path
+ * (loggablePath), never headers, the query string or the raw URL.
  */
 export function requestContext(logger: Logger, observe?: RequestObserver, draining: () => boolean = () => false) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -36,7 +75,7 @@ export function requestContext(logger: Logger, observe?: RequestObserver, draini
           request_id: requestId,
           method: req.method,
           route,
-          path: maskPath(req.originalUrl),
+          path: loggablePath(req, res.locals.routeParams as Record<string, string> | undefined),
           status: res.statusCode,
           duration_ms: Math.round(seconds * 1e6) / 1e3,
           workspace_id: res.locals.principal?.workspaceId,

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { caseSensitiveRouter } from './router';
+import type { Router } from 'express';
 import type { Notification } from '../providers/provider';
 import type { NotificationSender } from '../sender/notification-sender';
 import { parseOrThrow } from '../validation';
@@ -21,7 +22,7 @@ export function toNotification(message: SendBody['message']): Notification {
 }
 
 export function sendRoutes(sender: NotificationSender): Router {
-  const router = Router();
+  const router = caseSensitiveRouter();
   router.post('/send', requireScope('send'), async (req, res) => {
     const { message } = parseOrThrow(sendBody, req.body ?? {});
     const recipients = Array.isArray(message.to) ? message.to : [message.to];

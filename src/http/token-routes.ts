@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { caseSensitiveRouter } from './router';
+import { recordRouteParams } from './request-context';
+import type { Router } from 'express';
 import type { PatchOperation } from '../tokens/json-patch';
 import type { TokenRegistry } from '../tokens/token-registry';
 import { ValidationError } from '../errors';
@@ -8,7 +10,8 @@ import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenPara
 
 /** Courier's token management API: /users/:user_id/tokens[/:token]. */
 export function tokenRoutes(registry: TokenRegistry): Router {
-  const router = Router();
+  const router = caseSensitiveRouter();
+  recordRouteParams(router, ['user_id', 'token']);
   const read = requireScope('tokens:read');
   const write = requireScope('tokens:write');
 

@@ -87,3 +87,48 @@ it('When every endpoint runs, errors included, then no log line holds a token or
   expect(lines.some((l) => l.includes('apns:InvalidProviderToken'))).toBe(true);
   expect(lines.some((l) => l.includes('tokens invalidated'))).toBe(true);
 });
+
+it('When paths vary in case, ids are odd or nothing matches, then no log line holds a token, and case variants are not routes', async () => {
+  const k = bearer(KEY);
+  const token = random(32);
+  const fcmToken = `${random(8)}:APA91b${random(20)}`;
+  const device = `${random(12)}...${random(12)}`;
+  const before = lines.length;
+  // Case variants are other paths, so they match no route (404) and log no path.
+  for (const path of [`/USERS/u1/TOKENS/${token}`, `/users/u1/Tokens/${token}`, `/Users/u1/tokens/${token}`]) {
+    await request(t.app).put(path).set(k).send({ provider_key: 'apn' }).expect(404);
+  }
+  await request(t.app).post(`/api/v1/people/p1/DEVICES/${device}`).set(k).send({}).expect(404);
+  await request(t.app).delete(`/api/v1/people/p1/DEVICES/${device}`).set(k).expect(404);
+  // A user or person id that is itself "tokens" or "devices".
+  await request(t.app).put(`/users/tokens/tokens/${token}`).set(k).send({ provider_key: 'apn' }).expect(204);
+  await request(t.app).get(`/users/devices/tokens/${token}`).set(k).expect(404);
+  await request(t.app).post('/api/v1/people/devices/devices').set(k).send({ token: device, platform: 'ios' }).expect(201);
+  await request(t.app).delete(`/api/v1/people/tokens/devices/${device}`).set(k).expect(404);
+  // Encoded slashes, extra segments, and paths that match nothing.
+  await request(t.app).get(`/users/u1/tokens/x%2F${token}`).set(k).expect(400);
+  await request(t.app).get(`/users/u1/tokens/${token}/extra`).set(k).expect(404);
+  await request(t.app).get(`/${token}`).set(k).expect(404);
+  await request(t.app).get(`/users/u1/tokens/${encodeURIComponent(fcmToken)}%2F..`).set(k).expect(400);
+  // Tokens sent as request ids are replaced, never echoed or logged.
+  for (const id of [fcmToken, token, device, `${token}\u202e`]) {
+    const res = await request(t.app).get('/users/u1/tokens').set(k).set('X-Request-Id', id.replace(/[^\x20-\x7e]/g, '')).expect(200);
+    expect(res.headers['x-request-id']).not.toBe(id);
+  }
+  const sane = await request(t.app).get('/users/u1/tokens').set(k).set('X-Request-Id', 'req-0123456789abcdef').expect(200);
+  expect(sane.headers['x-request-id']).toBe('req-0123456789abcdef');
+
+  const added = lines.slice(before);
+  expect(added.length).toBeGreaterThan(15);
+  const leaks: string[] = [];
+  for (const secret of [token, fcmToken, device]) {
+    for (let i = 0; i + 8 <= secret.length; i++) {
+      const line = added.find((l) => l.includes(secret.slice(i, i + 8)));
+      if (line) leaks.push(`${secret.slice(i, i + 8)} in ${line.slice(0, 200)}`);
+    }
+  }
+  expect(leaks).toEqual([]);
+  // Matched routes still log a useful path: the user id, and the token's last 4 characters.
+  expect(added.some((l) => l.includes(`"path":"/users/tokens/tokens/****${token.slice(-4)}"`))).toBe(true);
+  expect(added.some((l) => l.includes('"route":"unmatched"') && !l.includes('"path"'))).toBe(true);
+});
