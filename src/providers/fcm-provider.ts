@@ -60,21 +60,27 @@ export class FcmProvider implements PushProvider {
 
   private async sendBatch(notification: Notification, tokens: string[], now: Date): Promise<DeliveryResult[]> {
     if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:provider closed' }));
-    let response: BatchResponse | 'timeout';
+    const outcome = await this.withDeadline(this.attemptBatch(notification, tokens, now));
+    if (outcome === 'timeout') return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:no answer in time' }));
+    return outcome;
+  }
+
+  /** One sendEach, with what answered before a failure; the caller bounds all of it by the deadline. */
+  private async attemptBatch(notification: Notification, tokens: string[], now: Date): Promise<DeliveryResult[]> {
     try {
-      response = await this.withDeadline(this.messaging.sendEach(tokens.map((token) => buildFcmMessage(notification, token, now))));
+      const { responses } = await this.messaging.sendEach(tokens.map((token) => buildFcmMessage(notification, token, now)));
+      return tokens.map((token, i) => this.resultOf(token, responses[i]));
     } catch (error) {
       // The HTTP/2 session died mid-batch: what had answered is in pendingBatchResponse; the rest
-      // never got an answer, which says nothing about the tokens.
+      // never got an answer, which says nothing about the tokens. On Node 24 that promise can
+      // wait forever for streams the dead session will never finish, hence the deadline around
+      // the whole attempt, not just sendEach.
       const pending = (error as { pendingBatchResponse?: Promise<BatchResponse> }).pendingBatchResponse;
       const partial = pending ? await pending.catch(() => undefined) : undefined;
       if (partial) return tokens.map((token, i) => this.resultOf(token, partial.responses[i]));
       const code = (error as { code?: string }).code ?? 'send failed';
       return tokens.map((token) => ({ token, outcome: 'retryable', reason: `fcm:${code}` }));
     }
-    if (response === 'timeout') return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:no answer in time' }));
-    const { responses } = response;
-    return tokens.map((token, i) => this.resultOf(token, responses[i]));
   }
 
   /**
