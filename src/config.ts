@@ -65,6 +65,10 @@ const envSchema = z
       }),
     DEFAULT_TOKEN_TTL: durationText('DEFAULT_TOKEN_TTL').default(parseDuration('2mo')!),
     SHUTDOWN_TIMEOUT: durationText('SHUTDOWN_TIMEOUT').default(parseDuration('10s')!),
+    REQUEST_TIMEOUT: durationText('REQUEST_TIMEOUT').default(parseDuration('60s')!),
+    HEADERS_TIMEOUT: durationText('HEADERS_TIMEOUT').default(parseDuration('20s')!),
+    KEEP_ALIVE_TIMEOUT: durationText('KEEP_ALIVE_TIMEOUT').default(parseDuration('65s')!),
+    MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
     TRUST_PROXY: booleanText.default(false),
     APNS_KEY_FILE: z.string().optional(),
@@ -92,6 +96,9 @@ const envSchema = z
         message: `APNs needs all of ${apns.join(', ')}; missing ${missing.join(', ')}`,
       });
     }
+    if (durationToMs(env.HEADERS_TIMEOUT) > durationToMs(env.REQUEST_TIMEOUT)) {
+      ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT'], message: 'HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT' });
+    }
     if (env.NODE_ENV === 'production' && !env.MONGODB_URI) {
       ctx.addIssue({
         code: 'custom',
@@ -113,6 +120,18 @@ export type ApnsConfig = {
 
 export type FcmConfig = { serviceAccountFile: string; endpoint: URL | undefined; concurrentBatches: number; batchTimeoutMs: number };
 
+/** The HTTP server's connection limits (src/http/http-server.ts applies them). */
+export type HttpServerLimits = {
+  /** The whole request, headers and body, must arrive within this (REQUEST_TIMEOUT); else 408. */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this (HEADERS_TIMEOUT, at most REQUEST_TIMEOUT); else 408. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (KEEP_ALIVE_TIMEOUT). */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed as they arrive (MAX_CONNECTIONS). */
+  maxConnections: number;
+};
+
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
 export type Config = {
@@ -128,6 +147,7 @@ export type Config = {
   apiKeys: ApiKey[];
   defaultTokenTtl: Duration;
   shutdownTimeoutMs: number;
+  http: HttpServerLimits;
   rateLimitPerMinute: number;
   trustProxy: boolean;
   /** Undefined when APNs is not configured: apn tokens are then answered `rejected: no adapter`. */
@@ -168,6 +188,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys: e.API_KEYS,
     defaultTokenTtl: e.DEFAULT_TOKEN_TTL,
     shutdownTimeoutMs: durationToMs(e.SHUTDOWN_TIMEOUT),
+    http: {
+      requestTimeoutMs: durationToMs(e.REQUEST_TIMEOUT),
+      headersTimeoutMs: durationToMs(e.HEADERS_TIMEOUT),
+      keepAliveTimeoutMs: durationToMs(e.KEEP_ALIVE_TIMEOUT),
+      maxConnections: e.MAX_CONNECTIONS,
+    },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     apns:

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildApp } from './app';
+import { createHttpServer } from './http/http-server';
 import { ConfigError, loadConfig, type Config } from './config';
 import { connectMongo } from './db/connect';
 import { startEmbeddedMongo } from './db/embedded-mongo';
@@ -41,9 +42,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const services = createServices({ connection, providers, config, logger, metrics, draining: () => draining });
   const app = buildApp({ config, logger, metrics, ...services });
 
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(config.port, config.host, () => resolve(listening));
-  });
+  const server = createHttpServer(app, config.http);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, 'listening');

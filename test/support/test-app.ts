@@ -2,7 +2,9 @@ import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
-import type { RetryConfig } from '../../src/config';
+import type { Server } from 'node:http';
+import { loadConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { createHttpServer } from '../../src/http/http-server';
 import { parseDuration } from '../../src/duration';
 import { createLogger, type Logger } from '../../src/logger';
 import { Metrics } from '../../src/metrics';
@@ -26,6 +28,8 @@ export function testKeys(text = TEST_API_KEYS): ApiKey[] {
 
 export type TestApp = Services & {
   app: Express;
+  /** The app inside the service's own HTTP server (timeouts, connection cap, 4xx for bad HTTP); not yet listening. */
+  server: Server;
   connection: Connection;
   model: TokenModel;
   metrics: Metrics;
@@ -44,6 +48,7 @@ export async function createTestApp(
     draining?: () => boolean;
     /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
     mongo?: { uri: string; timeoutMs: number };
+    http?: Partial<HttpServerLimits>;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(options.mongo ?? {});
@@ -65,7 +70,8 @@ export async function createTestApp(
     metrics,
     ...services,
   });
-  return { app, connection: db.connection, model, metrics, ...services, close: db.close };
+  const server = createHttpServer(app, { ...loadConfig({ API_KEYS: TEST_API_KEYS }).http, ...options.http });
+  return { app, server, connection: db.connection, model, metrics, ...services, close: db.close };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
