@@ -1,7 +1,8 @@
 import { caseSensitiveRouter } from './router';
 import type { Router } from 'express';
 import type { Notification } from '../providers/provider';
-import type { NotificationSender } from '../sender/notification-sender';
+import { maskSecret } from '../logger';
+import type { NotificationSender, SendReport } from '../sender/notification-sender';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { sendBody, type SendBody } from './send-schemas';
@@ -21,6 +22,22 @@ export function toNotification(message: SendBody['message']): Notification {
   return notification;
 }
 
+/**
+ * What a key without `tokens:read` may learn from a send: only what it already knew. Tokens
+ * are shortened as the logs shorten them, and a token's user is shown only if the caller
+ * named that user; otherwise `send` alone would read every user's tokens.
+ */
+export function redactForSendOnlyKey(report: SendReport, namedUsers: ReadonlySet<string>): SendReport {
+  return {
+    ...report,
+    results: report.results.map((result) => ({
+      ...result,
+      token: maskSecret(result.token),
+      user_id: result.user_id !== null && namedUsers.has(result.user_id) ? result.user_id : null,
+    })),
+  };
+}
+
 export function sendRoutes(sender: NotificationSender): Router {
   const router = caseSensitiveRouter();
   router.post('/send', requireScope('send'), async (req, res) => {
@@ -28,7 +45,9 @@ export function sendRoutes(sender: NotificationSender): Router {
     const recipients = Array.isArray(message.to) ? message.to : [message.to];
     const userIds = recipients.flatMap((r) => ('user_id' in r ? [r.user_id] : []));
     const tokens = recipients.flatMap((r) => ('token' in r ? [r.token] : []));
-    res.json(await sender.send(principalOf(res).workspaceId, { userIds, tokens }, toNotification(message)));
+    const principal = principalOf(res);
+    const report = await sender.send(principal.workspaceId, { userIds, tokens }, toNotification(message));
+    res.json(principal.scopes.has('tokens:read') ? report : redactForSendOnlyKey(report, new Set(userIds)));
   });
   return router;
 }
