@@ -6,7 +6,20 @@ import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { retireReplacedTokens } from './token-refresh';
 import type { RegistryEvent } from './token-registry';
-import { retryOnDuplicateKey } from './upsert-retry';
+import { ConflictError } from '../errors';
+import { isDuplicateKey } from './upsert-retry';
+
+/** How often a registration looks again after losing a race before answering 409. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/** The `device` sub-document a registration describes, with only the fields it gives. */
+function deviceFields(input: DeviceRegistration): Record<string, string> {
+  const device: Record<string, string> = { platform: input.platform };
+  if (input.device_name !== undefined) device.name = input.device_name;
+  if (input.device_model !== undefined) device.model = input.device_model;
+  if (input.app_version !== undefined) device.app_version = input.app_version;
+  return device;
+}
 
 export const DEVICE_PLATFORMS = ['ios', 'android', 'web'] as const;
 export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
@@ -42,37 +55,9 @@ export class DeviceRegistry {
     const now = this.now();
     // An expired token is already gone as far as the API is concerned: registering it creates it anew.
     await this.model.deleteOne({ workspace_id: workspaceId, token: input.token, expiry_date: { $lte: now } }).exec();
-    const set: Record<string, unknown> = {
-      user_id: personId,
-      status: 'active',
-      status_reason: null,
-      updated_at: now,
-      // Every registration is a sign of life, so it extends the token's life by DEFAULT_TOKEN_TTL.
-      expiry_date: addDuration(now, this.options.defaultTtl),
-      'device.platform': input.platform,
-    };
-    if (input.device_name !== undefined) set['device.name'] = input.device_name;
-    if (input.device_model !== undefined) set['device.model'] = input.device_model;
-    if (input.app_version !== undefined) set['device.app_version'] = input.app_version;
-    if (input.os_version !== undefined) set['tracking.os_version'] = input.os_version;
-
-    const doc = await retryOnDuplicateKey(() =>
-      this.model
-        .findOneAndUpdate(
-          { workspace_id: workspaceId, token: input.token },
-          {
-            $set: set,
-            $setOnInsert: { _id: new Types.ObjectId(), provider_key: 'firebase-fcm', properties: {}, created_at: now, last_used_at: null },
-            $inc: { revision: 1 },
-          },
-          { upsert: true, returnDocument: 'after' },
-        )
-        .lean<TokenDocument>()
-        .exec(),
-    );
-    // revision starts at 1 on insert ($inc of a missing field), and is higher on any update.
-    const created = doc.revision === 1;
-    this.options.onEvent?.({ type: 'registered', provider: doc.provider_key, change: created ? 'created' : 'updated' });
+    const { doc, change } = await this.write(workspaceId, personId, input, now);
+    const created = change !== 'updated';
+    this.options.onEvent?.({ type: 'registered', provider: doc.provider_key, change });
 
     // Flameup dedupes by device: same person, platform, model and name means the same device.
     const device = doc.device ?? {};
@@ -85,6 +70,88 @@ export class DeviceRegistry {
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
     return { created, device: toDeviceView(doc) };
+  }
+
+  /**
+   * The registration's write. The same person's device is updated in place with the fields
+   * given. A token held by another person moves, and starts from nothing: no properties,
+   * device ids, tracking, history or status of the previous owner survive (as Courier's
+   * full-replace PUT clears them). Each write is conditional on what was read, so a racing
+   * registration by another person makes this one look again, never merge the two.
+   */
+  private async write(
+    workspaceId: string,
+    personId: string,
+    input: DeviceRegistration,
+    now: Date,
+  ): Promise<{ doc: TokenDocument; change: 'created' | 'updated' | 'transferred' }> {
+    const expiry = addDuration(now, this.options.defaultTtl);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const holder = (await this.model.collection.findOne(
+        { workspace_id: workspaceId, token: input.token },
+        { projection: { user_id: 1, revision: 1 } },
+      )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision'> | null;
+      if (holder && holder.user_id !== personId) {
+        const moved = await this.model
+          .findOneAndUpdate(
+            { _id: holder._id, revision: holder.revision },
+            {
+              $set: {
+                user_id: personId,
+                status: 'active',
+                status_reason: null,
+                properties: {},
+                device: deviceFields(input),
+                created_at: now,
+                updated_at: now,
+                last_used_at: null,
+                expiry_date: expiry,
+                ...(input.os_version !== undefined ? { tracking: { os_version: input.os_version } } : {}),
+              },
+              ...(input.os_version === undefined ? { $unset: { tracking: '' } } : {}),
+              $inc: { revision: 1 },
+            },
+            { returnDocument: 'after' },
+          )
+          .lean<TokenDocument>()
+          .exec();
+        if (moved) return { doc: moved, change: 'transferred' };
+        continue;
+      }
+      const set: Record<string, unknown> = {
+        status: 'active',
+        status_reason: null,
+        updated_at: now,
+        // Every registration is a sign of life, so it extends the token's life by DEFAULT_TOKEN_TTL.
+        expiry_date: expiry,
+        'device.platform': input.platform,
+      };
+      if (input.device_name !== undefined) set['device.name'] = input.device_name;
+      if (input.device_model !== undefined) set['device.model'] = input.device_model;
+      if (input.app_version !== undefined) set['device.app_version'] = input.app_version;
+      if (input.os_version !== undefined) set['tracking.os_version'] = input.os_version;
+      try {
+        // Keyed on the person too: if another person took the token meanwhile, this inserts a
+        // duplicate (E11000) instead of updating their registration, and the loop looks again.
+        const doc = await this.model
+          .findOneAndUpdate(
+            { workspace_id: workspaceId, token: input.token, user_id: personId },
+            {
+              $set: set,
+              $setOnInsert: { _id: new Types.ObjectId(), provider_key: 'firebase-fcm', properties: {}, created_at: now, last_used_at: null },
+              $inc: { revision: 1 },
+            },
+            { upsert: true, returnDocument: 'after' },
+          )
+          .lean<TokenDocument>()
+          .exec();
+        // revision starts at 1 on insert ($inc of a missing field), and is higher on any update.
+        return { doc, change: doc.revision === 1 ? 'created' : 'updated' };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    throw new ConflictError('The device kept changing while it was being registered; try again');
   }
 
   async list(workspaceId: string, personId: string, query: DeviceQuery): Promise<{ devices: DeviceView[]; total: number }> {

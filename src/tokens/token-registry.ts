@@ -100,12 +100,13 @@ export class TokenRegistry {
       }) as Promise<Pick<TokenDocument, '_id' | 'user_id' | 'expiry_date'> | null>,
     );
     const expiredBefore = before?.expiry_date !== undefined && before.expiry_date <= now;
-    if (expiredBefore) {
-      // The old document was already gone as far as the API is concerned: this is a new token.
-      await this.model.updateOne({ _id: before!._id }, { $set: { created_at: now, last_used_at: null } }).exec();
-    }
     const created = before === null || expiredBefore;
     const transferredFrom = !created && before!.user_id !== userId ? before!.user_id : null;
+    if (expiredBefore || transferredFrom !== null) {
+      // An expired token was already gone, and a transferred one starts a new life with its new
+      // owner: neither keeps the old history (the replacement above cleared everything else).
+      await this.model.updateOne({ _id: before!._id, user_id: userId }, { $set: { created_at: now, last_used_at: null } }).exec();
+    }
     this.options.onEvent?.({
       type: 'registered',
       provider: registration.provider_key,
@@ -144,6 +145,12 @@ export class TokenRegistry {
       ),
     );
     const live = new Map(existing.filter((doc) => !expired.includes(doc)).map((doc) => [doc.token, doc.user_id]));
+    const transferred = [...live].filter(([, previousUser]) => previousUser !== userId).map(([token]) => token);
+    if (transferred.length > 0) {
+      await this.model
+        .updateMany({ workspace_id: workspaceId, token: { $in: transferred }, user_id: userId }, { $set: { created_at: now, last_used_at: null } })
+        .exec();
+    }
     for (const { token, registration } of items) {
       const previousUser = live.get(token);
       this.options.onEvent?.({
