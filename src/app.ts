@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { jsonBody } from './http/json-body';
 import { rateLimitPerKey } from './http/rate-limit';
+import { limitFailedAuthentication } from './http/failed-auth-limit';
 import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { tokenRoutes } from './http/token-routes';
@@ -18,7 +19,7 @@ import { docsRoutes } from './http/docs-routes';
 import { caseSensitiveRouter } from './http/router';
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute'>;
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute'>;
   logger: Logger;
   metrics: Metrics;
 };
@@ -38,6 +39,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.use(docsRoutes());
 
   const api = caseSensitiveRouter();
+  if (config.authFailuresPerMinute > 0) api.use(limitFailedAuthentication(config.authFailuresPerMinute));
   api.use(authenticate(new ApiKeyStore(config.apiKeys)));
   if (config.rateLimitPerMinute > 0) api.use(rateLimitPerKey(config.rateLimitPerMinute));
   api.use(jsonBody());

@@ -40,6 +40,20 @@ const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((text) => text === 'true' || text === '1' || text === 'yes');
 
+/**
+ * Express's `trust proxy`: false, true (every hop: only behind a proxy that overwrites
+ * X-Forwarded-For), a number of hops, or a comma-separated list of proxy addresses or CIDRs.
+ */
+const trustProxyText = z.string().transform((text, ctx): boolean | number | string[] => {
+  if (text === 'true' || text === 'yes') return true;
+  if (text === 'false' || text === 'no') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length > 0 && entries.every((entry) => /^[0-9A-Fa-f:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/.test(entry))) return entries;
+  ctx.addIssue({ code: 'custom', message: 'TRUST_PROXY must be true, false, a number of hops, or a comma-separated list of addresses/CIDRs' });
+  return z.NEVER;
+});
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -70,7 +84,8 @@ const envSchema = z
     KEEP_ALIVE_TIMEOUT: durationText('KEEP_ALIVE_TIMEOUT').default(parseDuration('65s')!),
     MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
-    TRUST_PROXY: booleanText.default(false),
+    TRUST_PROXY: trustProxyText.default(false),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     APNS_KEY_FILE: z.string().optional(),
     APNS_KEY_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'APNS_KEY_ID must be the 10-character key id from Apple').optional(),
     APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'APNS_TEAM_ID must be the 10-character team id from Apple').optional(),
@@ -149,7 +164,9 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpServerLimits;
   rateLimitPerMinute: number;
-  trustProxy: boolean;
+  trustProxy: boolean | number | string[];
+  /** Failed authentications a minute per client address before it gets 429s; 0 turns the limit off. */
+  authFailuresPerMinute: number;
   /** Undefined when APNs is not configured: apn tokens are then answered `rejected: no adapter`. */
   apns: ApnsConfig | undefined;
   fcm: FcmConfig | undefined;
@@ -196,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     apns:
       e.APNS_KEY_FILE && e.APNS_KEY_ID && e.APNS_TEAM_ID && e.APNS_TOPIC
         ? {

@@ -45,6 +45,8 @@ export async function createTestApp(
     providers?: ProviderRegistry;
     retry?: RetryConfig;
     rateLimitPerMinute?: number;
+    /** Off unless a test is about it: many tests fail authentication on purpose. */
+    authFailuresPerMinute?: number;
     draining?: () => boolean;
     /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
     mongo?: { uri: string; timeoutMs: number };
@@ -65,7 +67,7 @@ export async function createTestApp(
     draining: options.draining ?? (() => false),
   });
   const app = buildApp({
-    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 },
+    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0 },
     logger,
     metrics,
     ...services,
