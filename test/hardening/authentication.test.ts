@@ -60,3 +60,12 @@ describe('Finding 9: a request with two Authorization headers is refused', () =>
     expect(response).toContain('"path":"Authorization","message":"must be sent once"');
   });
 });
+
+describe('Finding 7, continued: only failures count', () => {
+  it('When 200 authenticated requests arrive at once from one address, then none is limited', async () => {
+    const app = await createTestApp({ authFailuresPerMinute: 5 });
+    const statuses = await Promise.all(Array.from({ length: 200 }, () => request(app.app).get('/users/u/tokens').set(bearer(KEY_A)).then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    await app.close();
+  });
+});
