@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
 import { MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
-import { pageLimit } from './token-schemas';
+import { pageLimit, queryWholeNumber } from './token-schemas';
 
 /** Request shapes of the Flameup-compatible Devices API. */
 const platform = z.enum(DEVICE_PLATFORMS, { error: `must be one of ${DEVICE_PLATFORMS.join(', ')}` });
@@ -28,10 +28,5 @@ export const listDevicesQuery = z.strictObject({
     .transform((value) => value === 'true')
     .optional(),
   limit: pageLimit,
-  offset: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be at least 0')
-    .max(MAX_DEVICE_OFFSET, `must be at most ${MAX_DEVICE_OFFSET}`)
-    .default(0),
+  offset: queryWholeNumber({ min: 0, max: MAX_DEVICE_OFFSET, default: 0 }),
 });

@@ -39,6 +39,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** zlib (Z_DATA_ERROR, …) and brotli (ERR__ERROR_FORMAT_…) failures, raised while body-parser inflates a body. */
+function isDecompressionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(Z_|ERR__)/.test(code);
+}
+
 type HttpishError = { status?: number; statusCode?: number; type?: string; expose?: boolean };
 
 function classify(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
@@ -65,9 +71,18 @@ function classify(error: unknown): { status: number; body: ErrorBody; headers?: 
     const errors = [{ path: 'body', message: 'is not valid JSON' }];
     return { status: 400, body: { type: 'invalid_request_error', message: 'The request body is not valid JSON', errors } };
   }
-  if (http.type === 'charset.unsupported' || http.type === 'encoding.unsupported') {
+  if (http.type === 'charset.unsupported') {
     const errors = [{ path: 'Content-Type', message: 'must be application/json with charset utf-8' }];
-    return { status: 400, body: { type: 'invalid_request_error', message: 'Unsupported body encoding', errors } };
+    return { status: 415, body: { type: 'invalid_request_error', message: 'Unsupported body charset', errors } };
+  }
+  if (http.type === 'encoding.unsupported') {
+    const errors = [{ path: 'Content-Encoding', message: 'must be gzip, deflate, br or identity' }];
+    return { status: 415, body: { type: 'invalid_request_error', message: 'Unsupported body encoding', errors } };
+  }
+  if (isDecompressionError(error)) {
+    // zlib's own words ("incorrect header check") say nothing useful to a client.
+    const errors = [{ path: 'Content-Encoding', message: 'does not match the body: it could not be decompressed' }];
+    return { status: 400, body: { type: 'invalid_request_error', message: 'The request body could not be decompressed', errors } };
   }
   if (error instanceof URIError) {
     const errors = [{ path: 'path', message: 'is not valid percent-encoding' }];

@@ -27,13 +27,31 @@ export const putTokensBody = z.strictObject({
     }),
 });
 
+/**
+ * A whole number in a query string: plain decimal digits only, so `1e2`, `0x10`, ` 100` and
+ * `+5` are refused rather than coerced; an empty value (`limit=`) means "not given".
+ */
+export function queryWholeNumber(range: { min: number; max: number; default: number }) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return range.default;
+      if (!/^\d{1,9}$/.test(text)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a whole number written in decimal digits' });
+        return z.NEVER;
+      }
+      const value = Number(text);
+      if (value < range.min || value > range.max) {
+        ctx.addIssue({ code: 'custom', message: `must be from ${range.min} to ${range.max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 /** `limit` of every list endpoint: 1 to 100, 50 by default. */
-export const pageLimit = z.coerce
-  .number({ error: 'must be a whole number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-  .default(DEFAULT_PAGE_SIZE);
+export const pageLimit = queryWholeNumber({ min: 1, max: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE });
 
 export const listTokensQuery = z.strictObject({
   limit: pageLimit,

@@ -49,13 +49,22 @@ export const tokenValue = z.string().superRefine((token, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-// No control characters: user ids end up in logs and admin tooling.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/**
+ * Characters a user id may not hold, because they are invisible or change how text around
+ * them reads, in logs, the console and admin tooling: C0 and C1 controls (Cc), format
+ * characters such as zero-width spaces and bidi overrides like U+202E (Cf), line and
+ * paragraph separators, and unpaired surrogates (not text at all).
+ *
+ * Ids are otherwise byte-exact, as Courier's are: no Unicode normalisation, so "é" written
+ * as one code point and as e + U+0301 are two users. An id is the caller's key for its own
+ * user, and normalising it could merge two users the caller keeps apart.
+ */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 export const userId = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`)
-  .refine((id) => !CONTROL_CHARACTERS.test(id), 'must not contain control characters');
+  .refine((id) => !INVISIBLE_OR_CONTROL.test(id), 'must not contain control, invisible or bidi formatting characters');
 
 const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
 
