@@ -5,7 +5,10 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Services } from './services';
+import type { UserTokens } from './auth/user-tokens';
 import { authenticate } from './http/auth';
+import { authRoutes, publicKeyRoutes } from './http/auth-routes';
+import { corsForClientApps } from './http/cors';
 import { deviceRoutes } from './http/device-routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
@@ -19,13 +22,14 @@ import { docsRoutes } from './http/docs-routes';
 import { caseSensitiveRouter } from './http/router';
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute'>;
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'>;
+  userTokens: UserTokens;
   logger: Logger;
   metrics: Metrics;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, sender, health }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -33,19 +37,23 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.set('case sensitive routing', true);
   app.use(requestContext(logger, metrics.observeRequest, health.draining));
   app.use(helmet());
+  // Before authentication: a browser's preflight carries no credentials.
+  app.use(corsForClientApps(config.corsOrigins));
 
-  // Unauthenticated and not rate limited: probes, metrics and the API reference.
+  // Unauthenticated and not rate limited: probes, metrics, the API reference, the JWKS.
   app.use(healthRoutes(health, metrics));
   app.use(docsRoutes());
+  app.use(publicKeyRoutes(userTokens));
 
   const api = caseSensitiveRouter();
   if (config.authFailuresPerMinute > 0) api.use(limitFailedAuthentication(config.authFailuresPerMinute));
-  api.use(authenticate(new ApiKeyStore(config.apiKeys)));
+  api.use(authenticate(new ApiKeyStore(config.apiKeys), userTokens));
   if (config.rateLimitPerMinute > 0) api.use(rateLimitPerKey(config.rateLimitPerMinute));
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
   api.use(sendRoutes(sender));
+  api.use(authRoutes(userTokens));
   app.use(api);
 
   app.use(notFoundHandler);

@@ -54,6 +54,25 @@ const trustProxyText = z.string().transform((text, ctx): boolean | number | stri
   return z.NEVER;
 });
 
+/** CORS_ORIGINS: `*`, or a comma-separated list of origins such as https://app.example.com. */
+const corsOriginsText = z.string().transform((text, ctx): '*' | string[] => {
+  if (text.trim() === '*') return '*';
+  const origins = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = origins.filter((origin) => {
+    try {
+      const url = new URL(origin);
+      return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
+    } catch {
+      return true;
+    }
+  });
+  if (origins.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `CORS_ORIGINS must be * or origins like https://app.example.com (no path, no trailing slash)${bad.length ? `; not an origin: ${bad.join(', ')}` : ''}` });
+    return z.NEVER;
+  }
+  return origins;
+});
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -84,6 +103,10 @@ const envSchema = z
     KEEP_ALIVE_TIMEOUT: durationText('KEEP_ALIVE_TIMEOUT').default(parseDuration('65s')!),
     MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+    USER_TOKEN_SIGNING_KEYS_FILE: z.string().min(1).optional(),
+    USER_TOKEN_MAX_TTL: durationText('USER_TOKEN_MAX_TTL').default(parseDuration('30d')!),
+    WORKSPACE_JWT_KEYS_FILE: z.string().min(1).optional(),
+    CORS_ORIGINS: corsOriginsText.optional(),
     TRUST_PROXY: trustProxyText.default(false),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     APNS_KEY_FILE: z.string().optional(),
@@ -164,6 +187,14 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpServerLimits;
   rateLimitPerMinute: number;
+  userTokens: {
+    /** A JWK set of private keys; the first signs. Unset outside production: a generated key kept under EMBEDDED_DB_DIR. */
+    signingKeysFile: string | undefined;
+    maxTtlSeconds: number;
+    /** Public keys with which workspaces' backends sign user tokens themselves. */
+    workspaceKeysFile: string | undefined;
+  };
+  corsOrigins: '*' | string[] | undefined;
   trustProxy: boolean | number | string[];
   /** Failed authentications a minute per client address before it gets 429s; 0 turns the limit off. */
   authFailuresPerMinute: number;
@@ -212,6 +243,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: e.MAX_CONNECTIONS,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    userTokens: {
+      signingKeysFile: e.USER_TOKEN_SIGNING_KEYS_FILE,
+      maxTtlSeconds: Math.floor(durationToMs(e.USER_TOKEN_MAX_TTL) / 1000),
+      workspaceKeysFile: e.WORKSPACE_JWT_KEYS_FILE,
+    },
+    corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     apns:

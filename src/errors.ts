@@ -35,9 +35,17 @@ export class UnauthenticatedError extends DomainError {
 
 export class ForbiddenError extends DomainError {
   readonly kind = 'forbidden';
-  constructor(readonly missingScope: string) {
-    super(`This API key lacks the scope ${missingScope}`);
+  constructor(
+    readonly missingScope: string,
+    message = `This API key lacks the scope ${missingScope}`,
+  ) {
+    super(message);
   }
+}
+
+/** Something the request needs is not set up on this instance (a message names what to set). */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable';
 }
 
 /** Too many requests with one API key; the HTTP layer adds Retry-After. */

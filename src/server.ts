@@ -12,6 +12,7 @@ import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
 import { endOfLifeWarning } from './runtime-support';
 import { createServices } from './services';
+import { userTokensFromConfig } from './auth/user-token-setup';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 
 /** Where the embedded database's URI is written, so the admin CLI can find it. */
@@ -26,6 +27,7 @@ export type RunningServer = { server: Server; port: number; stop: () => Promise<
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const providers = ProviderRegistry.fromConfig(config);
+  const userTokens = await userTokensFromConfig(config);
   logger.info({ providers: providers.configured() }, 'push providers loaded');
   let embedded: RunningMongo | undefined;
   let uri = config.mongodbUri;
@@ -40,7 +42,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let draining = false;
   const metrics = new Metrics();
   const services = createServices({ connection, providers, config, logger, metrics, draining: () => draining });
-  const app = buildApp({ config, logger, metrics, ...services });
+  const app = buildApp({ config, logger, metrics, userTokens, ...services });
 
   const server = createHttpServer(app, config.http);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { maskSecret } from '../logger';
+import type { KeyPrincipal } from './principal';
 import { isScope, SCOPES, type Scope } from './scopes';
+import { JWT_SHAPE } from './user-tokens';
 
 export type ApiKey = { workspaceId: string; key: string; scopes: readonly Scope[] };
-/** keyId: a short digest that names the key in rate limiting and logs without revealing it. */
-export type Principal = { workspaceId: string; scopes: ReadonlySet<Scope>; keyHint: string; keyId: string };
 
 const WORKSPACE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_PATTERN = /^[A-Za-z0-9_.-]{8,256}$/;
@@ -28,6 +28,8 @@ export function parseApiKeys(text: string): { keys: ApiKey[] } | { problems: str
     const key = pair.slice(colon + 1);
     if (!WORKSPACE_PATTERN.test(workspaceId)) problems.push(`${where}: workspace id must be 1-64 of A-Z a-z 0-9 _ -`);
     if (!KEY_PATTERN.test(key)) problems.push(`${where}: key must be 8-256 of A-Z a-z 0-9 _ . -`);
+    // A bearer value shaped like a JWT is only ever verified as one.
+    else if (JWT_SHAPE.test(key)) problems.push(`${where}: key must not look like a JWT (eyJ… with two dots)`);
     let scopes: Scope[] = [...SCOPES];
     if (scopeText !== undefined) {
       const named = scopeText.split('+').filter(Boolean);
@@ -53,12 +55,13 @@ function digest(text: string): Buffer {
  * key's digest is compared with timingSafeEqual, and the loop never stops early.
  */
 export class ApiKeyStore {
-  private readonly entries: { digest: Buffer; principal: Principal }[];
+  private readonly entries: { digest: Buffer; principal: KeyPrincipal }[];
 
   constructor(keys: readonly ApiKey[]) {
     this.entries = keys.map((k) => ({
       digest: digest(k.key),
       principal: {
+        kind: 'api-key' as const,
         workspaceId: k.workspaceId,
         scopes: new Set(k.scopes),
         keyHint: maskSecret(k.key),
@@ -67,9 +70,9 @@ export class ApiKeyStore {
     }));
   }
 
-  find(presented: string): Principal | undefined {
+  find(presented: string): KeyPrincipal | undefined {
     const presentedDigest = digest(presented);
-    let found: Principal | undefined;
+    let found: KeyPrincipal | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(entry.digest, presentedDigest)) found = entry.principal;
     }

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiKeyStore, Principal } from '../auth/api-keys';
+import type { ApiKeyStore } from '../auth/api-keys';
+import type { Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
+import { READ_USER_TOKENS, WRITE_USER_TOKENS } from '../auth/user-scope';
+import { JWT_SHAPE, type UserTokens } from '../auth/user-tokens';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../errors';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -18,27 +21,59 @@ function authorizationHeaderCount(req: Request): number {
   return count;
 }
 
-/** `Authorization: Bearer <key>`; a missing or unknown key is a 401 with no hint of which. */
-export function authenticate(keys: ApiKeyStore) {
-  return (req: Request, res: Response, next: NextFunction) => {
+/**
+ * `Authorization: Bearer <secret API key or user token>`. A value shaped like a JWT is
+ * verified as a user token and never falls back to API-key rights. A missing, unknown,
+ * expired or tampered credential is a 401 with no hint of which.
+ */
+export function authenticate(keys: ApiKeyStore, userTokens: UserTokens) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (authorizationHeaderCount(req) > 1) {
       return next(new ValidationError([{ path: 'Authorization', message: 'must be sent once' }]));
     }
-    const match = BEARER.exec(req.get('authorization') ?? '');
-    const principal = match ? keys.find(match[1]!) : undefined;
-    if (!principal) return next(new UnauthenticatedError('A valid API key is required: Authorization: Bearer <key>'));
+    const presented = BEARER.exec(req.get('authorization') ?? '')?.[1];
+    const principal: Principal | undefined = !presented
+      ? undefined
+      : JWT_SHAPE.test(presented)
+        ? await userTokens.verify(presented)
+        : keys.find(presented);
+    if (!principal) return next(new UnauthenticatedError('A valid API key or user token is required: Authorization: Bearer <key or token>'));
     res.locals.principal = principal;
     next();
   };
 }
 
-export function requireScope(scope: Scope) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+/**
+ * Lets the request through if the caller may act with `scope`. An API key needs the scope. A
+ * user token is refused unless the route is about one user, named by the path parameter
+ * `forUser`, and that user is one of the token's: `read:user-tokens` stands for the read
+ * scopes, `write:user-tokens` for the write scopes. Routes that do not pass `forUser` (bulk
+ * writes, sending, issuing tokens, and any route added later) refuse user tokens.
+ */
+export function requireScope(scope: Scope, forUser?: 'user_id' | 'person_id') {
+  return (req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(new UnauthenticatedError('A valid API key is required'));
-    if (!principal.scopes.has(scope)) return next(new ForbiddenError(scope));
+    if (principal.kind === 'api-key') return principal.scopes.has(scope) ? next() : next(new ForbiddenError(scope));
+    if (!forUser) return next(new ForbiddenError(scope, 'User tokens can not call this route; it needs a secret API key'));
+    const reading = scope.endsWith(':read');
+    if (!(reading ? principal.read : principal.write)) {
+      const needed = reading ? READ_USER_TOKENS : WRITE_USER_TOKENS;
+      return next(new ForbiddenError(needed, `This user token lacks the scope ${needed}`));
+    }
+    const userId = req.params[forUser];
+    if (typeof userId !== 'string' || !principal.userIds.has(userId)) {
+      return next(new ForbiddenError(`user_id:${userId ?? ''}`, 'This user token does not act for this user'));
+    }
     next();
   };
+}
+
+/** Only a secret API key, whatever its scopes (POST /auth/issue-token). */
+export function requireApiKey(_req: Request, res: Response, next: NextFunction) {
+  const principal = res.locals.principal as Principal | undefined;
+  if (principal?.kind !== 'api-key') return next(new ForbiddenError('api-key', 'User tokens can not call this route; it needs a secret API key'));
+  next();
 }
 
 export function principalOf(res: Response): Principal {

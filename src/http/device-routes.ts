@@ -11,8 +11,9 @@ import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from
 export function deviceRoutes(devices: DeviceRegistry, tokens: TokenRegistry): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['person_id', 'token']);
-  const read = requireScope('devices:read');
-  const write = requireScope('devices:write');
+  // The same user tokens act here for person_id: read:user-tokens to list, write:user-tokens to register or delete.
+  const read = requireScope('devices:read', 'person_id');
+  const write = requireScope('devices:write', 'person_id');
 
   router.post('/api/v1/people/:person_id/devices', write, async (req, res) => {
     const { person_id } = parseOrThrow(personParams, req.params);

@@ -15,6 +15,7 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   not_found: { status: 404, type: 'not_found_error' },
   conflict: { status: 409, type: 'conflict_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  unavailable: { status: 503, type: 'service_unavailable_error' },
 };
 
 /** Seconds a client should wait before retrying while the database is unreachable. */

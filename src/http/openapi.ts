@@ -25,12 +25,25 @@ function parameters(route: RouteDoc): unknown[] {
   return list;
 }
 
+/** Who may call a route: an API key with its scope, a user token for the user in the path, or anyone. */
+function security(route: RouteDoc): Record<string, unknown> {
+  if (route.apiKeyOnly) return { description: 'A secret API key only; user tokens are refused.', security: [{ apiKey: [] }] };
+  if (!route.scope) return { security: [] };
+  if (!route.userTokens) {
+    return { description: `Needs an API key with the \`${route.scope}\` scope; user tokens are refused.`, security: [{ apiKey: [] }] };
+  }
+  return {
+    description: `Needs an API key with the \`${route.scope}\` scope, or a user token with \`${route.userTokens}:user-tokens\` and \`user_id:<id>\` for the user in the path.`,
+    security: [{ apiKey: [] }, { userToken: [] }],
+  };
+}
+
 function operation(route: RouteDoc): Record<string, unknown> {
   const operation: Record<string, unknown> = {
     tags: [route.tag],
     summary: route.summary,
     operationId: `${route.method}${openApiPath(route.path).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-    ...(route.scope ? { description: `Needs the \`${route.scope}\` scope.` } : { security: [] }),
+    ...security(route),
     responses: Object.fromEntries(
       Object.entries(route.responses).map(([status, response]) => [
         status,
@@ -57,8 +70,18 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '0.1.0',
       description: 'A Courier-compatible token API and a Flameup-compatible Devices API over one MongoDB collection, with delivery through APNs and FCM.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' } } },
-    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key of a workspace (API_KEYS), for backends' },
+        userToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A short-lived user token from POST /auth/issue-token (or signed by a workspace key), for client apps',
+        },
+      },
+    },
+    security: [{ apiKey: [] }],
     paths,
   };
 }

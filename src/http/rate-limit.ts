@@ -1,5 +1,5 @@
 import { rateLimit } from 'express-rate-limit';
-import type { Principal } from '../auth/api-keys';
+import type { Principal } from '../auth/principal';
 import { RateLimitedError } from '../errors';
 
 /**

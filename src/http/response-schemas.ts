@@ -48,6 +48,7 @@ export const deviceObject = z.object({
 export const deviceList = z.object({ devices: z.array(deviceObject), total: z.number().int() });
 
 export const sendReport = z.object({
+  requestId: z.string().describe('Unique per send, as Courier answers it; the service logs it with the summary'),
   results: z.array(
     z.object({
       user_id: z.string().nullable(),

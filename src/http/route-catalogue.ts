@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Scope } from '../auth/scopes';
 import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
 import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject, tokenPage } from './response-schemas';
+import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
 import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
@@ -16,6 +17,10 @@ export type RouteDoc = {
   tag: string;
   summary: string;
   scope?: Scope;
+  /** Also callable with a user token for the user in the path (read:user-tokens / write:user-tokens). */
+  userTokens?: 'read' | 'write';
+  /** Authenticated, but with a secret API key only, whatever its scopes. */
+  apiKeyOnly?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -26,8 +31,8 @@ const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: errorBody }]));
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: `errors` names every offending field',
-  401: 'Missing or unknown API key',
-  403: 'The key lacks the scope named in `missing_scope`',
+  401: 'Missing, unknown, expired or tampered API key or user token',
+  403: 'The key or user token lacks the scope named in `missing_scope` (for a user token acting for another user: `user_id:<id>`)',
   404: 'Not found in this workspace',
   409: 'A JSON Patch `test` failed',
   413: 'Body over 64 KB',
@@ -38,7 +43,7 @@ const common = [400, 401, 403, 429, 503];
 
 export const ROUTES: RouteDoc[] = [
   {
-    method: 'put', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    method: 'put', path: '/users/:user_id/tokens/:token', userTokens: 'write', tag: 'Tokens (Courier)', scope: 'tokens:write',
     summary: 'Create or fully replace a token', params: tokenParams, body: putTokenBody,
     responses: { 204: { description: 'Stored' }, ...errors(...common, 413) },
   },
@@ -48,37 +53,37 @@ export const ROUTES: RouteDoc[] = [
     responses: { 204: { description: 'Stored' }, ...errors(...common, 413) },
   },
   {
-    method: 'get', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:read',
+    method: 'get', path: '/users/:user_id/tokens/:token', userTokens: 'read', tag: 'Tokens (Courier)', scope: 'tokens:read',
     summary: 'Read one token', params: tokenParams,
     responses: { 200: { description: 'The token', schema: tokenObject }, ...errors(...common, 404) },
   },
   {
-    method: 'get', path: '/users/:user_id/tokens', tag: 'Tokens (Courier)', scope: 'tokens:read',
+    method: 'get', path: '/users/:user_id/tokens', userTokens: 'read', tag: 'Tokens (Courier)', scope: 'tokens:read',
     summary: "List a user's tokens, with cursor paging", params: userParams, query: listTokensQuery,
     responses: { 200: { description: 'A page of tokens', schema: tokenPage }, ...errors(...common) },
   },
   {
-    method: 'patch', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    method: 'patch', path: '/users/:user_id/tokens/:token', userTokens: 'write', tag: 'Tokens (Courier)', scope: 'tokens:write',
     summary: 'Change a token with RFC 6902 JSON Patch', params: tokenParams, body: patchTokenBody,
     responses: { 204: { description: 'Patched' }, ...errors(...common, 404, 409, 413) },
   },
   {
-    method: 'delete', path: '/users/:user_id/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:write',
+    method: 'delete', path: '/users/:user_id/tokens/:token', userTokens: 'write', tag: 'Tokens (Courier)', scope: 'tokens:write',
     summary: 'Delete a token', params: tokenParams,
     responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) },
   },
   {
-    method: 'post', path: '/api/v1/people/:person_id/devices', tag: 'Devices (Flameup)', scope: 'devices:write',
+    method: 'post', path: '/api/v1/people/:person_id/devices', userTokens: 'write', tag: 'Devices (Flameup)', scope: 'devices:write',
     summary: 'Register a device, or update it when the token is known', params: personParams, body: registerDeviceBody,
     responses: { 200: { description: 'Updated', schema: deviceObject }, 201: { description: 'Created', schema: deviceObject }, ...errors(...common, 413) },
   },
   {
-    method: 'get', path: '/api/v1/people/:person_id/devices', tag: 'Devices (Flameup)', scope: 'devices:read',
+    method: 'get', path: '/api/v1/people/:person_id/devices', userTokens: 'read', tag: 'Devices (Flameup)', scope: 'devices:read',
     summary: "List a person's devices", params: personParams, query: listDevicesQuery,
     responses: { 200: { description: 'Devices and their total', schema: deviceList }, ...errors(...common) },
   },
   {
-    method: 'delete', path: '/api/v1/people/:person_id/devices/:token', tag: 'Devices (Flameup)', scope: 'devices:write',
+    method: 'delete', path: '/api/v1/people/:person_id/devices/:token', userTokens: 'write', tag: 'Devices (Flameup)', scope: 'devices:write',
     summary: 'Delete a device by its token (URL-encoded)', params: deviceParams,
     responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) },
   },
@@ -86,6 +91,19 @@ export const ROUTES: RouteDoc[] = [
     method: 'post', path: '/send', tag: 'Sending', scope: 'send',
     summary: 'Send a notification to users or tokens through APNs and FCM', body: sendBody,
     responses: { 200: { description: 'One result per token, and a summary', schema: sendReport }, ...errors(...common, 413) },
+  },
+  {
+    method: 'post', path: '/auth/issue-token', tag: 'Client apps', apiKeyOnly: true,
+    summary: "Issue a short-lived JWT scoped to users, for a client app (Courier's /auth/issue-token)", body: issueTokenBody,
+    responses: {
+      200: { description: 'The token', schema: issuedToken },
+      ...errors(400, 401, 403, 429),
+      503: { description: 'No signing key is configured (USER_TOKEN_SIGNING_KEYS_FILE), or MongoDB is unavailable', schema: errorBody },
+    },
+  },
+  {
+    method: 'get', path: '/.well-known/jwks.json', tag: 'Client apps',
+    summary: 'The public keys that verify user tokens the service issues (JWKS)', responses: { 200: { description: 'A JWK set' } },
   },
   { method: 'get', path: '/healthz', tag: 'Operations', summary: 'Liveness: the process is up', responses: { 200: { description: 'Up' } } },
   {

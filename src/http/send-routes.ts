@@ -47,7 +47,8 @@ export function sendRoutes(sender: NotificationSender): Router {
     const tokens = recipients.flatMap((r) => ('token' in r ? [r.token] : []));
     const principal = principalOf(res);
     const report = await sender.send(principal.workspaceId, { userIds, tokens }, toNotification(message));
-    res.json(principal.scopes.has('tokens:read') ? report : redactForSendOnlyKey(report, new Set(userIds)));
+    const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
+    res.json(mayReadTokens ? report : redactForSendOnlyKey(report, new Set(userIds)));
   });
   return router;
 }

@@ -12,8 +12,10 @@ import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenPara
 export function tokenRoutes(registry: TokenRegistry): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['user_id', 'token']);
-  const read = requireScope('tokens:read');
-  const write = requireScope('tokens:write');
+  // User tokens may act on one token, or list, for their own users; bulk writes need an API key.
+  const read = requireScope('tokens:read', 'user_id');
+  const write = requireScope('tokens:write', 'user_id');
+  const bulkWrite = requireScope('tokens:write');
 
   router.put('/users/:user_id/tokens/:token', write, async (req, res) => {
     const { user_id, token } = parseOrThrow(tokenParams, req.params);
@@ -25,7 +27,7 @@ export function tokenRoutes(registry: TokenRegistry): Router {
     res.status(204).end();
   });
 
-  router.put('/users/:user_id/tokens', write, async (req, res) => {
+  router.put('/users/:user_id/tokens', bulkWrite, async (req, res) => {
     const { user_id } = parseOrThrow(userParams, req.params);
     const { tokens } = parseOrThrow(putTokensBody, req.body ?? {});
     const items = tokens.map(({ token, ...registration }) => ({ token, registration }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RetryConfig } from '../config';
 import type { Logger } from '../logger';
 import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
@@ -18,7 +19,8 @@ export type SendResult = {
   reason: string | null;
 };
 export type SendSummary = { delivered: number; invalidated: number; failed: number; skipped: number };
-export type SendReport = { results: SendResult[]; summary: SendSummary };
+/** requestId: unique per send, as Courier's API answers it; the send's log line carries it. */
+export type SendReport = { requestId: string; results: SendResult[]; summary: SendSummary };
 
 export type SendObserver = {
   /** One call per provider answer (attempts included), for metrics. */
@@ -56,6 +58,7 @@ export class NotificationSender {
   }
 
   async send(workspaceId: string, target: SendTarget, notification: Notification): Promise<SendReport> {
+    const requestId = randomUUID();
     const started = process.hrtime.bigint();
     const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     const loadedAt = this.now();
@@ -108,10 +111,10 @@ export class NotificationSender {
       skipped: skipped.length,
     };
     this.options.logger.info(
-      { workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
+      { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
       'send finished',
     );
-    return { results, summary };
+    return { requestId, results, summary };
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */

@@ -68,27 +68,38 @@ export const userId = z
 
 const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
 
-export const deviceFields = z.strictObject({
-  app_id: text.optional(),
-  ad_id: text.optional(),
-  device_id: text.optional(),
-  platform: text.optional(),
-  manufacturer: text.optional(),
-  model: text.optional(),
-  // Not in Courier's reference: the Flameup API's device_name and app_version live here, so
-  // both APIs and admin scripts see one record. See docs/storage.md.
-  name: text.optional(),
-  app_version: text.optional(),
-});
-export type Device = z.infer<typeof deviceFields>;
+/** Drops the members whose value is null: Courier's SDK types allow null for "absent". */
+function withoutNulls<T extends Record<string, unknown>>(object: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null)) as { [K in keyof T]: Exclude<T[K], null> };
+}
 
-export const trackingFields = z.strictObject({
-  os_version: text.optional(),
-  ip: text.optional(),
-  lat: text.optional(),
-  long: text.optional(),
-});
-export type Tracking = z.infer<typeof trackingFields>;
+const nullableText = text.nullish();
+
+export const deviceFields = z
+  .strictObject({
+    app_id: nullableText,
+    ad_id: nullableText,
+    device_id: nullableText,
+    platform: nullableText,
+    manufacturer: nullableText,
+    model: nullableText,
+    // Not in Courier's reference: the Flameup API's device_name and app_version live here, so
+    // both APIs and admin scripts see one record. See docs/storage.md.
+    name: nullableText,
+    app_version: nullableText,
+  })
+  .transform(withoutNulls);
+export type Device = z.output<typeof deviceFields>;
+
+export const trackingFields = z
+  .strictObject({
+    os_version: nullableText,
+    ip: nullableText,
+    lat: nullableText,
+    long: nullableText,
+  })
+  .transform(withoutNulls);
+export type Tracking = z.output<typeof trackingFields>;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -162,13 +173,25 @@ export const expiryDateField = z.union([
     .refine((value) => new Date(value).getTime() > Date.now(), 'must be in the future'),
 ], { error: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00.000Z) or false' });
 
-/** The body fields of a token registration, without the token itself. */
+/**
+ * `expiry_date` of a registration, as Courier's request types allow it: a date, `false` (never
+ * expires), and `true` or null (the default expiry, DEFAULT_TOKEN_TTL from now).
+ */
+export const registrationExpiryField = z.union([z.literal(true), z.null(), expiryDateField], {
+  error: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00.000Z), false (never), or true/null (the default expiry)',
+});
+
+/**
+ * The body fields of a token registration, without the token itself. null for `device`,
+ * `tracking`, `expiry_date`, `properties` or any field inside `device` and `tracking` means
+ * absent, as in Courier's SDK types (its OpenAPI marks them nullable).
+ */
 export const registrationFields = {
   provider_key: z.enum(PROVIDER_KEYS, { error: `must be one of ${PROVIDER_KEYS.join(', ')}` }),
-  properties: propertiesField.optional(),
-  device: deviceFields.optional(),
-  tracking: trackingFields.optional(),
-  expiry_date: expiryDateField.optional(),
+  properties: propertiesField.nullish(),
+  device: deviceFields.nullish(),
+  tracking: trackingFields.nullish(),
+  expiry_date: registrationExpiryField.optional(),
 };
 
 export const registration = z.strictObject(registrationFields);

@@ -64,8 +64,10 @@ export class TokenRegistry {
   }
 
   private expiryFor(registration: Registration, now: Date): Date | undefined {
-    if (registration.expiry_date === false) return undefined;
-    if (registration.expiry_date) return new Date(registration.expiry_date);
+    const expiry = registration.expiry_date;
+    if (expiry === false) return undefined;
+    if (typeof expiry === 'string') return new Date(expiry);
+    // Absent, null or true: the default expiry.
     return addDuration(now, this.options.defaultTtl);
   }
 

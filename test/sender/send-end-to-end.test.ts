@@ -141,7 +141,7 @@ describe('POST /send: every row of the classification table, through the API', (
 
   it('When a user has no sendable tokens, then the result is empty, not an error', async () => {
     const res = await send({ user_id: 'nobody-here' }).expect(200);
-    expect(res.body).toEqual({ results: [], summary: { delivered: 0, invalidated: 0, failed: 0, skipped: 0 } });
+    expect(res.body).toEqual({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), results: [], summary: { delivered: 0, invalidated: 0, failed: 0, skipped: 0 } });
   });
 
   it('When 1,200 FCM tokens are sent, then they go out in sendEach chunks of at most 500', async () => {

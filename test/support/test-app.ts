@@ -5,6 +5,8 @@ import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
 import { loadConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
+import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
+import { UserTokens, type UserTokenOptions } from '../../src/auth/user-tokens';
 import { parseDuration } from '../../src/duration';
 import { createLogger, type Logger } from '../../src/logger';
 import { Metrics } from '../../src/metrics';
@@ -28,6 +30,7 @@ export function testKeys(text = TEST_API_KEYS): ApiKey[] {
 
 export type TestApp = Services & {
   app: Express;
+  userTokens: UserTokens;
   /** The app inside the service's own HTTP server (timeouts, connection cap, 4xx for bad HTTP); not yet listening. */
   server: Server;
   connection: Connection;
@@ -51,6 +54,9 @@ export async function createTestApp(
     /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
     mongo?: { uri: string; timeoutMs: number };
     http?: Partial<HttpServerLimits>;
+    corsOrigins?: '*' | string[];
+    /** The user-token service; by default one with a fresh ES256 key and no workspace keys. */
+    userTokens?: UserTokens;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(options.mongo ?? {});
@@ -66,14 +72,22 @@ export async function createTestApp(
     metrics,
     draining: options.draining ?? (() => false),
   });
+  const userTokens = options.userTokens ?? (await testUserTokens());
   const app = buildApp({
-    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0 },
+    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins },
+    userTokens,
     logger,
     metrics,
     ...services,
   });
   const server = createHttpServer(app, { ...loadConfig({ API_KEYS: TEST_API_KEYS }).http, ...options.http });
-  return { app, server, connection: db.connection, model, metrics, ...services, close: db.close };
+  return { app, server, userTokens, connection: db.connection, model, metrics, ...services, close: db.close };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** A user-token service with a fresh ES256 signing key (and, optionally, workspace keys). */
+export async function testUserTokens(options: { workspaceKeys?: UserTokenOptions['workspaceKeys']; maxTtlSeconds?: number; now?: () => number } = {}): Promise<UserTokens> {
+  const ring = await SigningKeyRing.fromJwks({ keys: [await newSigningJwk()] }, 'test keys');
+  return new UserTokens({ ring, workspaceKeys: options.workspaceKeys, maxTtlSeconds: options.maxTtlSeconds ?? 30 * 86_400, now: options.now });
+}

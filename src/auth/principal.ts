@@ -1,0 +1,27 @@
+import type { Scope } from './scopes';
+
+/**
+ * Who is calling, as the routes see it after authentication (http/auth.ts): a secret API key
+ * of a workspace with its scopes, or a user token bound to one workspace and its user ids.
+ * Routes ask the principal; nothing after authentication reads the Authorization header.
+ */
+export type KeyPrincipal = {
+  kind: 'api-key';
+  workspaceId: string;
+  scopes: ReadonlySet<Scope>;
+  keyHint: string;
+  /** A short digest that names the key in rate limiting and logs without revealing it. */
+  keyId: string;
+};
+
+export type UserPrincipal = {
+  kind: 'user';
+  workspaceId: string;
+  userIds: ReadonlySet<string>;
+  read: boolean;
+  write: boolean;
+  /** Names the user(s) in rate limiting: a user's tokens share one budget. */
+  keyId: string;
+};
+
+export type Principal = KeyPrincipal | UserPrincipal;

@@ -1,0 +1,47 @@
+import type { Router } from 'express';
+import { parseExpiresIn } from '../auth/expires-in';
+import { parseUserScope } from '../auth/user-scope';
+import type { UserTokens } from '../auth/user-tokens';
+import { ForbiddenError, ValidationError } from '../errors';
+import { parseOrThrow } from '../validation';
+import { principalOf, requireApiKey } from './auth';
+import { issueTokenBody } from './auth-schemas';
+import { caseSensitiveRouter } from './router';
+
+/** A user token lives this long when the request does not say (Courier's examples use hours to days). */
+export const DEFAULT_USER_TOKEN_TTL_SECONDS = 24 * 3600;
+
+/** POST /auth/issue-token (secret API keys only). Its JWKS is published by publicKeyRoutes. */
+export function authRoutes(userTokens: UserTokens): Router {
+  const router = caseSensitiveRouter();
+  router.post('/auth/issue-token', requireApiKey, async (req, res) => {
+    const body = parseOrThrow(issueTokenBody, req.body ?? {});
+    const parsed = parseUserScope(body.scope);
+    if ('problem' in parsed) throw new ValidationError([{ path: 'scope', message: parsed.problem }]);
+    const ttl = body.expires_in === undefined ? DEFAULT_USER_TOKEN_TTL_SECONDS : parseExpiresIn(body.expires_in);
+    if (ttl === undefined) {
+      throw new ValidationError([{ path: 'expires_in', message: 'must be a duration such as "2 hours", "1d", "30m" or a number of seconds' }]);
+    }
+    if (ttl > userTokens.maxTtlSeconds) {
+      throw new ValidationError([{ path: 'expires_in', message: `must be at most ${userTokens.maxTtlSeconds} seconds (USER_TOKEN_MAX_TTL)` }]);
+    }
+    // A key can't grant what it doesn't hold.
+    const principal = principalOf(res);
+    if (principal.kind === 'api-key') {
+      if (parsed.scope.write && !principal.scopes.has('tokens:write')) throw new ForbiddenError('tokens:write', 'Only a key with tokens:write can issue write:user-tokens');
+      if (parsed.scope.read && !principal.scopes.has('tokens:read')) throw new ForbiddenError('tokens:read', 'Only a key with tokens:read can issue read:user-tokens');
+    }
+    res.json({ token: await userTokens.issue(principal.workspaceId, parsed.scope, ttl) });
+  });
+  return router;
+}
+
+/** GET /.well-known/jwks.json: the public halves of the service's signing keys. Unauthenticated. */
+export function publicKeyRoutes(userTokens: UserTokens): Router {
+  const router = caseSensitiveRouter();
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.json(userTokens.publicJwks());
+  });
+  return router;
+}
