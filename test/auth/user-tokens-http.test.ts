@@ -1,4 +1,4 @@
-import { exportSPKI, generateKeyPair, SignJWT, decodeJwt, decodeProtectedHeader, exportJWK } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import request from 'supertest';
 import { UserTokens } from '../../src/auth/user-tokens';
 import { readWorkspaceKeys } from '../../src/auth/workspace-keys';
@@ -39,11 +39,11 @@ afterEach(() => {
   clock = Date.now();
 });
 
-async function issue(scope: string, expires_in: unknown = '1h', key = KEY_A): Promise<string> {
+async function issue(scope: string, expires_in: string | number = '1h', key = KEY_A): Promise<string> {
   const res = await request(t.app).post('/auth/issue-token').set(bearer(key)).send({ scope, expires_in }).expect(200);
   return res.body.token;
 }
-const put = (token: string, user: string, device: string, body: unknown = { provider_key: 'apn' }) =>
+const put = (token: string, user: string, device: string, body: object = { provider_key: 'apn' }) =>
   request(t.app).put(`/users/${user}/tokens/${device}`).set(bearer(token)).send(body);
 
 describe('POST /auth/issue-token', () => {

@@ -23,6 +23,7 @@ const READ_KEY = `sk_read_${random(12)}`;
 const apns = [random(32), random(32), random(32)];
 const fcm = [`${random(8)}:APA91b${random(20)}`, `${random(8)}:APA91b${random(20)}`, `${random(8)}:APA91b${random(20)}`];
 const flameup = `${random(10)}...${random(10)}`;
+const jwts: string[] = [];
 const secrets = [KEY, READ_KEY, ...apns, ...fcm, flameup, 'sk_wrong_key_' + random(8)];
 
 let sims: SimulatedProviders;
@@ -70,11 +71,23 @@ it('When every endpoint runs, errors included, then no log line holds a token or
   await request(t.app).delete(`/api/v1/people/p1/devices/${enc(flameup)}`).set(k).expect(204);
   await request(t.app).delete(`/users/u1/tokens/${apns[0]}`).set(k).expect(204);
   await request(t.app).delete(`/users/u1/tokens/${apns[0]}`).set(k).expect(404);
+  // User tokens: issued, used, refused (expired-looking, tampered, for another user).
+  const issued = await request(t.app).post('/auth/issue-token').set(k).send({ scope: 'user_id:u1 read:user-tokens write:user-tokens', expires_in: '1h' }).expect(200);
+  const jwt: string = issued.body.token;
+  jwts.push(jwt);
+  await request(t.app).get('/users/u1/tokens').set(bearer(jwt)).expect(200);
+  await request(t.app).put(`/users/u1/tokens/${apns[2]}`).set(bearer(jwt)).send({ provider_key: 'apn' }).expect(204);
+  await request(t.app).get('/users/other/tokens').set(bearer(jwt)).expect(403);
+  await request(t.app).post('/send').set(bearer(jwt)).send({ message: { to: { user_id: 'u1' } } }).expect(403);
+  const [h, p] = jwt.split('.');
+  await request(t.app).get('/users/u1/tokens').set(bearer(`${h}.${p}.${'A'.repeat(86)}`)).expect(401);
   await request(t.app).get('/metrics').expect(200);
 
   expect(lines.length).toBeGreaterThan(25);
   const leaks: string[] = [];
-  for (const secret of secrets) {
+  // A JWT's header is the same for every token the key signs; its payload and signature are the secret parts.
+  const jwtSecrets = jwts.flatMap((jwt) => jwt.split('.').slice(1));
+  for (const secret of [...secrets, ...jwtSecrets]) {
     for (let i = 0; i + 8 <= secret.length; i++) {
       const piece = secret.slice(i, i + 8);
       const line = lines.find((l) => l.includes(piece));
