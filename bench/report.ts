@@ -9,6 +9,7 @@ export function renderPerformanceDoc(meta: Any, results: Any): string {
   const send = results.send as Any | undefined;
   const storage = results.storage as Any | undefined;
   const runtime = results.runtime as Any | undefined;
+  const userToken = results['user-token'] as Any | undefined;
   const httpRow = (name: string, r: Any | undefined) =>
     r
       ? `| ${name} | ${r.ours_rps_median} req/s vs bare ${r.bare_rps_median} req/s | **${r.throughput_ratio_median}** (${r.throughput_ratio_spread.min}–${r.throughput_ratio_spread.max}) | ≥ 0.7: ${verdict(r.throughput_ratio_median >= 0.7)} | p99 ${r.p99_at_half_ours_ms_median} ms vs ${r.p99_at_half_bare_ms_median} ms: **${r.p99_ratio_median}×** (${r.p99_ratio_spread.min}–${r.p99_ratio_spread.max}) | ${r.ours_rps_median < r.bare_rps_median / 2 ? 'not meaningful: ours is saturated below this rate, so its latency is queueing' : `≤ 2×: ${verdict(r.p99_ratio_median <= 2)}`} |`
@@ -33,6 +34,20 @@ against the same database, with only a bearer check and JSON parsing in front.
 |---|---|---|---|---|---|
 ${httpRow('PUT a token', put)}
 ${httpRow("GET a user's tokens", get)}
+
+## User tokens: PUT through a JWT vs PUT through an API key
+
+${userToken ? `The same service process, the same PUT; ${userToken.clients} client apps, each with its own JWT (ES256, issued
+by the service) for its own user, against the secret API key PUTting to the same users.
+
+| credential | PUT req/s (median) |
+|---|---|
+| API key | ${userToken.api_key_rps_median} |
+| user token | ${userToken.user_token_rps_median} |
+
+User token / API key: **${userToken.ratio_median}** (${userToken.ratio_spread.min}–${userToken.ratio_spread.max}); target ≥ 0.8: ${verdict(userToken.ratio_median >= 0.8)}. A verified
+token is cached until it expires, so a client's later requests cost a map lookup; the first
+costs one ES256 verification.` : 'Not run.'}
 
 ## Send: POST /send vs a raw HTTP/2 client, to the same simulators
 

@@ -23,6 +23,8 @@ export async function load(options: {
   path: (i: number) => string;
   body?: string;
   headers: Record<string, string>;
+  /** Per-request headers instead of `headers` (a different credential per client, say). */
+  headersFor?: (i: number) => Record<string, string>;
   seconds: number;
   connections: number;
   rate?: number;
@@ -38,7 +40,10 @@ export async function load(options: {
         method: options.method,
         headers: options.headers,
         ...(options.body ? { body: options.body } : {}),
-        setupRequest: (request: { path: string }) => ({ ...request, path: options.path(i++) }),
+        setupRequest: (request: { path: string; headers?: Record<string, string> }) => {
+          const n = i++;
+          return { ...request, path: options.path(n), ...(options.headersFor ? { headers: options.headersFor(n) } : {}) };
+        },
       },
     ],
   });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Connection } from 'mongoose';
 import { parseApiKeys } from '../auth/api-keys';
 import { SCOPES } from '../auth/scopes';
+import { newSigningJwk } from '../auth/signing-keys';
 import { loadAdminConfig, type AdminConfig } from '../config';
 import { connectMongo } from '../db/connect';
 import { durationToMs, parseDuration } from '../duration';
@@ -28,6 +29,8 @@ const HELP: Record<string, string> = {
   purge:
     'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
   export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
+  'signing-keys':
+    'signing-keys create [--alg ES256|EdDSA]\n  Prints a new private JWK for USER_TOKEN_SIGNING_KEYS_FILE. Put it first in the file\'s "keys" to sign with\n  it; keep the old key after it until every token it signed has expired (docs/api.md, "Key rotation").',
   keys:
     'keys list | keys create --workspace W [--scopes a+b] | keys revoke\n  API keys live in API_KEYS, not in MongoDB. list shows them masked; create makes a new key and\n  prints the API_KEYS entry to add; revoke explains how to remove one.',
 };
@@ -197,6 +200,7 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   purge: { status: { type: 'string' }, 'older-than': { type: 'string' }, workspace: { type: 'string' }, yes: { type: 'boolean' }, batch: { type: 'string' } },
   export: { workspace: { type: 'string' }, user: { type: 'string' } },
   keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
+  'signing-keys': { alg: { type: 'string' } },
 };
 
 export async function runAdmin(argv: string[], out: Out, config: AdminConfig = loadAdminConfig()): Promise<number> {
@@ -210,6 +214,15 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
   const values = options(rest, spec);
   if (values.help) {
     out.stdout(`usage: npm run admin -- ${HELP[command]}`);
+    return 0;
+  }
+  if (command === 'signing-keys') {
+    const action = rest.find((a) => !a.startsWith('--'));
+    if (action !== 'create') throw new UsageError('signing-keys needs create');
+    const alg = (values.alg ?? 'ES256') as string;
+    if (alg !== 'ES256' && alg !== 'EdDSA') throw new UsageError('--alg must be ES256 or EdDSA');
+    out.stdout(JSON.stringify(await newSigningJwk(alg)));
+    out.stderr('A private key: keep it secret. Add it to the "keys" of USER_TOKEN_SIGNING_KEYS_FILE (first, to sign with it) on every replica.');
     return 0;
   }
   if (command === 'keys') {

@@ -25,6 +25,9 @@ it('When npm run bench runs in smoke mode, then every benchmark writes its figur
     expect(result.p99_ratio_median).toBeGreaterThan(0);
     expect(result.errors).toBe(0);
   }
+  const userToken = read('user-token');
+  expect(userToken.ratio_median).toBeGreaterThan(0);
+  expect(userToken.errors).toBe(0);
   const send = read('send');
   expect(send.every_dead_invalidated_once).toBe(true);
   expect(send.no_refused_streams).toBe(true);

@@ -117,7 +117,16 @@ describe('admin CLI', () => {
     expect(stderr).toMatch(message);
   });
 
-  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys'])('When %s --help runs, then it prints its usage', (command) => {
+  it('When signing-keys create runs, then it prints a private ES256 JWK with a kid that the service accepts', async () => {
+    const { code, stdout } = admin(['signing-keys', 'create']);
+    expect(code).toBe(0);
+    const jwk = JSON.parse(stdout);
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: expect.any(String), d: expect.any(String) });
+    const { SigningKeyRing } = await import('../../src/auth/signing-keys');
+    expect((await SigningKeyRing.fromJwks({ keys: [jwk] }, 'cli output')).signer.kid).toBe(jwk.kid);
+  });
+
+  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys', 'signing-keys'])('When %s --help runs, then it prints its usage', (command) => {
     const { code, stdout } = admin([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`usage: npm run admin -- ${command}`);
