@@ -16,7 +16,10 @@ export type ApnsAnswer = {
 
 export type Classification = { outcome: DeliveryOutcome; reason?: string; invalidSince?: Date };
 
-const DEAD_REASONS = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
+// DeviceTokenNotForTopic is not here: the token is alive, it belongs to another app than the
+// topic we sent with. That is a routing error of ours (the reference table), so it is
+// `rejected` and the token is left alone.
+const DEAD_REASONS = new Set(['Unregistered', 'ExpiredToken', 'BadDeviceToken']);
 const TRANSIENT_REASONS = new Set(['TooManyRequests', 'InternalServerError', 'ServiceUnavailable', 'Shutdown', 'ExpiredProviderToken']);
 
 export function classifyApns(answer: ApnsAnswer): Classification {

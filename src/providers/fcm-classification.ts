@@ -41,9 +41,6 @@ export function classifyFcm(answer: FcmAnswer): Classification {
     case 'messaging/registration-token-not-registered':
     case 'messaging/invalid-registration-token':
       return { outcome: 'invalid', reason };
-    case 'messaging/mismatched-credential':
-      // The token belongs to another Firebase project: dead for this credential.
-      return { outcome: 'invalid', reason };
     case 'messaging/invalid-argument':
       return TOKEN_NOT_VALID.test(answer.message ?? '') ? { outcome: 'invalid', reason } : { outcome: 'rejected', reason };
     case 'messaging/message-rate-exceeded':
@@ -55,8 +52,9 @@ export function classifyFcm(answer: FcmAnswer): Classification {
     case 'app/network-timeout':
       return { outcome: 'retryable', reason };
     default:
-      // Credentials (THIRD_PARTY_AUTH_ERROR, invalid credential), payload errors, anything new:
-      // never the token's fault.
+      // Credentials (THIRD_PARTY_AUTH_ERROR, invalid credential), payload errors, a token of
+      // another Firebase project than the credential we sent with (SENDER_ID_MISMATCH, a
+      // routing error of ours), anything new: never the token's fault.
       return { outcome: 'rejected', reason };
   }
 }

@@ -6,7 +6,7 @@ const rows: [ApnsAnswer, string, string | undefined][] = [
   [{ status: 410, reason: 'Unregistered', timestamp: 1_700_000_000_000 }, 'invalid', 'apns:Unregistered'],
   [{ status: 410, reason: 'ExpiredToken' }, 'invalid', 'apns:ExpiredToken'],
   [{ status: 400, reason: 'BadDeviceToken' }, 'invalid', 'apns:BadDeviceToken'],
-  [{ status: 400, reason: 'DeviceTokenNotForTopic' }, 'invalid', 'apns:DeviceTokenNotForTopic'],
+  [{ status: 400, reason: 'DeviceTokenNotForTopic' }, 'rejected', 'apns:DeviceTokenNotForTopic'],
   ...['BadTopic', 'MissingTopic', 'TopicDisallowed', 'PayloadEmpty', 'BadPriority', 'BadExpirationDate', 'BadCollapseId', 'BadMessageId', 'InvalidPushType', 'MissingDeviceToken', 'DuplicateHeaders', 'BadPath'].map(
     (reason): [ApnsAnswer, string, string] => [{ status: 400, reason }, 'rejected', `apns:${reason}`],
   ),

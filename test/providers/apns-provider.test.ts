@@ -39,7 +39,7 @@ describe('ApnsProvider against the APNs simulator (real @parse/node-apn, real HT
   it.each([
     [{ status: 410, reason: 'Unregistered', timestamp: 1_700_000_000_000 }, { outcome: 'invalid', reason: 'apns:Unregistered', invalidSince: new Date(1_700_000_000_000) }],
     [{ status: 400, reason: 'BadDeviceToken' }, { outcome: 'invalid', reason: 'apns:BadDeviceToken' }],
-    [{ status: 400, reason: 'DeviceTokenNotForTopic' }, { outcome: 'invalid', reason: 'apns:DeviceTokenNotForTopic' }],
+    [{ status: 400, reason: 'DeviceTokenNotForTopic' }, { outcome: 'rejected', reason: 'apns:DeviceTokenNotForTopic' }],
     [{ status: 400, reason: 'BadCollapseId' }, { outcome: 'rejected', reason: 'apns:BadCollapseId' }],
     [{ status: 403, reason: 'InvalidProviderToken' }, { outcome: 'rejected', reason: 'apns:InvalidProviderToken' }],
     [{ status: 429, reason: 'TooManyRequests' }, { outcome: 'retryable', reason: 'apns:TooManyRequests' }],

@@ -7,7 +7,7 @@ const rows: [string, FcmAnswer, string, string | undefined][] = [
   ['INVALID_ARGUMENT about the token', { success: false, code: 'messaging/invalid-argument', message: 'The registration token is not a valid FCM registration token' }, 'invalid', 'fcm:INVALID_ARGUMENT'],
   ['INVALID_ARGUMENT about the payload', { success: false, code: 'messaging/invalid-argument', message: 'Invalid JSON payload received. Unknown name "colour"' }, 'rejected', 'fcm:INVALID_ARGUMENT'],
   ['INVALID_ARGUMENT with no message', { success: false, code: 'messaging/invalid-argument' }, 'rejected', 'fcm:INVALID_ARGUMENT'],
-  ['SENDER_ID_MISMATCH', { success: false, code: 'messaging/mismatched-credential' }, 'invalid', 'fcm:SENDER_ID_MISMATCH'],
+  ['SENDER_ID_MISMATCH', { success: false, code: 'messaging/mismatched-credential' }, 'rejected', 'fcm:SENDER_ID_MISMATCH'],
   ['QUOTA_EXCEEDED', { success: false, code: 'messaging/message-rate-exceeded' }, 'retryable', 'fcm:QUOTA_EXCEEDED'],
   ['QUOTA_EXCEEDED (device)', { success: false, code: 'messaging/device-message-rate-exceeded' }, 'retryable', 'fcm:QUOTA_EXCEEDED'],
   ['UNAVAILABLE', { success: false, code: 'messaging/server-unavailable' }, 'retryable', 'fcm:UNAVAILABLE'],

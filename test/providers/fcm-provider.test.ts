@@ -42,7 +42,7 @@ describe('FcmProvider against the FCM simulator (real firebase-admin, OAuth exch
     [{ errorCode: 'UNREGISTERED' }, { outcome: 'invalid', reason: 'fcm:UNREGISTERED' }],
     [{ errorCode: 'INVALID_ARGUMENT' }, { outcome: 'invalid', reason: 'fcm:INVALID_ARGUMENT' }],
     [{ errorCode: 'INVALID_ARGUMENT', message: 'Invalid JSON payload received. Unknown name "colour"' }, { outcome: 'rejected', reason: 'fcm:INVALID_ARGUMENT' }],
-    [{ errorCode: 'SENDER_ID_MISMATCH' }, { outcome: 'invalid', reason: 'fcm:SENDER_ID_MISMATCH' }],
+    [{ errorCode: 'SENDER_ID_MISMATCH' }, { outcome: 'rejected', reason: 'fcm:SENDER_ID_MISMATCH' }],
     [{ errorCode: 'QUOTA_EXCEEDED' }, { outcome: 'retryable', reason: 'fcm:QUOTA_EXCEEDED' }],
     [{ errorCode: 'INTERNAL' }, { outcome: 'retryable', reason: 'fcm:INTERNAL' }],
     [{ errorCode: 'THIRD_PARTY_AUTH_ERROR' }, { outcome: 'rejected', reason: 'fcm:THIRD_PARTY_AUTH_ERROR' }],

@@ -38,7 +38,7 @@ describe('POST /send: every row of the classification table, through the API', (
     { name: 'APNs 410 Unregistered', provider: 'apn', answer: { status: 410, reason: 'Unregistered', timestamp: Date.now() + 60_000 }, status: 'failed', reason: 'apns:Unregistered', outcome: 'invalid', attempts: 1 },
     { name: 'APNs 410 ExpiredToken', provider: 'apn', answer: { status: 410, reason: 'ExpiredToken' }, status: 'failed', reason: 'apns:ExpiredToken', outcome: 'invalid', attempts: 1 },
     { name: 'APNs 400 BadDeviceToken', provider: 'apn', answer: { status: 400, reason: 'BadDeviceToken' }, status: 'failed', reason: 'apns:BadDeviceToken', outcome: 'invalid', attempts: 1 },
-    { name: 'APNs 400 DeviceTokenNotForTopic', provider: 'apn', answer: { status: 400, reason: 'DeviceTokenNotForTopic' }, status: 'failed', reason: 'apns:DeviceTokenNotForTopic', outcome: 'invalid', attempts: 1 },
+    { name: 'APNs 400 DeviceTokenNotForTopic (our routing)', provider: 'apn', answer: { status: 400, reason: 'DeviceTokenNotForTopic' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
     { name: 'APNs 400 BadTopic (our config)', provider: 'apn', answer: { status: 400, reason: 'BadTopic' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
     { name: 'APNs 400 PayloadEmpty (our payload)', provider: 'apn', answer: { status: 400, reason: 'PayloadEmpty' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
     { name: 'APNs 403 BadCertificate (credential)', provider: 'apn', answer: { status: 403, reason: 'BadCertificate' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
@@ -52,7 +52,7 @@ describe('POST /send: every row of the classification table, through the API', (
     { name: 'FCM UNREGISTERED', provider: 'firebase-fcm', answer: { errorCode: 'UNREGISTERED' }, status: 'failed', reason: 'fcm:UNREGISTERED', outcome: 'invalid', attempts: 1 },
     { name: 'FCM INVALID_ARGUMENT (the token)', provider: 'firebase-fcm', answer: { errorCode: 'INVALID_ARGUMENT' }, status: 'failed', reason: 'fcm:INVALID_ARGUMENT', outcome: 'invalid', attempts: 1 },
     { name: 'FCM INVALID_ARGUMENT (our payload)', provider: 'firebase-fcm', answer: { errorCode: 'INVALID_ARGUMENT', message: 'Invalid value at message.android.ttl' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
-    { name: 'FCM SENDER_ID_MISMATCH', provider: 'firebase-fcm', answer: { errorCode: 'SENDER_ID_MISMATCH' }, status: 'failed', reason: 'fcm:SENDER_ID_MISMATCH', outcome: 'invalid', attempts: 1 },
+    { name: 'FCM SENDER_ID_MISMATCH (our routing)', provider: 'firebase-fcm', answer: { errorCode: 'SENDER_ID_MISMATCH' }, status: 'active', reason: null, outcome: 'rejected', attempts: 1 },
     { name: 'FCM QUOTA_EXCEEDED', provider: 'firebase-fcm', answer: { errorCode: 'QUOTA_EXCEEDED' }, status: 'active', reason: null, outcome: 'retryable', attempts: 3 },
     // firebase-admin retries 503 itself, 5 attempts over about 7 s, for each of our 3 attempts.
     { name: 'FCM UNAVAILABLE', provider: 'firebase-fcm', answer: { errorCode: 'UNAVAILABLE', retryAfterSeconds: 0 }, status: 'active', reason: null, outcome: 'retryable', attempts: 15 },
