@@ -26,7 +26,8 @@ describe('bad input to PUT /users/:user_id/tokens/:token', () => {
     ['a nested $ne in properties', { provider_key: 'apn', properties: { a: { b: { $ne: null } } } }, ['properties.a.b.$ne']],
     ['a dotted key in properties', { provider_key: 'apn', properties: { 'a.b': 1 } }, ['properties.a.b']],
     ['a constructor key in properties', { provider_key: 'apn', properties: { constructor: { prototype: 1 } } }, ['properties.constructor']],
-    ['expiry_date true', { provider_key: 'apn', expiry_date: true }, ['expiry_date']],
+    // expiry_date: true is valid: Courier's request types allow it, meaning the default expiry.
+    ['expiry_date a number', { provider_key: 'apn', expiry_date: 1893456000 }, ['expiry_date']],
     ['expiry_date not a date', { provider_key: 'apn', expiry_date: 'next tuesday' }, ['expiry_date']],
     ['a body token that differs from the URL', { provider_key: 'apn', token: 'other' }, ['token']],
     ['several problems at once', { provider_key: 'x', device: 'y', extra: 1 }, ['provider_key', 'device', 'extra']],
