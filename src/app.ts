@@ -7,6 +7,7 @@ import type { Metrics } from './metrics';
 import type { Services } from './services';
 import type { UserTokens } from './auth/user-tokens';
 import { authenticate } from './http/auth';
+import { appRoutes } from './http/app-routes';
 import { authRoutes, publicKeyRoutes } from './http/auth-routes';
 import { corsForClientApps } from './http/cors';
 import { deviceRoutes } from './http/device-routes';
@@ -29,7 +30,7 @@ export type AppDeps = Services & {
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens, credentials }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -54,6 +55,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   api.use(deviceRoutes(devices, registry));
   api.use(sendRoutes(sender));
   api.use(authRoutes(userTokens));
+  api.use(appRoutes(credentials));
   app.use(api);
 
   app.use(notFoundHandler);

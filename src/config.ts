@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretBox } from './apps/secret-box';
 import { parseApiKeys, type ApiKey } from './auth/api-keys';
 import { durationToMs, parseDuration, type Duration } from './duration';
 import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './providers/limits';
@@ -107,6 +108,14 @@ const envSchema = z
     USER_TOKEN_MAX_TTL: durationText('USER_TOKEN_MAX_TTL').default(parseDuration('30d')!),
     WORKSPACE_JWT_KEYS_FILE: z.string().min(1).optional(),
     CORS_ORIGINS: corsOriginsText.optional(),
+    CREDENTIALS_KEYS: z.string().transform((text, ctx) => {
+      const parsed = SecretBox.parse(text);
+      if ('problems' in parsed) {
+        for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: `CREDENTIALS_KEYS ${problem}` });
+        return z.NEVER;
+      }
+      return parsed.box;
+    }).optional(),
     TRUST_PROXY: trustProxyText.default(false),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     APNS_KEY_FILE: z.string().optional(),
@@ -195,6 +204,8 @@ export type Config = {
     workspaceKeysFile: string | undefined;
   };
   corsOrigins: '*' | string[] | undefined;
+  /** Encrypts credential key material at rest; undefined when CREDENTIALS_KEYS is unset. */
+  credentialsBox: SecretBox | undefined;
   trustProxy: boolean | number | string[];
   /** Failed authentications a minute per client address before it gets 429s; 0 turns the limit off. */
   authFailuresPerMinute: number;
@@ -249,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workspaceKeysFile: e.WORKSPACE_JWT_KEYS_FILE,
     },
     corsOrigins: e.CORS_ORIGINS,
+    credentialsBox: e.CREDENTIALS_KEYS,
     trustProxy: e.TRUST_PROXY,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     apns:

@@ -13,6 +13,8 @@ import { ProviderRegistry } from './providers/provider-registry';
 import { endOfLifeWarning } from './runtime-support';
 import { createServices } from './services';
 import { userTokensFromConfig } from './auth/user-token-setup';
+import { ensureCredentialIndexes } from './apps/credential-store';
+import { credentialsBoxFromConfig } from './apps/credentials-setup';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 
 /** Where the embedded database's URI is written, so the admin CLI can find it. */
@@ -38,10 +40,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger);
   await ensureTokenIndexes(tokenModel(connection));
+  await ensureCredentialIndexes(connection.db!);
 
   let draining = false;
   const metrics = new Metrics();
-  const services = createServices({ connection, providers, config, logger, metrics, draining: () => draining });
+  const credentialsBox = credentialsBoxFromConfig(config);
+  const services = createServices({ connection, providers, config, credentialsBox, logger, metrics, draining: () => draining });
   const app = buildApp({ config, logger, metrics, userTokens, ...services });
 
   const server = createHttpServer(app, config.http);

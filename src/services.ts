@@ -4,6 +4,8 @@ import type { HealthChecks } from './http/health-routes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { ProviderRegistry } from './providers/provider-registry';
+import { CredentialStore } from './apps/credential-store';
+import type { SecretBox } from './apps/secret-box';
 import { DeliveryStore } from './sender/delivery-store';
 import { NotificationSender } from './sender/notification-sender';
 import { DeviceRegistry } from './tokens/device-registry';
@@ -12,6 +14,7 @@ import { TokenRegistry } from './tokens/token-registry';
 
 export type Services = {
   registry: TokenRegistry;
+  credentials: CredentialStore;
   devices: DeviceRegistry;
   sender: NotificationSender;
   health: HealthChecks;
@@ -25,6 +28,7 @@ export function createServices(deps: {
   connection: Connection;
   providers: ProviderRegistry;
   config: Pick<Config, 'defaultTokenTtl' | 'retry'>;
+  credentialsBox: SecretBox | undefined;
   logger: Logger;
   metrics: Metrics;
   draining: () => boolean;
@@ -33,6 +37,7 @@ export function createServices(deps: {
   const onEvent = deps.metrics.onRegistryEvent;
   return {
     registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
+    credentials: new CredentialStore(deps.connection.db!, deps.credentialsBox),
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
     sender: new NotificationSender(new DeliveryStore(model), deps.providers, {
       retry: deps.config.retry,

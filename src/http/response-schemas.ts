@@ -73,3 +73,24 @@ export const readiness = z.object({
   checks: z.object({ mongodb: z.enum(['ok', 'down']), providers: z.enum(['ok', 'down']), shutting_down: z.boolean() }),
   reason: z.string().optional(),
 });
+
+export const credentialView = z.object({
+  credential_id: z.string(),
+  provider_key: z.enum(['apn', 'firebase-fcm']),
+  team_id: z.string().optional(),
+  key_id: z.string().optional(),
+  environments: z.array(z.enum(['production', 'sandbox'])).optional(),
+  project_id: z.string().optional(),
+  client_email: z.string().optional(),
+  key_sha256: z.string().describe('SHA-256 of the key material: a fingerprint, never the key'),
+  revision: z.number(),
+  updated_at: z.string(),
+});
+
+export const appView = z.object({
+  app_id: z.string(),
+  apn: z.object({ credential_id: z.string(), topic: z.string().optional(), environment: z.enum(['production', 'sandbox', 'auto']) }).optional(),
+  'firebase-fcm': z.object({ credential_id: z.string() }).optional(),
+  revision: z.number(),
+  updated_at: z.string(),
+});

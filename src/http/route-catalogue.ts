@@ -4,6 +4,9 @@ import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from
 import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject, tokenPage } from './response-schemas';
 import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
+import { appParams, credentialParams } from './app-routes';
+import { appBody, credentialBody } from '../apps/credential-schemas';
+import { appView, credentialView } from './response-schemas';
 import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
 /**
@@ -105,6 +108,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'get', path: '/.well-known/jwks.json', tag: 'Client apps',
     summary: 'The public keys that verify user tokens the service issues (JWKS)', responses: { 200: { description: 'A JWK set' } },
   },
+  ...appRouteDocs(),
   { method: 'get', path: '/healthz', tag: 'Operations', summary: 'Liveness: the process is up', responses: { 200: { description: 'Up' } } },
   {
     method: 'get', path: '/readyz', tag: 'Operations', summary: 'Readiness: MongoDB answers, providers loaded, not shutting down',
@@ -114,3 +118,19 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/openapi.json', tag: 'Operations', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
   { method: 'get', path: '/docs', tag: 'Operations', summary: 'A readable reference page', responses: { 200: { description: 'HTML' } } },
 ];
+
+function appRouteDocs(): RouteDoc[] {
+  const tag = 'Apps and credentials';
+  const stored = (schema: z.ZodType) => ({ 200: { description: 'Replaced', schema }, 201: { description: 'Created', schema } });
+  const unavailable = { 503: { description: 'CREDENTIALS_KEYS is not set (production), or MongoDB is unavailable', schema: errorBody } };
+  return [
+    { method: 'put', path: '/credentials/:credential_id', tag, scope: 'apps:write', summary: 'Store or replace a provider credential (key material is write-only)', params: credentialParams, body: credentialBody, responses: { ...stored(credentialView), ...errors(400, 401, 403, 409, 413, 429), ...unavailable } },
+    { method: 'get', path: '/credentials', tag, scope: 'apps:read', summary: "The workspace's credentials, as fingerprints", responses: { 200: { description: '{"credentials": [...]}' }, ...errors(401, 403, 429), ...unavailable } },
+    { method: 'get', path: '/credentials/:credential_id', tag, scope: 'apps:read', summary: 'One credential, as a fingerprint', params: credentialParams, responses: { 200: { description: 'The fingerprint', schema: credentialView }, ...errors(401, 403, 404, 429), ...unavailable } },
+    { method: 'delete', path: '/credentials/:credential_id', tag, scope: 'apps:write', summary: 'Delete a credential no app uses (409 names the apps that do)', params: credentialParams, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409, 429), ...unavailable } },
+    { method: 'put', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Store or replace an app: which credential serves it, per provider', params: appParams, body: appBody, responses: { ...stored(appView), ...errors(400, 401, 403, 429, 503) } },
+    { method: 'get', path: '/apps', tag, scope: 'apps:read', summary: "The workspace's apps", responses: { 200: { description: '{"apps": [...]}' }, ...errors(401, 403, 429, 503) } },
+    { method: 'get', path: '/apps/:app_id', tag, scope: 'apps:read', summary: 'One app', params: appParams, responses: { 200: { description: 'The app', schema: appView }, ...errors(401, 403, 404, 429, 503) } },
+    { method: 'delete', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Delete an app', params: appParams, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 429, 503) } },
+  ];
+}

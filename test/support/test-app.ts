@@ -5,6 +5,8 @@ import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
 import { loadConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
+import { ensureCredentialIndexes } from '../../src/apps/credential-store';
+import { SecretBox } from '../../src/apps/secret-box';
 import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
 import { UserTokens, type UserTokenOptions } from '../../src/auth/user-tokens';
 import { parseDuration } from '../../src/duration';
@@ -57,6 +59,8 @@ export async function createTestApp(
     corsOrigins?: '*' | string[];
     /** The user-token service; by default one with a fresh ES256 key and no workspace keys. */
     userTokens?: UserTokens;
+    /** The credentials' key ring; a fresh key by default, `null` for none (production without CREDENTIALS_KEYS). */
+    credentialsKeys?: string | null;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(options.mongo ?? {});
@@ -64,7 +68,12 @@ export async function createTestApp(
   await ensureTokenIndexes(model);
   const logger = options.logger ?? createLogger('silent');
   const metrics = new Metrics();
+  await ensureCredentialIndexes(db.connection.db!);
+  const keysText = options.credentialsKeys === undefined ? SecretBox.newKeyEntry('test1') : options.credentialsKeys;
+  const parsedKeys = keysText === null ? undefined : SecretBox.parse(keysText);
+  if (parsedKeys && 'problems' in parsedKeys) throw new Error(parsedKeys.problems.join('; '));
   const services = createServices({
+    credentialsBox: parsedKeys?.box,
     connection: db.connection,
     providers: options.providers ?? ProviderRegistry.of([]),
     config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY },

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
+import type { AppInput, ApnsEnvironment, CredentialInput } from './credential-schemas';
+import type { Sealed, SecretBox } from './secret-box';
+
+/**
+ * The `credentials` and `apps` collections (docs/storage.md). A workspace's credentials hold
+ * its provider keys, sealed by the SecretBox; its apps say which credential serves which app.
+ * Reads answer fingerprints, never key material: only the provider clients ask for it
+ * (`keyMaterial`), and they never hand it out.
+ */
+export type CredentialDocument = {
+  workspace_id: string;
+  credential_id: string;
+  provider_key: 'apn' | 'firebase-fcm';
+  apn?: { team_id: string; key_id: string; environments: ApnsEnvironment[] };
+  fcm?: { project_id: string; client_email: string };
+  /** SHA-256 of the key material: tells two keys apart without revealing either. */
+  key_sha256: string;
+  secret: Sealed;
+  revision: number;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export type AppDocument = {
+  workspace_id: string;
+  app_id: string;
+  apn?: { credential_id: string; topic?: string; environment: 'production' | 'sandbox' | 'auto' };
+  'firebase-fcm'?: { credential_id: string };
+  revision: number;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export type CredentialView = {
+  credential_id: string;
+  provider_key: 'apn' | 'firebase-fcm';
+  team_id?: string;
+  key_id?: string;
+  environments?: ApnsEnvironment[];
+  project_id?: string;
+  client_email?: string;
+  key_sha256: string;
+  revision: number;
+  updated_at: string;
+};
+export type AppView = Omit<AppDocument, 'workspace_id' | 'created_at' | 'updated_at'> & { updated_at: string };
+
+const MISSING_KEYS = 'CREDENTIALS_KEYS is not set, so credentials can not be stored or read (see .env.example); nothing is stored in plaintext';
+
+export async function ensureCredentialIndexes(db: Db): Promise<void> {
+  await db.collection('credentials').createIndex({ workspace_id: 1, credential_id: 1 }, { unique: true, name: 'workspace_credential_unique' });
+  await db.collection('apps').createIndex({ workspace_id: 1, app_id: 1 }, { unique: true, name: 'workspace_app_unique' });
+}
+
+export class CredentialStore {
+  private readonly credentials: Collection<CredentialDocument>;
+  private readonly apps: Collection<AppDocument>;
+
+  constructor(
+    db: Db,
+    private readonly box: SecretBox | undefined,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.credentials = db.collection<CredentialDocument>('credentials');
+    this.apps = db.collection<AppDocument>('apps');
+  }
+
+  private requireBox(): SecretBox {
+    if (!this.box) throw new UnavailableError(MISSING_KEYS);
+    return this.box;
+  }
+
+  async putCredential(workspaceId: string, credentialId: string, input: CredentialInput): Promise<{ created: boolean; credential: CredentialView }> {
+    const box = this.requireBox();
+    const material = input.provider_key === 'apn' ? input.key : JSON.stringify(input.service_account);
+    const now = this.now();
+    const fields =
+      input.provider_key === 'apn'
+        ? { apn: { team_id: input.team_id, key_id: input.key_id, environments: input.environments } }
+        : { fcm: { project_id: input.service_account.project_id, client_email: input.service_account.client_email } };
+    const existing = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId }, { projection: { provider_key: 1 } });
+    if (existing && existing.provider_key !== input.provider_key) {
+      // An app that uses it expects the provider it was set up for.
+      await this.assertUnused(workspaceId, credentialId, `provider_key can't change from ${existing.provider_key} while apps use it`);
+    }
+    const result = await this.credentials.findOneAndUpdate(
+      { workspace_id: workspaceId, credential_id: credentialId },
+      {
+        $set: {
+          provider_key: input.provider_key,
+          ...fields,
+          key_sha256: createHash('sha256').update(material).digest('hex'),
+          secret: box.seal(material, [workspaceId, credentialId]),
+          updated_at: now,
+        },
+        $unset: input.provider_key === 'apn' ? { fcm: '' } : { apn: '' },
+        $setOnInsert: { created_at: now },
+        $inc: { revision: 1 },
+      },
+      { upsert: true, returnDocument: 'after', includeResultMetadata: false },
+    );
+    return { created: existing === null, credential: credentialView(result!) };
+  }
+
+  async getCredential(workspaceId: string, credentialId: string): Promise<CredentialView> {
+    const doc = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId });
+    if (!doc) throw new NotFoundError('No credential with this id in this workspace');
+    return credentialView(doc);
+  }
+
+  async listCredentials(workspaceId: string): Promise<CredentialView[]> {
+    const docs = await this.credentials.find({ workspace_id: workspaceId }).sort({ credential_id: 1 }).limit(1000).toArray();
+    return docs.map(credentialView);
+  }
+
+  async deleteCredential(workspaceId: string, credentialId: string): Promise<void> {
+    await this.assertUnused(workspaceId, credentialId, 'it is still used by apps');
+    const result = await this.credentials.deleteOne({ workspace_id: workspaceId, credential_id: credentialId });
+    if (result.deletedCount === 0) throw new NotFoundError('No credential with this id in this workspace');
+  }
+
+  private async assertUnused(workspaceId: string, credentialId: string, why: string): Promise<void> {
+    const users = await this.apps
+      .find({ workspace_id: workspaceId, $or: [{ 'apn.credential_id': credentialId }, { 'firebase-fcm.credential_id': credentialId }] }, { projection: { app_id: 1 } })
+      .limit(50)
+      .toArray();
+    if (users.length > 0) throw new ConflictError(`Credential ${credentialId}: ${why}: ${users.map((app) => app.app_id).join(', ')}`);
+  }
+
+  async putApp(workspaceId: string, appId: string, input: AppInput): Promise<{ created: boolean; app: AppView }> {
+    const problems: { path: string; message: string }[] = [];
+    for (const provider of ['apn', 'firebase-fcm'] as const) {
+      const ref = input[provider];
+      if (!ref) continue;
+      const credential = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: ref.credential_id }, { projection: { provider_key: 1, apn: 1 } });
+      if (!credential) problems.push({ path: `${provider}.credential_id`, message: 'no credential with this id in this workspace' });
+      else if (credential.provider_key !== provider) problems.push({ path: `${provider}.credential_id`, message: `is a ${credential.provider_key} credential` });
+      else if (provider === 'apn' && input.apn!.environment !== 'auto' && !credential.apn?.environments.includes(input.apn!.environment)) {
+        problems.push({ path: 'apn.environment', message: `the credential allows only ${credential.apn?.environments.join(' and ')}` });
+      }
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+    const now = this.now();
+    const before = await this.apps.findOneAndUpdate(
+      { workspace_id: workspaceId, app_id: appId },
+      {
+        $set: { ...(input.apn ? { apn: input.apn } : {}), ...(input['firebase-fcm'] ? { 'firebase-fcm': input['firebase-fcm'] } : {}), updated_at: now },
+        $unset: { ...(input.apn ? {} : { apn: '' }), ...(input['firebase-fcm'] ? {} : { 'firebase-fcm': '' }) },
+        $setOnInsert: { created_at: now },
+        $inc: { revision: 1 },
+      },
+      { upsert: true, returnDocument: 'before', includeResultMetadata: false },
+    );
+    return { created: before === null, app: await this.getApp(workspaceId, appId) };
+  }
+
+  async getApp(workspaceId: string, appId: string): Promise<AppView> {
+    const doc = await this.apps.findOne({ workspace_id: workspaceId, app_id: appId });
+    if (!doc) throw new NotFoundError('No app with this id in this workspace');
+    return appView(doc);
+  }
+
+  async listApps(workspaceId: string): Promise<AppView[]> {
+    return (await this.apps.find({ workspace_id: workspaceId }).sort({ app_id: 1 }).limit(1000).toArray()).map(appView);
+  }
+
+  async deleteApp(workspaceId: string, appId: string): Promise<void> {
+    const result = await this.apps.deleteOne({ workspace_id: workspaceId, app_id: appId });
+    if (result.deletedCount === 0) throw new NotFoundError('No app with this id in this workspace');
+  }
+
+  /** For provider clients only: the decrypted key material of one credential, at its revision. */
+  async keyMaterial(workspaceId: string, credentialId: string): Promise<{ doc: CredentialDocument; material: string }> {
+    const doc = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId });
+    if (!doc) throw new NotFoundError('No credential with this id in this workspace');
+    return { doc, material: this.requireBox().open(doc.secret, [workspaceId, credentialId]) };
+  }
+
+  /**
+   * Re-encrypts every credential sealed with another key than the current one, so an old key
+   * can be retired. Each write is conditional on the revision read, so a credential replaced
+   * meanwhile keeps its new value. Answers how many were re-encrypted, and the ids of those no
+   * configured key opens (left as they are).
+   */
+  async rekey(): Promise<{ rekeyed: number; unreadable: string[] }> {
+    const box = this.requireBox();
+    let rekeyed = 0;
+    const unreadable: string[] = [];
+    for await (const doc of this.credentials.find({ 'secret.key_id': { $ne: box.currentKeyId } })) {
+      let material: string;
+      try {
+        material = box.open(doc.secret, [doc.workspace_id, doc.credential_id]);
+      } catch {
+        unreadable.push(`${doc.workspace_id}/${doc.credential_id}`);
+        continue;
+      }
+      const result = await this.credentials.updateOne(
+        { workspace_id: doc.workspace_id, credential_id: doc.credential_id, revision: doc.revision },
+        { $set: { secret: box.seal(material, [doc.workspace_id, doc.credential_id]) } },
+      );
+      rekeyed += result.modifiedCount;
+    }
+    return { rekeyed, unreadable };
+  }
+}
+
+function credentialView(doc: CredentialDocument): CredentialView {
+  return {
+    credential_id: doc.credential_id,
+    provider_key: doc.provider_key,
+    ...(doc.apn ? { team_id: doc.apn.team_id, key_id: doc.apn.key_id, environments: doc.apn.environments } : {}),
+    ...(doc.fcm ? { project_id: doc.fcm.project_id, client_email: doc.fcm.client_email } : {}),
+    key_sha256: doc.key_sha256,
+    revision: doc.revision,
+    updated_at: doc.updated_at.toISOString(),
+  };
+}
+
+function appView(doc: AppDocument): AppView {
+  return {
+    app_id: doc.app_id,
+    ...(doc.apn ? { apn: doc.apn } : {}),
+    ...(doc['firebase-fcm'] ? { 'firebase-fcm': doc['firebase-fcm'] } : {}),
+    revision: doc.revision,
+    updated_at: doc.updated_at.toISOString(),
+  };
+}
