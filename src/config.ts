@@ -124,6 +124,9 @@ const envSchema = z
     APNS_TOPIC: z.string().min(1).optional(),
     APNS_PRODUCTION: booleanText.default(false),
     APNS_ENDPOINT: originText('APNS_ENDPOINT').optional(),
+    APNS_SANDBOX_ENDPOINT: originText('APNS_SANDBOX_ENDPOINT').optional(),
+    PROVIDER_CLIENT_IDLE: durationText('PROVIDER_CLIENT_IDLE').default(parseDuration('15m')!),
+    PROVIDER_CLIENT_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
     APNS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(APNS_DEFAULT_MAX_IN_FLIGHT),
     FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
     FCM_ENDPOINT: originText('FCM_ENDPOINT').optional(),
@@ -179,6 +182,24 @@ export type HttpServerLimits = {
   maxConnections: number;
 };
 
+/**
+ * Where provider traffic goes, for every credential (instance-wide or from the API): unset
+ * means Apple's and Google's own hosts. A simulator's origin here redirects them all.
+ */
+export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; fcm: URL | undefined };
+
+/** How provider clients built from API credentials behave: the same limits as the instance-wide ones. */
+export type DeliveryConfig = {
+  endpoints: ProviderEndpoints;
+  apnsMaxInFlight: number;
+  fcmConcurrentBatches: number;
+  fcmBatchTimeoutMs: number;
+  /** A cached client unused for this long is closed. */
+  clientIdleMs: number;
+  /** At most this many live clients; the least recently used goes first. */
+  maxClients: number;
+};
+
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
 export type Config = {
@@ -213,6 +234,7 @@ export type Config = {
   apns: ApnsConfig | undefined;
   fcm: FcmConfig | undefined;
   retry: RetryConfig;
+  delivery: DeliveryConfig;
 };
 
 export class ConfigError extends Error {
@@ -271,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             teamId: e.APNS_TEAM_ID,
             topic: e.APNS_TOPIC,
             production: e.APNS_PRODUCTION,
-            endpoint: e.APNS_ENDPOINT,
+            endpoint: e.APNS_PRODUCTION ? e.APNS_ENDPOINT : (e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT),
             maxInFlight: e.APNS_MAX_IN_FLIGHT,
           }
         : undefined,
@@ -287,6 +309,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
       maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
+    },
+    delivery: {
+      endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT },
+      apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,
+      fcmConcurrentBatches: e.FCM_CONCURRENT_BATCHES,
+      fcmBatchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),
+      clientIdleMs: durationToMs(e.PROVIDER_CLIENT_IDLE),
+      maxClients: e.PROVIDER_CLIENT_MAX,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryOutcome } from './providers/provider';
 import type { RequestObserver } from './http/request-context';
 import type { SendObserver } from './sender/notification-sender';
@@ -50,8 +50,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private clientCounts: () => Record<string, number> = () => ({});
+  private readonly providerClients = new Gauge({
+    name: 'push_provider_clients',
+    help: 'Live provider clients built from API credentials (one per credential, revision and APNs environment), by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [provider, count] of Object.entries(this.clientCounts())) this.providerClients.set({ provider }, count);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the live provider-client counts come from (read when /metrics is scraped). */
+  watchProviderClients(counts: () => Record<string, number>): void {
+    this.clientCounts = counts;
   }
 
   readonly observeRequest: RequestObserver = ({ method, route, status, seconds }) => {

@@ -63,6 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await closed;
     clearInterval(sweep);
     await providers.close();
+    await services.providerClients.close();
     await connection.close();
     await embedded?.stop();
   };

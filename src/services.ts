@@ -7,6 +7,8 @@ import type { ProviderRegistry } from './providers/provider-registry';
 import { CredentialStore } from './apps/credential-store';
 import type { SecretBox } from './apps/secret-box';
 import { DeliveryStore } from './sender/delivery-store';
+import { DeliveryRouter } from './sender/delivery-router';
+import { ProviderClients } from './apps/provider-clients';
 import { NotificationSender } from './sender/notification-sender';
 import { DeviceRegistry } from './tokens/device-registry';
 import { tokenModel } from './tokens/token-model';
@@ -15,6 +17,8 @@ import { TokenRegistry } from './tokens/token-registry';
 export type Services = {
   registry: TokenRegistry;
   credentials: CredentialStore;
+  /** Live provider clients built from API credentials; closed on shutdown. */
+  providerClients: ProviderClients;
   devices: DeviceRegistry;
   sender: NotificationSender;
   health: HealthChecks;
@@ -27,7 +31,7 @@ const PING_TIMEOUT_MS = 1_000;
 export function createServices(deps: {
   connection: Connection;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'retry'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery'>;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
   metrics: Metrics;
@@ -35,11 +39,15 @@ export function createServices(deps: {
 }): Services {
   const model = tokenModel(deps.connection);
   const onEvent = deps.metrics.onRegistryEvent;
+  const credentials = new CredentialStore(deps.connection.db!, deps.credentialsBox);
+  const providerClients = new ProviderClients(credentials, deps.config.delivery);
+  deps.metrics.watchProviderClients(() => providerClients.counts());
   return {
+    providerClients,
     registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
-    credentials: new CredentialStore(deps.connection.db!, deps.credentialsBox),
+    credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
-    sender: new NotificationSender(new DeliveryStore(model), deps.providers, {
+    sender: new NotificationSender(new DeliveryStore(model), new DeliveryRouter(deps.providers, credentials, providerClients), {
       retry: deps.config.retry,
       logger: deps.logger,
       observer: deps.metrics.sendObserver,

@@ -172,6 +172,20 @@ export class CredentialStore {
     if (result.deletedCount === 0) throw new NotFoundError('No app with this id in this workspace');
   }
 
+  /** The apps a send needs, by id (no secrets). */
+  async appsById(workspaceId: string, appIds: readonly string[]): Promise<Map<string, AppDocument>> {
+    const docs = await this.apps.find({ workspace_id: workspaceId, app_id: { $in: [...appIds] } }).toArray();
+    return new Map(docs.map((doc) => [doc.app_id, doc]));
+  }
+
+  /** Revisions and fingerprints of the credentials a send needs (no secrets). */
+  async credentialsById(workspaceId: string, credentialIds: readonly string[]): Promise<Map<string, Pick<CredentialDocument, 'credential_id' | 'provider_key' | 'apn' | 'revision'>>> {
+    const docs = await this.credentials
+      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, apn: 1, revision: 1 } })
+      .toArray();
+    return new Map(docs.map((doc) => [doc.credential_id, doc]));
+  }
+
   /** For provider clients only: the decrypted key material of one credential, at its revision. */
   async keyMaterial(workspaceId: string, credentialId: string): Promise<{ doc: CredentialDocument; material: string }> {
     const doc = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId });

@@ -3,14 +3,15 @@ import { mapWithConcurrency } from '../concurrency';
 import { buildApnsRequest } from './apns-payload';
 import { classifyApns } from './apns-classification';
 import { APNS_SDK_RETRIES, APNS_TOKEN_PATTERN } from './limits';
-import type { DeliveryResult, Notification, PushProvider } from './provider';
+import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
 
 export type ApnsOptions = {
   /** Contents of the .p8 signing key. */
   signingKey: string;
   keyId: string;
   teamId: string;
-  topic: string;
+  /** The topic when a send names none (the instance-wide APNS_TOPIC); apps name their own. */
+  topic?: string;
   production: boolean;
   /** Send here instead of Apple (a simulator), e.g. https://127.0.0.1:8443. */
   endpoint?: URL;
@@ -45,8 +46,10 @@ export class ApnsProvider implements PushProvider {
     return !this.closed;
   }
 
-  async send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]> {
-    const request = buildApnsRequest(notification, this.options.topic, this.now());
+  async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
+    const topic = options.topic ?? this.options.topic;
+    if (!topic) return tokens.map((token) => ({ token, outcome: 'rejected', reason: 'apns:no topic for this app' }));
+    const request = buildApnsRequest(notification, topic, this.now());
     const note = new apn.Notification();
     note.rawPayload = request.payload;
     note.topic = request.topic;

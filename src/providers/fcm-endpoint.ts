@@ -15,16 +15,17 @@ import http2 from 'node:http2';
 export const FCM_SEND_ORIGIN = 'https://fcm.googleapis.com';
 
 type Connect = typeof http2.connect;
-const redirects = new Map<string, URL>();
+/** Where FCM's origin goes, and how many live clients asked for it (several Firebase apps share it). */
+const redirects = new Map<string, { endpoint: URL; users: number }>();
 let originalConnect: Connect | undefined;
 
-/** Sends HTTP/2 sessions for FCM's origin to `endpoint` until the returned function is called. */
+/** Sends HTTP/2 sessions for FCM's origin to `endpoint` until every client that asked has called its returned function. */
 export function redirectFcmSends(endpoint: URL): () => void {
   if (!originalConnect) {
     const original = http2.connect;
     originalConnect = original;
     const wrapped = ((authority: string | URL, ...rest: unknown[]) => {
-      const target = redirects.get(new URL(String(authority)).origin);
+      const target = redirects.get(new URL(String(authority)).origin)?.endpoint;
       if (!target) return (original as (...args: unknown[]) => http2.ClientHttp2Session)(authority, ...rest);
       const session = (original as (...args: unknown[]) => http2.ClientHttp2Session)(target.origin, ...rest);
       const request = session.request.bind(session);
@@ -34,8 +35,15 @@ export function redirectFcmSends(endpoint: URL): () => void {
     }) as Connect;
     http2.connect = wrapped;
   }
-  redirects.set(FCM_SEND_ORIGIN, endpoint);
+  const current = redirects.get(FCM_SEND_ORIGIN);
+  if (current && current.endpoint.origin === endpoint.origin) current.users++;
+  else redirects.set(FCM_SEND_ORIGIN, { endpoint, users: 1 });
+  let undone = false;
   return () => {
-    if (redirects.get(FCM_SEND_ORIGIN) === endpoint) redirects.delete(FCM_SEND_ORIGIN);
+    const entry = redirects.get(FCM_SEND_ORIGIN);
+    if (undone || !entry || entry.endpoint.origin !== endpoint.origin) return;
+    undone = true;
+    // The last client to go takes the redirect with it; the others keep sending to the endpoint.
+    if (--entry.users === 0) redirects.delete(FCM_SEND_ORIGIN);
   };
 }

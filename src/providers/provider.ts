@@ -16,6 +16,8 @@ export type DeliveryResult = {
   invalidSince?: Date;
   /** A Retry-After the provider sent, when the SDK exposes it. */
   retryAfterMs?: number;
+  /** APNs `auto`: delivered by the sandbox after production answered BadDeviceToken. */
+  environment?: 'sandbox';
 };
 
 /** What to send, independent of provider; payload builders turn it into each provider's format. */
@@ -32,9 +34,12 @@ export type Notification = {
   collapseKey?: string;
 };
 
+/** Per-send choices of a route: the APNs topic of the app the tokens belong to. */
+export type SendOptions = { topic?: string };
+
 export interface PushProvider {
   readonly key: ProviderKey;
-  send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]>;
+  send(notification: Notification, tokens: readonly string[], options?: SendOptions): Promise<DeliveryResult[]>;
   /** Is the provider able to send (credentials loaded, client open)? For /readyz. */
   ready(): boolean;
   close(): Promise<void>;

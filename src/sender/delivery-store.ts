@@ -4,7 +4,9 @@ import type { ProviderKey } from '../tokens/token-fields';
 import type { TokenDocument, TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
 
-export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision'>;
+export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision' | 'apns_environment'> & {
+  device?: { app_id?: string };
+};
 export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
 export type Invalidation = { token: SendableToken; reason: string; invalidSince?: Date };
 
@@ -23,7 +25,7 @@ export class DeliveryStore {
     target: { userIds: readonly string[]; tokens: readonly string[] },
     now: Date,
   ): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[] }> {
-    const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1 };
+    const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1, 'device.app_id': 1, apns_environment: 1 };
     const byUser = target.userIds.length
       ? await this.model
           .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now) }, projection)
@@ -59,10 +61,13 @@ export class DeliveryStore {
    * `$in` is quadratic on some servers (4 s for 9,000 ids on mongo-java-server, against 0.2 s
    * this way). It does not change updated_at: a delivery is not an edit.
    */
-  async recordDelivered(ids: Types.ObjectId[], now: Date): Promise<void> {
-    if (ids.length === 0) return;
+  /** `sandbox`: an APNs `auto` delivery that only the sandbox accepted; later sends go straight there. */
+  async recordDelivered(deliveries: { _id: Types.ObjectId; sandbox?: boolean }[], now: Date): Promise<void> {
+    if (deliveries.length === 0) return;
     await this.model.bulkWrite(
-      ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { last_used_at: now } } } })),
+      deliveries.map(({ _id, sandbox }) => ({
+        updateOne: { filter: { _id }, update: { $set: { last_used_at: now, ...(sandbox ? { apns_environment: 'sandbox' as const } : {}) } } },
+      })),
       { ordered: false },
     );
   }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { RetryConfig } from '../config';
 import type { Logger } from '../logger';
 import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
-import type { ProviderRegistry } from '../providers/provider-registry';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation, SendableToken } from './delivery-store';
+import type { DeliveryGroup, DeliveryRouter } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
@@ -50,7 +50,7 @@ export class NotificationSender {
 
   constructor(
     private readonly store: DeliveryStore,
-    private readonly providers: ProviderRegistry,
+    private readonly router: DeliveryRouter,
     private readonly options: SenderOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -67,21 +67,20 @@ export class NotificationSender {
       { userIds: target.userIds ?? [], tokens: target.tokens ?? [] },
       loadedAt,
     );
-    const byProvider = new Map<ProviderKey, SendableToken[]>();
-    for (const token of sendable) {
-      const list = byProvider.get(token.provider_key) ?? [];
-      list.push(token);
-      byProvider.set(token.provider_key, list);
-    }
+    const plan = await this.router.plan(workspaceId, sendable);
     const loadMs = elapsedMs();
     const finals = new Map<string, DeliveryResult>();
-    await Promise.all(
-      [...byProvider].map(async ([key, tokens]) => {
-        for (const result of await this.sendWithRetries(key, notification, tokens.map((t) => t.token))) {
-          finals.set(result.token, result);
-        }
-      }),
-    );
+    for (const { token, reason } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason });
+    this.logRefusals(plan.refused);
+    try {
+      await Promise.all(
+        plan.groups.map(async (group) => {
+          for (const result of await this.sendWithRetries(group, notification)) finals.set(result.token, result);
+        }),
+      );
+    } finally {
+      plan.release();
+    }
 
     const sendMs = elapsedMs() - loadMs;
     const writtenAt = this.now();
@@ -93,7 +92,10 @@ export class NotificationSender {
     });
     const [landed] = await Promise.all([
       this.store.recordInvalid(invalidations, writtenAt),
-      this.store.recordDelivered(delivered.map((t) => t._id), writtenAt),
+      this.store.recordDelivered(
+        delivered.map((t) => ({ _id: t._id, sandbox: finals.get(t.token)?.environment === 'sandbox' && t.apns_environment !== 'sandbox' })),
+        writtenAt,
+      ),
     ]);
     this.reportInvalidations(invalidations, landed);
 
@@ -118,37 +120,57 @@ export class NotificationSender {
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */
-  private async sendWithRetries(key: ProviderKey, notification: Notification, tokens: string[]): Promise<DeliveryResult[]> {
+  private async sendWithRetries(group: DeliveryGroup, notification: Notification): Promise<DeliveryResult[]> {
     const { retry, logger, observer } = this.options;
+    const key = group.provider;
     const finals: DeliveryResult[] = [];
-    let pending = tokens;
+    let pending = group.tokens.map((t) => t.token);
     for (let attempt = 1; pending.length > 0; attempt++) {
       const started = process.hrtime.bigint();
-      const results = await this.providers.send(key, notification, pending);
+      const results = await group.send(notification, pending);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const counts = new Map<DeliveryOutcome, number>();
       for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
       for (const [outcome, count] of counts) observer?.attempt?.(key, outcome, seconds, count);
-      this.logRejections(key, results);
+      this.logRejections(group, results);
 
       const again = attempt < retry.maxAttempts ? results.filter((r) => r.outcome === 'retryable') : [];
       for (const r of results) if (attempt >= retry.maxAttempts || r.outcome !== 'retryable') finals.push(r);
       if (again.length === 0) break;
       const retryAfter = Math.max(0, ...again.map((r) => r.retryAfterMs ?? 0));
       const delay = retryDelayMs(attempt, retry, retryAfter || undefined, this.options.random);
-      logger.warn({ provider: key, attempt, retrying: again.length, delay_ms: delay }, 'transient provider answers; retrying');
+      logger.warn({ provider: key, ...group.label, attempt, retrying: again.length, delay_ms: delay }, 'transient provider answers; retrying');
       await this.sleep(delay);
       pending = again.map((r) => r.token);
     }
     return finals;
   }
 
-  /** Credential, config and payload problems are ours to fix: say so loudly, without tokens. */
-  private logRejections(key: ProviderKey, results: DeliveryResult[]): void {
+  /**
+   * Credential, config, routing and payload problems are ours to fix: say so loudly, with the
+   * app and credential they concern (DeviceTokenNotForTopic, TopicDisallowed,
+   * SENDER_ID_MISMATCH, InvalidProviderToken…), never with tokens.
+   */
+  private logRejections(group: DeliveryGroup, results: DeliveryResult[]): void {
     const reasons = new Map<string, number>();
     for (const r of results) if (r.outcome === 'rejected') reasons.set(r.reason ?? 'unknown', (reasons.get(r.reason ?? 'unknown') ?? 0) + 1);
     for (const [reason, count] of reasons) {
-      this.options.logger.error({ provider: key, reason, count }, 'provider rejected the send (credentials, configuration or payload); tokens left untouched');
+      this.options.logger.error(
+        { provider: group.provider, ...group.label, reason, count },
+        'provider rejected the send (credentials, configuration, routing or payload); tokens left untouched',
+      );
+    }
+  }
+
+  private logRefusals(refused: { token: SendableToken; reason: string }[]): void {
+    const reasons = new Map<string, { provider: ProviderKey; count: number }>();
+    for (const { token, reason } of refused) {
+      const entry = reasons.get(reason) ?? { provider: token.provider_key, count: 0 };
+      entry.count++;
+      reasons.set(reason, entry);
+    }
+    for (const [reason, { provider, count }] of reasons) {
+      this.options.logger.error({ provider, reason, count }, 'no credential can send these tokens; tokens left untouched');
     }
   }
 

@@ -26,6 +26,12 @@ export interface TokenDocument {
   last_used_at: Date | null;
   /** Incremented by every write; a PATCH only lands if nobody wrote in between. */
   revision: number;
+  /**
+   * `sandbox` once an APNs token of an app in environment `auto` was delivered only by the
+   * sandbox (a development build): later sends go straight there. Absent otherwise. Learned by
+   * delivery, so a PUT keeps it: it belongs to the token, not to its registration.
+   */
+  apns_environment?: 'sandbox';
 }
 
 const stringFields = (names: string[]) => Object.fromEntries(names.map((name) => [name, { type: String }]));
@@ -46,6 +52,7 @@ const tokenSchema = new Schema<TokenDocument>(
     updated_at: { type: Date, required: true },
     last_used_at: { type: Date, default: null },
     revision: { type: Number, required: true, default: 0 },
+    apns_environment: { type: String, enum: ['sandbox'] },
   },
   {
     collection: TOKENS_COLLECTION,

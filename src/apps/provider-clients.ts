@@ -1,0 +1,143 @@
+import type { DeliveryConfig } from '../config';
+import { ApnsProvider } from '../providers/apns-provider';
+import { FcmProvider, type FcmServiceAccount } from '../providers/fcm-provider';
+import type { PushProvider } from '../providers/provider';
+import type { CredentialStore } from './credential-store';
+import type { ApnsEnvironment } from './credential-schemas';
+
+/**
+ * The live provider clients built from API credentials: one per credential, revision and
+ * APNs environment, reused by every send (never built per send: APNs limits how often a
+ * provider JWT may be refreshed). A send that finds a newer revision of its credential than
+ * its cached client builds a new client, so a credential changed through the API is used by
+ * the next send on every replica; the old client closes once no send uses it. Clients unused
+ * for `clientIdleMs` are closed, and at most `maxClients` live at once (least recently used
+ * first). This is the only code that decrypts key material, and it never hands it out.
+ */
+type Entry = {
+  key: string;
+  provider: 'apn' | 'firebase-fcm';
+  revision: number;
+  client: Promise<PushProvider>;
+  users: number;
+  lastUsed: number;
+  retired: boolean;
+};
+
+export type Lease = { client: PushProvider; release: () => void };
+
+export class ProviderClients {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly config: DeliveryConfig,
+    options: { now?: () => number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(60_000, Math.max(1_000, config.clientIdleMs / 2)));
+    this.sweeper.unref();
+  }
+
+  /** A client for one credential at `revision` (and one APNs environment); release it when the send is done. */
+  async lease(workspaceId: string, credentialId: string, revision: number, provider: 'apn' | 'firebase-fcm', environment?: ApnsEnvironment): Promise<Lease> {
+    const key = [workspaceId, credentialId, provider, environment ?? ''].join('\u0000');
+    let entry = this.entries.get(key);
+    if (entry && entry.revision < revision) {
+      this.retire(entry);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { key, provider, revision, client: this.build(workspaceId, credentialId, provider, environment), users: 0, lastUsed: this.now(), retired: false };
+      this.entries.set(key, entry);
+      entry.client.catch(() => this.entries.get(key) === entry && this.entries.delete(key));
+      this.evictOverflow();
+    }
+    const leased = entry;
+    leased.users++;
+    leased.lastUsed = this.now();
+    let client: PushProvider;
+    try {
+      client = await leased.client;
+    } catch (error) {
+      leased.users--;
+      throw error;
+    }
+    let released = false;
+    return {
+      client,
+      release: () => {
+        if (released) return;
+        released = true;
+        leased.users--;
+        leased.lastUsed = this.now();
+        if (leased.retired && leased.users === 0) void this.closeEntry(leased);
+      },
+    };
+  }
+
+  private async build(workspaceId: string, credentialId: string, provider: 'apn' | 'firebase-fcm', environment?: ApnsEnvironment): Promise<PushProvider> {
+    const { doc, material } = await this.store.keyMaterial(workspaceId, credentialId);
+    const { endpoints } = this.config;
+    if (provider === 'apn') {
+      const production = environment !== 'sandbox';
+      const endpoint = production ? endpoints.apns : endpoints.apnsSandbox;
+      return new ApnsProvider({
+        signingKey: material,
+        keyId: doc.apn!.key_id,
+        teamId: doc.apn!.team_id,
+        production,
+        maxInFlight: this.config.apnsMaxInFlight,
+        ...(endpoint ? { endpoint } : {}),
+      });
+    }
+    return new FcmProvider({
+      serviceAccount: JSON.parse(material) as FcmServiceAccount,
+      concurrentBatches: this.config.fcmConcurrentBatches,
+      batchTimeoutMs: this.config.fcmBatchTimeoutMs,
+      ...(endpoints.fcm ? { endpoint: endpoints.fcm } : {}),
+    });
+  }
+
+  /** Live clients per provider, for /metrics. */
+  counts(): Record<'apn' | 'firebase-fcm', number> {
+    const counts = { apn: 0, 'firebase-fcm': 0 };
+    for (const entry of this.entries.values()) counts[entry.provider]++;
+    return counts;
+  }
+
+  closeIdle(): void {
+    const cutoff = this.now() - this.config.clientIdleMs;
+    for (const entry of [...this.entries.values()]) if (entry.users === 0 && entry.lastUsed <= cutoff) this.retire(entry);
+  }
+
+  private evictOverflow(): void {
+    if (this.entries.size <= this.config.maxClients) return;
+    const idle = [...this.entries.values()].filter((entry) => entry.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const entry of idle) {
+      if (this.entries.size <= this.config.maxClients) break;
+      this.retire(entry);
+    }
+  }
+
+  /** Out of the cache at once; closed as soon as no send is using it. */
+  private retire(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    entry.retired = true;
+    if (entry.users === 0) void this.closeEntry(entry);
+  }
+
+  private async closeEntry(entry: Entry): Promise<void> {
+    const client = await entry.client.catch(() => undefined);
+    await client?.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((entry) => this.closeEntry(entry)));
+  }
+}

@@ -1,0 +1,125 @@
+import { DEFAULT_APP, routeToken, type Route } from '../apps/app-routing';
+import type { CredentialStore } from '../apps/credential-store';
+import type { Lease, ProviderClients } from '../apps/provider-clients';
+import type { DeliveryResult, Notification, PushProvider } from '../providers/provider';
+import type { ProviderRegistry } from '../providers/provider-registry';
+import type { ProviderKey } from '../tokens/token-fields';
+import type { SendableToken } from './delivery-store';
+
+/**
+ * Splits a send's tokens into groups that go out through one client each: the app's
+ * credential (issue 11's model) or the instance-wide registry. A token nothing serves is
+ * refused (`rejected`, left active). Clients are leased for the send and released after it.
+ */
+export type DeliveryGroup = {
+  provider: ProviderKey;
+  /** For logs: which app and credential, never a secret. */
+  label: { app?: string; credential?: string; environment?: string };
+  tokens: SendableToken[];
+  send: (notification: Notification, tokens: readonly string[]) => Promise<DeliveryResult[]>;
+};
+export type DeliveryPlan = { groups: DeliveryGroup[]; refused: { token: SendableToken; reason: string }[]; release: () => void };
+
+/** APNs answers that, under `auto`, mean "try the sandbox": the token may be a development build's. */
+const WRONG_ENVIRONMENT = 'apns:BadDeviceToken';
+
+export class DeliveryRouter {
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly store: CredentialStore,
+    private readonly clients: ProviderClients,
+  ) {}
+
+  async plan(workspaceId: string, tokens: readonly SendableToken[]): Promise<DeliveryPlan> {
+    const routable = tokens.filter((t) => t.provider_key === 'apn' || t.provider_key === 'firebase-fcm');
+    const appIds = new Set(routable.flatMap((t) => (t.device?.app_id ? [t.device.app_id] : [])));
+    const apps = routable.length > 0 ? await this.store.appsById(workspaceId, [...appIds, DEFAULT_APP]) : new Map();
+    const instanceWide = new Set(this.registry.configured());
+    const byRoute = new Map<string, { route: Exclude<Route, { kind: 'none' }>; provider: ProviderKey; tokens: SendableToken[] }>();
+    const refused: DeliveryPlan['refused'] = [];
+    for (const token of tokens) {
+      const route = routeToken({ provider_key: token.provider_key, app_id: token.device?.app_id }, apps, instanceWide);
+      if (route.kind === 'none') {
+        refused.push({ token, reason: route.reason });
+        continue;
+      }
+      const key = route.kind === 'instance' ? `instance\u0000${token.provider_key}` : JSON.stringify(route);
+      const entry = byRoute.get(key) ?? { route, provider: token.provider_key, tokens: [] };
+      entry.tokens.push(token);
+      byRoute.set(key, entry);
+    }
+
+    const credentialIds = [...byRoute.values()].flatMap(({ route }) => ('credentialId' in route ? [route.credentialId] : []));
+    const credentials = credentialIds.length > 0 ? await this.store.credentialsById(workspaceId, credentialIds) : new Map();
+    const leases: Lease[] = [];
+    const groups: DeliveryGroup[] = [];
+    for (const { route, provider, tokens: members } of byRoute.values()) {
+      if (route.kind === 'instance') {
+        groups.push({ provider, label: {}, tokens: members, send: (notification, list) => this.registry.send(provider, notification, list) });
+        continue;
+      }
+      const label = { app: route.appId, credential: route.credentialId, ...(route.kind === 'apn' ? { environment: route.environment } : {}) };
+      const credential = credentials.get(route.credentialId);
+      if (!credential) {
+        for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} does not exist` });
+        continue;
+      }
+      try {
+        const lease = (environment?: 'production' | 'sandbox') =>
+          this.clients.lease(workspaceId, route.credentialId, credential.revision, route.kind, environment).then((leased) => {
+            leases.push(leased);
+            return leased.client;
+          });
+        if (route.kind === 'firebase-fcm') {
+          const client = await lease();
+          groups.push({ provider, label, tokens: members, send: (notification, list) => client.send(notification, list) });
+          continue;
+        }
+        const environments = credential.apn?.environments ?? [];
+        const topic = route.topic;
+        if (route.environment !== 'auto') {
+          const client = await lease(route.environment);
+          groups.push({ provider, label, tokens: members, send: (notification, list) => client.send(notification, list, { topic }) });
+          continue;
+        }
+        const production = environments.includes('production') ? await lease('production') : undefined;
+        const sandbox = environments.includes('sandbox') ? await lease('sandbox') : undefined;
+        const known = new Set(members.filter((t) => t.apns_environment === 'sandbox').map((t) => t.token));
+        groups.push({ provider, label, tokens: members, send: (notification, list) => sendAuto(notification, list, topic, known, production, sandbox) });
+      } catch (error) {
+        // Key material no configured key can decrypt (or a client that could not be built): a clear reason per token, never a crash.
+        for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });
+      }
+    }
+    return { groups, refused, release: () => leases.forEach((lease) => lease.release()) };
+  }
+}
+
+/**
+ * APNs environment `auto`: production first; on BadDeviceToken only, once more in the sandbox
+ * (if the credential allows it). A token the sandbox delivers is marked, and goes straight to
+ * the sandbox from then on. Only when both refuse it is the token dead. This ends the classic
+ * bug where tokens of development builds get deleted.
+ */
+async function sendAuto(
+  notification: Notification,
+  tokens: readonly string[],
+  topic: string,
+  knownSandbox: ReadonlySet<string>,
+  production: PushProvider | undefined,
+  sandbox: PushProvider | undefined,
+): Promise<DeliveryResult[]> {
+  const toSandbox = tokens.filter((token) => knownSandbox.has(token) && sandbox);
+  const toProduction = tokens.filter((token) => !toSandbox.includes(token));
+  const results = new Map<string, DeliveryResult>();
+  const first = production ? await production.send(notification, toProduction, { topic }) : [];
+  const retryInSandbox: string[] = [];
+  for (const result of first) {
+    if (result.outcome === 'invalid' && result.reason === WRONG_ENVIRONMENT && sandbox) retryInSandbox.push(result.token);
+    else results.set(result.token, result);
+  }
+  if (!production) retryInSandbox.push(...toProduction);
+  const second = sandbox ? await sandbox.send(notification, [...toSandbox, ...retryInSandbox], { topic }) : [];
+  for (const result of second) results.set(result.token, result.outcome === 'delivered' ? { ...result, environment: 'sandbox' } : result);
+  return tokens.map((token) => results.get(token) ?? { token, outcome: 'rejected', reason: 'apns:no environment of this credential serves the app' });
+}
