@@ -13,12 +13,17 @@ export type ApnsAnswer =
   | { drop: true }
   | { delayMs: number; then: ApnsAnswer };
 
+/** A signing key Apple knows: its key id, its team, and the topics (bundle ids) of the team's apps. */
+export type ApnsSimKey = { keyId: string; teamId: string; publicKey: KeyObject; topics: string[] };
+
 export type ApnsSimulatorOptions = {
   keyId: string;
   teamId: string;
   topic: string;
   /** The public half of the .p8 key the service signs with. */
   publicKey: KeyObject;
+  /** More keys, teams and topics, for several apps on one instance. */
+  keys?: ApnsSimKey[];
   port?: number;
   /** Apple's servers commonly advertise 1,000. */
   maxConcurrentStreams?: number;
@@ -29,7 +34,7 @@ const DEVICE_PATH = /^\/3\/device\/([0-9a-fA-F]+)$/;
 /** Apple refuses provider tokens older than an hour (ExpiredProviderToken). */
 const JWT_MAX_AGE_S = 3600;
 
-export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown };
+export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown; keyId: string; teamId: string; topic: string };
 
 export class ApnsSimulator {
   readonly answers = new AnswerBook<ApnsAnswer>({ status: 200 });
@@ -37,7 +42,16 @@ export class ApnsSimulator {
   readonly received: ApnsRequestRecord[] = [];
   private server!: SimServer;
 
-  private constructor(private readonly options: ApnsSimulatorOptions) {}
+  private readonly keys: ApnsSimKey[];
+
+  private constructor(private readonly options: ApnsSimulatorOptions) {
+    this.keys = [{ keyId: options.keyId, teamId: options.teamId, publicKey: options.publicKey, topics: [options.topic] }, ...(options.keys ?? [])];
+  }
+
+  /** Apple learns another key (a new team, or a rotated key). */
+  learnKey(key: ApnsSimKey): void {
+    this.keys.push(key);
+  }
 
   static async start(options: ApnsSimulatorOptions): Promise<ApnsSimulator> {
     const simulator = new ApnsSimulator(options);
@@ -92,11 +106,12 @@ export class ApnsSimulator {
     const body = await readBody(req);
     if (req.method !== 'POST') return reply(405, 'MethodNotAllowed');
     if (!token) return reply(404, 'BadPath');
-    const authProblem = this.checkProviderToken(req.headers.authorization);
-    if (authProblem) return reply(403, authProblem);
+    const auth = this.checkProviderToken(req.headers.authorization);
+    if (typeof auth === 'string') return reply(403, auth);
     const topic = req.headers['apns-topic'];
-    if (!topic) return reply(400, 'MissingTopic');
-    if (topic !== this.options.topic) return reply(400, 'TopicDisallowed');
+    if (typeof topic !== 'string' || !topic) return reply(400, 'MissingTopic');
+    // A key may push only to its own team's apps.
+    if (!auth.topics.includes(topic)) return reply(400, 'TopicDisallowed');
     const pushType = req.headers['apns-push-type'];
     if (typeof pushType !== 'string' || !PUSH_TYPES.has(pushType)) return reply(400, 'InvalidPushType');
     let payload: unknown;
@@ -105,7 +120,7 @@ export class ApnsSimulator {
     } catch {
       return reply(400, 'PayloadEmpty');
     }
-    this.received.push({ token, headers: req.headers, payload });
+    this.received.push({ token, headers: req.headers, payload, keyId: auth.keyId, teamId: auth.teamId, topic });
 
     let answer = this.answers.next(token);
     while ('delayMs' in answer) {
@@ -119,18 +134,17 @@ export class ApnsSimulator {
     reply(status, reason, timestamp !== undefined ? { timestamp } : {});
   }
 
-  /** The provider JWT: ES256, our key id, our team id, not older than an hour, signed by our key. */
-  private checkProviderToken(authorization: string | undefined): string | undefined {
+  /** The provider JWT: ES256, a known key id of the claimed team, not older than an hour, signed by that key. Answers the key, or the reason. */
+  private checkProviderToken(authorization: string | undefined): ApnsSimKey | string {
     const match = /^bearer (.+)$/i.exec(authorization ?? '');
     if (!match) return 'MissingProviderToken';
     const jwt = decodeJwt(match[1]!);
-    if (!jwt || jwt.header.alg !== 'ES256' || jwt.header.kid !== this.options.keyId || jwt.payload.iss !== this.options.teamId) {
-      return 'InvalidProviderToken';
-    }
-    const signatureOk = verify('sha256', Buffer.from(jwt.signed), { key: this.options.publicKey, dsaEncoding: 'ieee-p1363' }, jwt.signature);
+    const key = jwt ? this.keys.find((k) => k.keyId === jwt.header.kid && k.teamId === jwt.payload.iss) : undefined;
+    if (!jwt || jwt.header.alg !== 'ES256' || !key) return 'InvalidProviderToken';
+    const signatureOk = verify('sha256', Buffer.from(jwt.signed), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, jwt.signature);
     if (!signatureOk) return 'InvalidProviderToken';
     const iat = Number(jwt.payload.iat);
     if (!Number.isFinite(iat) || Date.now() / 1000 - iat > JWT_MAX_AGE_S) return 'ExpiredProviderToken';
-    return undefined;
+    return key;
   }
 }

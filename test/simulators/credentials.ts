@@ -40,3 +40,28 @@ export function makeTestCredentials(dir = mkdtempSync(path.join(os.tmpdir(), 'pu
     fcm: { serviceAccountFile, projectId, clientEmail, publicKey: rsa.publicKey },
   };
 }
+
+/** Another Apple team's .p8 key, for several apps on one instance: the PEM (to PUT through the API) and what the simulator needs. */
+export function makeApnsKey(keyId: string, teamId: string, topics: string[]) {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { keyId, teamId, topics, pem: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, publicKey: createPublicKey(ec.privateKey) };
+}
+
+/** Another Firebase project's service account: the JSON (to PUT through the API) and what the simulator needs. */
+export function makeServiceAccount(projectId: string) {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const clientEmail = `firebase-adminsdk@${projectId}.iam.gserviceaccount.com`;
+  return {
+    projectId,
+    clientEmail,
+    publicKey: rsa.publicKey,
+    json: {
+      type: 'service_account',
+      project_id: projectId,
+      private_key_id: `${projectId}-key`,
+      private_key: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      client_email: clientEmail,
+      token_uri: 'https://oauth2.googleapis.com/token',
+    },
+  };
+}

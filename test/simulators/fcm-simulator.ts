@@ -36,11 +36,16 @@ export const FCM_ERRORS: Record<FcmErrorCode, { http: number; status: string; me
   UNSPECIFIED_ERROR: { http: 500, status: 'UNKNOWN', message: 'Unknown error.' },
 };
 
+/** A Firebase project and its service account. */
+export type FcmSimProject = { projectId: string; clientEmail: string; publicKey: KeyObject };
+
 export type FcmSimulatorOptions = {
   projectId: string;
   clientEmail: string;
   /** The public half of the service account's private key. */
   publicKey: KeyObject;
+  /** More projects, for several Firebase apps on one instance. */
+  projects?: FcmSimProject[];
   port?: number;
   /** Google advertises 100. */
   maxConcurrentStreams?: number;
@@ -50,18 +55,33 @@ const SEND_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
 const TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-export type FcmMessageRecord = { token: string; message: Record<string, unknown>; httpVersion: string };
+export type FcmMessageRecord = { token: string; message: Record<string, unknown>; httpVersion: string; project: string };
 
 export class FcmSimulator {
   readonly answers = new AnswerBook<FcmAnswer>({ ok: true });
   readonly counters = new Counters();
   readonly received: FcmMessageRecord[] = [];
-  readonly issuedTokens = new Set<string>();
+  /** Access tokens issued by the OAuth exchange, and the project each was issued for. */
+  readonly issuedTokens = new Map<string, string>();
+  /** Tokens staged as belonging to one project: sent through another, they answer SENDER_ID_MISMATCH. */
+  private readonly tokenProjects = new Map<string, string>();
+  private readonly projects: FcmSimProject[];
   oauthExchanges = 0;
   private server!: SimServer;
   private messageCounter = 0;
 
-  private constructor(private readonly options: FcmSimulatorOptions) {}
+  private constructor(private readonly options: FcmSimulatorOptions) {
+    this.projects = [{ projectId: options.projectId, clientEmail: options.clientEmail, publicKey: options.publicKey }, ...(options.projects ?? [])];
+  }
+
+  learnProject(project: FcmSimProject): void {
+    this.projects.push(project);
+  }
+
+  /** This registration token was issued by `projectId`'s app. */
+  belongsTo(token: string, projectId: string): void {
+    this.tokenProjects.set(token, projectId);
+  }
 
   static async start(options: FcmSimulatorOptions): Promise<FcmSimulator> {
     const simulator = new FcmSimulator(options);
@@ -117,9 +137,14 @@ export class FcmSimulator {
     if (!bearer || !this.issuedTokens.has(bearer)) {
       return json(res, 401, googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'));
     }
-    if (project !== this.options.projectId) return json(res, 403, googleError(403, 'PERMISSION_DENIED', 'Permission denied on project'));
+    if (project !== this.issuedTokens.get(bearer)) return json(res, 403, googleError(403, 'PERMISSION_DENIED', 'Permission denied on project'));
     if (!message || !token) return json(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT'));
-    this.received.push({ token, message, httpVersion: req.httpVersion });
+    this.received.push({ token, message, httpVersion: req.httpVersion, project });
+    const owner = this.tokenProjects.get(token);
+    if (owner !== undefined && owner !== project) {
+      const error = FCM_ERRORS.SENDER_ID_MISMATCH;
+      return json(res, error.http, googleError(error.http, error.status, error.message, 'SENDER_ID_MISMATCH'));
+    }
 
     let answer = this.answers.next(token);
     while ('delayMs' in answer) {
@@ -138,18 +163,19 @@ export class FcmSimulator {
   private async exchangeToken(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
     const jwt = decodeJwt(form.get('assertion') ?? '');
+    const account = jwt ? this.projects.find((p) => p.clientEmail === jwt.payload.iss) : undefined;
     const valid =
       form.get('grant_type') === JWT_BEARER &&
       jwt !== undefined &&
+      account !== undefined &&
       jwt.header.alg === 'RS256' &&
-      jwt.payload.iss === this.options.clientEmail &&
       jwt.payload.aud === TOKEN_AUDIENCE &&
       String(jwt.payload.scope ?? '').includes('firebase.messaging') &&
-      verify('RSA-SHA256', Buffer.from(jwt.signed), this.options.publicKey, jwt.signature);
+      verify('RSA-SHA256', Buffer.from(jwt.signed), account.publicKey, jwt.signature);
     if (!valid) return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     this.oauthExchanges++;
     const accessToken = `ya29.sim-${randomBytes(16).toString('hex')}`;
-    this.issuedTokens.add(accessToken);
+    this.issuedTokens.set(accessToken, account!.projectId);
     json(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
   }
 }

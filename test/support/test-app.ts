@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
-import { loadConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { loadConfig, type DeliveryConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
 import { ensureCredentialIndexes } from '../../src/apps/credential-store';
 import { SecretBox } from '../../src/apps/secret-box';
@@ -56,6 +56,8 @@ export async function createTestApp(
     /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
     mongo?: { uri: string; timeoutMs: number };
     http?: Partial<HttpServerLimits>;
+    /** Endpoints and limits of clients built from API credentials (the simulators, in tests). */
+    delivery?: Partial<DeliveryConfig>;
     corsOrigins?: '*' | string[];
     /** The user-token service; by default one with a fresh ES256 key and no workspace keys. */
     userTokens?: UserTokens;
@@ -76,7 +78,7 @@ export async function createTestApp(
     credentialsBox: parsedKeys?.box,
     connection: db.connection,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY },
+    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery } },
     logger,
     metrics,
     draining: options.draining ?? (() => false),
@@ -90,7 +92,13 @@ export async function createTestApp(
     ...services,
   });
   const server = createHttpServer(app, { ...loadConfig({ API_KEYS: TEST_API_KEYS }).http, ...options.http });
-  return { app, server, userTokens, connection: db.connection, model, metrics, ...services, close: db.close };
+  return {
+    app, server, userTokens, connection: db.connection, model, metrics, ...services,
+    close: async () => {
+      await services.providerClients.close();
+      await db.close();
+    },
+  };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
