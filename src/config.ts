@@ -321,7 +321,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-export type AdminConfig = { mongodbUri: string | undefined; mongodbTimeoutMs: number; embeddedDbDir: string; apiKeysText: string | undefined };
+export type AdminConfig = {
+  mongodbUri: string | undefined;
+  mongodbTimeoutMs: number;
+  embeddedDbDir: string;
+  apiKeysText: string | undefined;
+  nodeEnv: 'development' | 'test' | 'production';
+  credentialsBox: SecretBox | undefined;
+};
 
 /** What the admin CLI needs: only the database (and, for `keys list`, API_KEYS as text). */
 export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
@@ -330,6 +337,8 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('5s')!),
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
     API_KEYS: z.string().optional(),
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    CREDENTIALS_KEYS: z.string().optional(),
   });
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
@@ -339,5 +348,14 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     mongodbTimeoutMs: durationToMs(result.data.MONGODB_TIMEOUT),
     embeddedDbDir: result.data.EMBEDDED_DB_DIR,
     apiKeysText: result.data.API_KEYS,
+    nodeEnv: result.data.NODE_ENV,
+    credentialsBox: credentialsBoxOf(result.data.CREDENTIALS_KEYS),
   };
+}
+
+function credentialsBoxOf(text: string | undefined): SecretBox | undefined {
+  if (text === undefined) return undefined;
+  const parsed = SecretBox.parse(text);
+  if ('problems' in parsed) throw new ConfigError(parsed.problems.map((problem) => `CREDENTIALS_KEYS ${problem}`));
+  return parsed.box;
 }

@@ -6,6 +6,12 @@ import type { Connection } from 'mongoose';
 import { parseApiKeys } from '../auth/api-keys';
 import { SCOPES } from '../auth/scopes';
 import { newSigningJwk } from '../auth/signing-keys';
+import type { z } from 'zod';
+import { appBody, appId, credentialBody, credentialId, type CredentialInput } from '../apps/credential-schemas';
+import { CredentialStore } from '../apps/credential-store';
+import { credentialsBoxFromConfig } from '../apps/credentials-setup';
+import { SecretBox } from '../apps/secret-box';
+import { issuesToProblems } from '../validation';
 import { loadAdminConfig, type AdminConfig } from '../config';
 import { connectMongo } from '../db/connect';
 import { durationToMs, parseDuration } from '../duration';
@@ -29,6 +35,10 @@ const HELP: Record<string, string> = {
   purge:
     'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
   export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
+  credentials:
+    'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry.',
+  apps:
+    'apps list --workspace W | apps put --workspace W --id APP [--apn-credential C [--topic T] [--environment production|sandbox|auto]] [--fcm-credential C]\n  | apps delete --workspace W --id APP\n  Which credential serves which app (device.app_id), per provider.',
   'signing-keys':
     'signing-keys create [--alg ES256|EdDSA]\n  Prints a new private JWK for USER_TOKEN_SIGNING_KEYS_FILE. Put it first in the file\'s "keys" to sign with\n  it; keep the old key after it until every token it signed has expired (docs/api.md, "Key rotation").',
   keys:
@@ -164,6 +174,90 @@ const exportTokens = command({
   },
 });
 
+type StoreTask = (store: CredentialStore, out: Out) => Promise<void>;
+
+/** Validates through the same schema the API uses, so the CLI can't store what the API would refuse. */
+function validated<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(issuesToProblems(parsed.error.issues).map((p) => `${p.path}: ${p.message}`).join('; '));
+  return parsed.data;
+}
+
+function readFileArg(values: Record<string, unknown>, name: string): string {
+  const file = required(values, name);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${name} ${file} can't be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function credentialTask(action: string, values: Record<string, unknown>): StoreTask {
+  if (action === 'list') {
+    const workspace = required(values, 'workspace');
+    return async (store, out) => {
+      for (const c of await store.listCredentials(workspace)) out.stdout(JSON.stringify(c));
+    };
+  }
+  if (action === 'rekey') {
+    return async (store, out) => {
+      const { rekeyed, unreadable } = await store.rekey();
+      out.stdout(`re-encrypted ${rekeyed} credential(s) under the first key of CREDENTIALS_KEYS`);
+      if (unreadable.length > 0) throw new Error(`no configured key decrypts: ${unreadable.join(', ')}`);
+    };
+  }
+  const workspace = required(values, 'workspace');
+  const id = validated(credentialId, required(values, 'id'));
+  if (action === 'delete') return async (store, out) => (await store.deleteCredential(workspace, id), out.stdout(`deleted credential ${id}`));
+  if (action !== 'put') throw new UsageError('credentials needs list, put, delete, rekey or new-key');
+  let input: CredentialInput;
+  if (values['apn-key-file'] !== undefined) {
+    input = validated(credentialBody, {
+      provider_key: 'apn',
+      team_id: required(values, 'team-id'),
+      key_id: required(values, 'key-id'),
+      key: readFileArg(values, 'apn-key-file'),
+      ...(typeof values.environments === 'string' ? { environments: values.environments.split('+') } : {}),
+    });
+  } else {
+    let account: unknown;
+    try {
+      account = JSON.parse(readFileArg(values, 'service-account-file'));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError('--service-account-file is not valid JSON');
+    }
+    input = validated(credentialBody, { provider_key: 'firebase-fcm', service_account: account });
+  }
+  return async (store, out) => {
+    const { created, credential } = await store.putCredential(workspace, id, input);
+    out.stdout(JSON.stringify(credential));
+    out.stderr(created ? `created credential ${id}` : `replaced credential ${id}`);
+  };
+}
+
+function appTask(action: string, values: Record<string, unknown>): StoreTask {
+  const workspace = required(values, 'workspace');
+  if (action === 'list') {
+    return async (store, out) => {
+      for (const a of await store.listApps(workspace)) out.stdout(JSON.stringify(a));
+    };
+  }
+  const id = validated(appId, required(values, 'id'));
+  if (action === 'delete') return async (store, out) => (await store.deleteApp(workspace, id), out.stdout(`deleted app ${id}`));
+  if (action !== 'put') throw new UsageError('apps needs list, put or delete');
+  const input = validated(appBody, {
+    ...(typeof values['apn-credential'] === 'string'
+      ? { apn: { credential_id: values['apn-credential'], ...(typeof values.topic === 'string' ? { topic: values.topic } : {}), ...(typeof values.environment === 'string' ? { environment: values.environment } : {}) } }
+      : {}),
+    ...(typeof values['fcm-credential'] === 'string' ? { 'firebase-fcm': { credential_id: values['fcm-credential'] } } : {}),
+  });
+  return async (store, out) => {
+    const { app } = await store.putApp(workspace, id, input);
+    out.stdout(JSON.stringify(app));
+  };
+}
+
 const DATABASE_COMMANDS: Record<string, Command<unknown>> = { stats, find, revoke, purge, export: exportTokens };
 
 function keys(config: AdminConfig, positionals: string[], values: Record<string, unknown>, out: Out): void {
@@ -201,6 +295,14 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   export: { workspace: { type: 'string' }, user: { type: 'string' } },
   keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
   'signing-keys': { alg: { type: 'string' } },
+  credentials: {
+    workspace: { type: 'string' }, id: { type: 'string' }, 'apn-key-file': { type: 'string' }, 'team-id': { type: 'string' }, 'key-id': { type: 'string' },
+    environments: { type: 'string' }, 'service-account-file': { type: 'string' },
+  },
+  apps: {
+    workspace: { type: 'string' }, id: { type: 'string' }, 'apn-credential': { type: 'string' }, topic: { type: 'string' }, environment: { type: 'string' },
+    'fcm-credential': { type: 'string' },
+  },
 };
 
 export async function runAdmin(argv: string[], out: Out, config: AdminConfig = loadAdminConfig()): Promise<number> {
@@ -228,6 +330,24 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
   if (command === 'keys') {
     keys(config, rest.filter((a) => !a.startsWith('--')).slice(0, 1), values, out);
     return 0;
+  }
+  if (command === 'credentials' || command === 'apps') {
+    const action = rest.find((a) => !a.startsWith('--')) ?? '';
+    if (command === 'credentials' && action === 'new-key') {
+      out.stdout(SecretBox.newKeyEntry(required(values, 'key-id')));
+      out.stderr('Put this entry FIRST in CREDENTIALS_KEYS on every replica, restart them, then run: npm run admin -- credentials rekey');
+      return 0;
+    }
+    const task = command === 'credentials' ? credentialTask(action, values) : appTask(action, values);
+    const box = credentialsBoxFromConfig({ nodeEnv: config.nodeEnv, embeddedDbDir: config.embeddedDbDir, credentialsBox: config.credentialsBox });
+    let connection: Connection | undefined;
+    try {
+      connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
+      await task(new CredentialStore(connection.db!, box), out);
+      return 0;
+    } finally {
+      await connection?.close();
+    }
   }
   const { parse, run } = DATABASE_COMMANDS[command]!;
   const args = parse(values);

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Types } from 'mongoose';
 import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
@@ -126,7 +129,27 @@ describe('admin CLI', () => {
     expect((await SigningKeyRing.fromJwks({ keys: [jwk] }, 'cli output')).signer.kid).toBe(jwk.kid);
   });
 
-  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys', 'signing-keys'])('When %s --help runs, then it prints its usage', (command) => {
+  it('When credentials and apps are put from files, then they are stored encrypted; rekey moves them to a new key', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'admin-creds-'));
+    const p8 = path.join(dir, 'AuthKey.p8');
+    writeFileSync(p8, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const keys1 = admin(['credentials', 'new-key', '--key-id', 'k1']).stdout.trim();
+    const env = { CREDENTIALS_KEYS: keys1 };
+    const put = admin(['credentials', 'put', '--workspace', 'ws_cli', '--id', 'team-a', '--apn-key-file', p8, '--team-id', 'TEAMA00001', '--key-id', 'KEYA000001'], env);
+    expect(put.code).toBe(0);
+    expect(JSON.parse(put.stdout)).toMatchObject({ credential_id: 'team-a', team_id: 'TEAMA00001', key_sha256: expect.any(String) });
+    expect(put.stdout).not.toContain('PRIVATE KEY');
+    expect(admin(['apps', 'put', '--workspace', 'ws_cli', '--id', 'com.example.app', '--apn-credential', 'team-a', '--environment', 'auto'], env).code).toBe(0);
+    expect(JSON.parse(admin(['apps', 'list', '--workspace', 'ws_cli'], env).stdout)).toMatchObject({ app_id: 'com.example.app', apn: { credential_id: 'team-a', environment: 'auto' } });
+    const bad = admin(['credentials', 'put', '--workspace', 'ws_cli', '--id', 'bad', '--apn-key-file', path.join(dir, 'missing.p8'), '--team-id', 'TEAMA00001', '--key-id', 'KEYA000001'], env);
+    expect(bad.code).toBe(2);
+    const keys2 = admin(['credentials', 'new-key', '--key-id', 'k2']).stdout.trim();
+    const rekey = admin(['credentials', 'rekey'], { CREDENTIALS_KEYS: `${keys2},${keys1}` });
+    expect(rekey.stdout).toContain('re-encrypted 1 credential');
+    expect(admin(['credentials', 'list', '--workspace', 'ws_cli'], { CREDENTIALS_KEYS: keys2 }).code).toBe(0);
+  });
+
+  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys', 'signing-keys', 'credentials', 'apps'])('When %s --help runs, then it prints its usage', (command) => {
     const { code, stdout } = admin([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`usage: npm run admin -- ${command}`);
