@@ -10,6 +10,7 @@ export function renderPerformanceDoc(meta: Any, results: Any): string {
   const storage = results.storage as Any | undefined;
   const runtime = results.runtime as Any | undefined;
   const userToken = results['user-token'] as Any | undefined;
+  const apps = results.apps as Any | undefined;
   const httpRow = (name: string, r: Any | undefined) =>
     r
       ? `| ${name} | ${r.ours_rps_median} req/s vs bare ${r.bare_rps_median} req/s | **${r.throughput_ratio_median}** (${r.throughput_ratio_spread.min}–${r.throughput_ratio_spread.max}) | ≥ 0.7: ${verdict(r.throughput_ratio_median >= 0.7)} | p99 ${r.p99_at_half_ours_ms_median} ms vs ${r.p99_at_half_bare_ms_median} ms: **${r.p99_ratio_median}×** (${r.p99_ratio_spread.min}–${r.p99_ratio_spread.max}) | ${r.ours_rps_median < r.bare_rps_median / 2 ? 'not meaningful: ours is saturated below this rate, so its latency is queueing' : `≤ 2×: ${verdict(r.p99_ratio_median <= 2)}`} |`
@@ -48,6 +49,27 @@ by the service) for its own user, against the secret API key PUTting to the same
 User token / API key: **${userToken.ratio_median}** (${userToken.ratio_spread.min}–${userToken.ratio_spread.max}); target ≥ 0.8: ${verdict(userToken.ratio_median >= 0.8)}. A verified
 token is cached until it expires, so a client's later requests cost a map lookup; the first
 costs one ES256 verification.` : 'Not run.'}
+
+## Many apps: one send across 50 apps and 50 credentials vs one app
+
+${apps ? `${apps.tokens} tokens (half APNs, half FCM) through POST /send on one service process, alternating: all of
+them for one app (one APNs and one FCM credential), against the same number spread over
+${apps.apps} apps with ${apps.credentials} credentials (25 Apple teams, 25 Firebase projects), clients already cached.
+
+| send | time (median) |
+|---|---|
+| 1 app, 2 credentials | ${apps.single_ms_median} ms |
+| ${apps.apps} apps, ${apps.credentials} credentials | ${apps.multi_ms_median} ms |
+
+Throughput, ${apps.apps} apps / 1 app: **${apps.throughput_ratio_median}** (${apps.throughput_ratio_spread.min}–${apps.throughput_ratio_spread.max}). The likely cost, not yet profiled:
+firebase-admin opens a new HTTP/2 (TLS) session for every sendEach call, and a send over 25
+Firebase projects makes 25 calls where one project makes 10 (500 tokens each); APNs clients
+keep their connections. On these 2 cores that handshake work competes with everything else.
+
+Memory of the service process (RSS): ${apps.rss_mib.before_any_send} MiB before any send, ${apps.rss_mib.with_2_clients} MiB with 2 live
+clients, ${apps.rss_mib.with_50_clients} MiB with ${apps.live_clients}: about **${apps.rss_mib_per_client} MiB per live client**. So the cache's bound,
+\`PROVIDER_CLIENT_MAX\` = 200, costs at most about ${Math.round(apps.rss_mib_per_client * 200)} MiB, and \`PROVIDER_CLIENT_IDLE\` (15 min) closes
+clients of apps that stopped sending long before a busy instance gets there.` : 'Not run.'}
 
 ## Send: POST /send vs a raw HTTP/2 client, to the same simulators
 

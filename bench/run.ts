@@ -8,6 +8,7 @@ import { nodeVersion, pinning, ROOT } from './lib/procs';
 import { sendBenchmark } from './send-benchmark';
 import { storageBenchmark } from './storage-benchmark';
 import { userTokenBenchmark } from './user-token-benchmark';
+import { appsBenchmark } from './apps-benchmark';
 import { renderPerformanceDoc } from './report';
 
 /**
@@ -71,6 +72,7 @@ async function main() {
       save('get', get);
     }
     if (want('user-token')) save('user-token', await userTokenBenchmark({ ...http, mongoUri: dbUri(`bench_user_token_${Date.now()}`) }));
+    if (want('apps')) save('apps', await appsBenchmark({ mongoUri: dbUri(`bench_apps_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: smoke ? 1000 : PLAN.sendTokens, log }));
     if (want('send')) save('send', await sendBenchmark({ mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log }));
     if (want('runtime')) {
       const other = node24();
@@ -91,7 +93,7 @@ async function main() {
   }
   if (!smoke && !arg('out')) {
     // Render from every result on disk, so a partial run (--only) still gives a whole page.
-    for (const name of ['put', 'get', 'user-token', 'send', 'runtime', 'storage']) {
+    for (const name of ['put', 'get', 'user-token', 'apps', 'send', 'runtime', 'storage']) {
       if (name in results) continue;
       const file = path.join(outDir, `${name}.json`);
       if (existsSync(file)) results[name] = JSON.parse(readFileSync(file, 'utf8')).result;

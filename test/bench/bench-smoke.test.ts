@@ -28,6 +28,10 @@ it('When npm run bench runs in smoke mode, then every benchmark writes its figur
   const userToken = read('user-token');
   expect(userToken.ratio_median).toBeGreaterThan(0);
   expect(userToken.errors).toBe(0);
+  const apps = read('apps');
+  expect(apps.throughput_ratio_median).toBeGreaterThan(0);
+  expect(apps.live_clients).toBe(50);
+  expect(apps.rss_mib.with_50_clients).toBeGreaterThan(0);
   const send = read('send');
   expect(send.every_dead_invalidated_once).toBe(true);
   expect(send.no_refused_streams).toBe(true);

@@ -1,16 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApnsSimulator } from './apns-simulator';
-import { makeTestCredentials } from './credentials';
+import { makeApnsKey, makeServiceAccount, makeTestCredentials } from './credentials';
 import { FcmSimulator } from './fcm-simulator';
 import { SIMULATOR_CA_FILE } from './sim-server';
 
 /**
- * `npm run simulators [-- --apns-port 8443 --fcm-port 9443]`: both simulators on their own,
+ * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --apps N]`: both simulators on their own,
  * for a person to send through. Prints the environment that points the service at them.
  * Stage an answer for a token with:
  *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
  *     -d '{"token":"<hex>","answer":{"status":410,"reason":"Unregistered","timestamp":0}}'
+ * With `--apps N`, the simulators also know N more Apple teams (one app each, topic
+ * com.sim.app<i>) and N more Firebase projects (sim-project-<i>); their keys are written to
+ * <dir>/apps.json, ready to PUT through /credentials.
  */
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -21,8 +24,20 @@ async function main(): Promise<void> {
   const dir = path.resolve(flag('dir', '.data/simulators'));
   mkdirSync(dir, { recursive: true });
   const creds = makeTestCredentials(dir);
-  const apns = await ApnsSimulator.start({ ...creds.apns, port: Number(flag('apns-port', '8443')) });
-  const fcm = await FcmSimulator.start({ ...creds.fcm, port: Number(flag('fcm-port', '9443')) });
+  const count = Number(flag('apps', '0'));
+  const apps = Array.from({ length: count }, (_, i) => {
+    const id = String(i).padStart(4, '0');
+    return { appId: `com.sim.app${i}`, apns: makeApnsKey(`SIMKEY${id}`.slice(0, 10).padEnd(10, 'X'), `TEAM${id}`.padEnd(10, 'X'), [`com.sim.app${i}`]), fcm: makeServiceAccount(`sim-project-${i}`) };
+  });
+  const apns = await ApnsSimulator.start({ ...creds.apns, port: Number(flag('apns-port', '8443')), keys: apps.map((a) => a.apns) });
+  const fcm = await FcmSimulator.start({ ...creds.fcm, port: Number(flag('fcm-port', '9443')), projects: apps.map((a) => a.fcm) });
+  if (count > 0) {
+    writeFileSync(
+      path.join(dir, 'apps.json'),
+      JSON.stringify(apps.map((a) => ({ app_id: a.appId, apn: { team_id: a.apns.teamId, key_id: a.apns.keyId, key: a.apns.pem }, service_account: a.fcm.json }))),
+      { mode: 0o600 },
+    );
+  }
   const lines = [
     `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}`,
     'Run the service against them with:',
