@@ -132,6 +132,8 @@ const envSchema = z
     FCM_ENDPOINT: originText('FCM_ENDPOINT').optional(),
     FCM_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(20).default(FCM_DEFAULT_CONCURRENT_BATCHES),
     FCM_BATCH_TIMEOUT: durationText('FCM_BATCH_TIMEOUT').default(parseDuration('60s')!),
+    INVALIDATION_GUARD_MIN_TOKENS: z.coerce.number().int().min(1).default(20),
+    INVALIDATION_GUARD_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
@@ -235,6 +237,8 @@ export type Config = {
   fcm: FcmConfig | undefined;
   retry: RetryConfig;
   delivery: DeliveryConfig;
+  /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
+  invalidationGuard: { minTokens: number; maxShare: number };
 };
 
 export class ConfigError extends Error {
@@ -310,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
       maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
     },
+    invalidationGuard: { minTokens: e.INVALIDATION_GUARD_MIN_TOKENS, maxShare: e.INVALIDATION_GUARD_MAX_SHARE },
     delivery: {
       endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT },
       apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,

@@ -50,6 +50,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly invalidationsHeld = new Counter({
+    name: 'push_invalidations_held_total',
+    help: 'Invalidations held by the mass-invalidation guard (tokens left active), by provider and reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [this.registry],
+  });
   private clientCounts: () => Record<string, number> = () => ({});
   private readonly providerClients = new Gauge({
     name: 'push_provider_clients',
@@ -86,6 +92,7 @@ export class Metrics {
       this.providerLatency.observe({ provider }, seconds);
     },
     event: (event) => this.onRegistryEvent(event),
+    held: (provider: ProviderKey, reason: string, count: number) => this.invalidationsHeld.inc({ provider, reason }, count),
   };
 
   text(): Promise<string> {

@@ -31,7 +31,7 @@ const PING_TIMEOUT_MS = 1_000;
 export function createServices(deps: {
   connection: Connection;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery' | 'invalidationGuard'>;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
   metrics: Metrics;
@@ -49,6 +49,7 @@ export function createServices(deps: {
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
     sender: new NotificationSender(new DeliveryStore(model), new DeliveryRouter(deps.providers, credentials, providerClients), {
       retry: deps.config.retry,
+      guard: deps.config.invalidationGuard,
       logger: deps.logger,
       observer: deps.metrics.sendObserver,
     }),

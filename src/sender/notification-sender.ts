@@ -7,6 +7,7 @@ import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation, SendableToken } from './delivery-store';
 import type { DeliveryGroup, DeliveryRouter } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
+import { findMassInvalidations, heldResult, type GuardPolicy } from './invalidation-guard';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
 
@@ -26,10 +27,13 @@ export type SendObserver = {
   /** One call per provider answer (attempts included), for metrics. */
   attempt?: (provider: ProviderKey, outcome: DeliveryOutcome, seconds: number, count: number) => void;
   event?: (event: RegistryEvent) => void;
+  /** Invalidations held by the mass-invalidation guard. */
+  held?: (provider: ProviderKey, reason: string, count: number) => void;
 };
 
 export type SenderOptions = {
   retry: RetryConfig;
+  guard: GuardPolicy;
   logger: Logger;
   observer?: SendObserver;
   now?: () => Date;
@@ -82,6 +86,7 @@ export class NotificationSender {
       plan.release();
     }
 
+    this.holdMassInvalidations(sendable, finals);
     const sendMs = elapsedMs() - loadMs;
     const writtenAt = this.now();
     const delivered = sendable.filter((t) => finals.get(t.token)?.outcome === 'delivered');
@@ -117,6 +122,24 @@ export class NotificationSender {
       'send finished',
     );
     return { requestId, results, summary };
+  }
+
+  /** Project-wide failures must never wipe a workspace's tokens (invalidation-guard.ts). */
+  private holdMassInvalidations(sendable: readonly SendableToken[], finals: Map<string, DeliveryResult>): void {
+    const results = sendable.flatMap((t) => {
+      const result = finals.get(t.token);
+      return result ? [{ provider: t.provider_key, result }] : [];
+    });
+    for (const group of findMassInvalidations(results, this.options.guard)) {
+      for (const { provider, result } of results) {
+        if (provider === group.provider && result.outcome === 'invalid' && result.reason === group.reason) finals.set(result.token, heldResult(result, group));
+      }
+      this.options.observer?.held?.(group.provider, group.reason, group.count);
+      this.options.logger.error(
+        { provider: group.provider, reason: group.reason, count: group.count, total: group.total },
+        'mass invalidation held: most of this send reported dead for one reason at once, which a misconfiguration produces; tokens left active, check the credentials, app and environment',
+      );
+    }
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */

@@ -58,6 +58,7 @@ export async function createTestApp(
     http?: Partial<HttpServerLimits>;
     /** Endpoints and limits of clients built from API credentials (the simulators, in tests). */
     delivery?: Partial<DeliveryConfig>;
+    invalidationGuard?: { minTokens: number; maxShare: number };
     corsOrigins?: '*' | string[];
     /** The user-token service; by default one with a fresh ES256 key and no workspace keys. */
     userTokens?: UserTokens;
@@ -78,7 +79,7 @@ export async function createTestApp(
     credentialsBox: parsedKeys?.box,
     connection: db.connection,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery } },
+    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 } },
     logger,
     metrics,
     draining: options.draining ?? (() => false),
