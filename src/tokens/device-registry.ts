@@ -6,7 +6,8 @@ import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { retireReplacedTokens } from './token-refresh';
 import type { RegistryEvent } from './token-registry';
-import { ConflictError } from '../errors';
+import { ConflictError, ValidationError } from '../errors';
+import { tokenFormatProblem } from '../providers/token-formats';
 import { isDuplicateKey } from './upsert-retry';
 
 /** How often a registration looks again after losing a race before answering 409. */
@@ -89,8 +90,11 @@ export class DeviceRegistry {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const holder = (await this.model.collection.findOne(
         { workspace_id: workspaceId, token: input.token },
-        { projection: { user_id: 1, revision: 1 } },
-      )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision'> | null;
+        { projection: { user_id: 1, revision: 1, provider_key: 1 } },
+      )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision' | 'provider_key'> | null;
+      // A token first registered through the Courier API keeps its provider, and its format rules.
+      const problem = tokenFormatProblem(holder?.provider_key ?? 'firebase-fcm', input.token);
+      if (problem) throw new ValidationError([{ path: 'token', message: problem }]);
       if (holder && holder.user_id !== personId) {
         const moved = await this.model
           .findOneAndUpdate(

@@ -10,6 +10,7 @@ import { retryOnDuplicateKey } from './upsert-retry';
 import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
+import { tokenFormatProblem } from '../providers/token-formats';
 
 /** What happened to tokens, for metrics and logs. Never carries the token text. */
 export type RegistryEvent =
@@ -91,6 +92,8 @@ export class TokenRegistry {
   }
 
   async put(workspaceId: string, userId: string, token: string, registration: Registration): Promise<PutResult> {
+    const problem = tokenFormatProblem(registration.provider_key, token);
+    if (problem) throw new ValidationError([{ path: 'token', message: problem }]);
     const now = this.now();
     // The hot path of the service: the body was validated with zod, so the update goes to the
     // driver directly, without mongoose casting it again (about a tenth of a PUT's CPU).
@@ -124,6 +127,12 @@ export class TokenRegistry {
    * request that fails on the way (the database went away) can simply be repeated.
    */
   async putMany(workspaceId: string, userId: string, items: { token: string; registration: Registration }[]): Promise<void> {
+    // All-or-nothing: every item is checked before anything is written.
+    const problems = items.flatMap(({ token, registration }, index) => {
+      const problem = tokenFormatProblem(registration.provider_key, token);
+      return problem ? [{ path: `tokens[${index}].token`, message: problem }] : [];
+    });
+    if (problems.length > 0) throw new ValidationError(problems);
     const now = this.now();
     const tokens = items.map((item) => item.token);
     const existing = await this.model

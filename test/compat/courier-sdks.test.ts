@@ -50,9 +50,9 @@ describe('@trycourier/courier (server SDK) with baseURL', () => {
 
   it('expiry_date: true means the default expiry, false never expires, and tracking fields may be null', async () => {
     await courier.users.tokens.addSingle('sdk-token-2', { user_id: 'sdk-user', provider_key: 'apn', expiry_date: true, tracking: { os_version: '17.2', ip: null, lat: null, long: null } });
-    await courier.users.tokens.addSingle('sdk-token-3', { user_id: 'sdk-user', provider_key: 'expo', expiry_date: false, device: null });
+    await courier.users.tokens.addSingle('ExponentPushToken[sdk-token-3]', { user_id: 'sdk-user', provider_key: 'expo', expiry_date: false, device: null });
     const two = await courier.users.tokens.retrieve('sdk-token-2', { user_id: 'sdk-user' });
-    const three = await courier.users.tokens.retrieve('sdk-token-3', { user_id: 'sdk-user' });
+    const three = await courier.users.tokens.retrieve('ExponentPushToken[sdk-token-3]', { user_id: 'sdk-user' });
     expect(Date.parse(two.expiry_date as string)).toBeGreaterThan(Date.now() + 30 * 86_400_000);
     expect(two.tracking).toEqual({ os_version: '17.2' });
     expect(three.expiry_date).toBe(false);

@@ -49,7 +49,7 @@ describe('PUT /users/:user_id/tokens/:token', () => {
   });
 
   it('When expiry_date is false, then the token never expires and has no expiry_date field in MongoDB', async () => {
-    await request(t.app).put(path('u-never', 'never-expires')).set(bearer(KEY_A)).send({ provider_key: 'expo', expiry_date: false }).expect(204);
+    await request(t.app).put(path('u-never', 'never-expires')).set(bearer(KEY_A)).send({ provider_key: 'firebase-fcm', expiry_date: false }).expect(204);
     const res = await request(t.app).get(path('u-never', 'never-expires')).set(bearer(KEY_A)).expect(200);
     expect(res.body.expiry_date).toBe(false);
     const raw = await t.model.collection.findOne({ workspace_id: 'ws_a', token: 'never-expires' });

@@ -1,0 +1,16 @@
+import { Expo } from 'expo-server-sdk';
+
+/**
+ * Token formats a provider defines, checked at registration so that a token that could never
+ * be delivered is refused with a 400 rather than stored. Expo: what the Expo SDK itself accepts
+ * (`ExponentPushToken[…]`, `ExpoPushToken[…]`, or a bare UUID). OneSignal: a subscription id,
+ * which is a UUID. APNs and FCM tokens are checked only by the shared token rules (an APNs
+ * token that is not hexadecimal is refused at send time, as it always was).
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function tokenFormatProblem(providerKey: string, token: string): string | undefined {
+  if (providerKey === 'expo' && !Expo.isExpoPushToken(token)) return 'is not an Expo push token (ExponentPushToken[…])';
+  if (providerKey === 'onesignal' && !UUID.test(token)) return 'is not a OneSignal subscription id (a UUID)';
+  return undefined;
+}
