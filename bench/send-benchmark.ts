@@ -34,7 +34,7 @@ function control(url: string, pathname: string, body?: unknown): Promise<unknown
 
 export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void }) {
   const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
-  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--dir', credsDir], {
+  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--dir', credsDir], {
     core: 1,
     ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+)/,
   });

@@ -125,6 +125,9 @@ const envSchema = z
     APNS_PRODUCTION: booleanText.default(false),
     APNS_ENDPOINT: originText('APNS_ENDPOINT').optional(),
     APNS_SANDBOX_ENDPOINT: originText('APNS_SANDBOX_ENDPOINT').optional(),
+    ONESIGNAL_APP_ID: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
+    ONESIGNAL_API_KEY: z.string().min(8).optional(),
+    ONESIGNAL_ENDPOINT: originText('ONESIGNAL_ENDPOINT').optional(),
     PROVIDER_CLIENT_IDLE: durationText('PROVIDER_CLIENT_IDLE').default(parseDuration('15m')!),
     PROVIDER_CLIENT_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
     APNS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(APNS_DEFAULT_MAX_IN_FLIGHT),
@@ -147,6 +150,9 @@ const envSchema = z
         path: [missing[0]!],
         message: `APNs needs all of ${apns.join(', ')}; missing ${missing.join(', ')}`,
       });
+    }
+    if (!env.ONESIGNAL_APP_ID !== !env.ONESIGNAL_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: [env.ONESIGNAL_APP_ID ? 'ONESIGNAL_API_KEY' : 'ONESIGNAL_APP_ID'], message: 'OneSignal needs both ONESIGNAL_APP_ID and ONESIGNAL_API_KEY' });
     }
     if (durationToMs(env.HEADERS_TIMEOUT) > durationToMs(env.REQUEST_TIMEOUT)) {
       ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT'], message: 'HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT' });
@@ -235,6 +241,8 @@ export type Config = {
   /** Undefined when APNs is not configured: apn tokens are then answered `rejected: no adapter`. */
   apns: ApnsConfig | undefined;
   fcm: FcmConfig | undefined;
+  /** Instance-wide OneSignal app; undefined when not configured (onesignal tokens: no adapter). */
+  onesignal: { appId: string; apiKey: string; endpoint?: URL } | undefined;
   retry: RetryConfig;
   delivery: DeliveryConfig;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
@@ -309,6 +317,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           batchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),
         }
       : undefined,
+    onesignal:
+      e.ONESIGNAL_APP_ID && e.ONESIGNAL_API_KEY
+        ? { appId: e.ONESIGNAL_APP_ID, apiKey: e.ONESIGNAL_API_KEY, ...(e.ONESIGNAL_ENDPOINT ? { endpoint: e.ONESIGNAL_ENDPOINT } : {}) }
+        : undefined,
     retry: {
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),

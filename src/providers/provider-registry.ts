@@ -4,7 +4,8 @@ import type { Config } from '../config';
 import type { ProviderKey } from '../tokens/token-fields';
 import { ApnsProvider } from './apns-provider';
 import { FcmProvider, type FcmServiceAccount } from './fcm-provider';
-import { NO_ADAPTER, type DeliveryResult, type Notification, type PushProvider } from './provider';
+import { NO_ADAPTER, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
+import { OneSignalProvider } from './onesignal-provider';
 
 export class ProviderConfigError extends Error {
   constructor(problems: string[]) {
@@ -21,7 +22,7 @@ export class ProviderConfigError extends Error {
 export class ProviderRegistry {
   private constructor(private readonly providers: Map<ProviderKey, PushProvider>) {}
 
-  static fromConfig(config: Pick<Config, 'apns' | 'fcm'>): ProviderRegistry {
+  static fromConfig(config: Pick<Config, 'apns' | 'fcm'> & Partial<Pick<Config, 'onesignal'>>): ProviderRegistry {
     const problems: string[] = [];
     const providers = new Map<ProviderKey, PushProvider>();
     const apnsKey = config.apns ? readApnsKey(config.apns.keyFile, problems) : undefined;
@@ -35,6 +36,7 @@ export class ProviderRegistry {
       const { endpoint, concurrentBatches, batchTimeoutMs } = config.fcm;
       providers.set('firebase-fcm', new FcmProvider({ serviceAccount: fcmAccount, concurrentBatches, batchTimeoutMs, ...(endpoint ? { endpoint } : {}) }));
     }
+    if (config.onesignal) providers.set('onesignal', new OneSignalProvider(config.onesignal));
     return new ProviderRegistry(providers);
   }
 
@@ -47,10 +49,10 @@ export class ProviderRegistry {
   }
 
   /** Sends through the provider for `key`, or answers `rejected: no adapter` for every token. */
-  async send(key: ProviderKey, notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]> {
+  async send(key: ProviderKey, notification: Notification, tokens: readonly string[], options?: SendOptions): Promise<DeliveryResult[]> {
     const provider = this.providers.get(key);
     if (!provider) return tokens.map((token) => ({ token, outcome: 'rejected', reason: NO_ADAPTER }));
-    return provider.send(notification, tokens);
+    return provider.send(notification, tokens, options);
   }
 
   configured(): ProviderKey[] {

@@ -34,8 +34,11 @@ export type Notification = {
   collapseKey?: string;
 };
 
-/** Per-send choices of a route: the APNs topic of the app the tokens belong to. */
-export type SendOptions = { topic?: string };
+/**
+ * Per-send choices: the APNs topic of the app the tokens belong to, and the send's id (the same
+ * on every retry of that send, for providers that take an idempotency key).
+ */
+export type SendOptions = { topic?: string; sendId?: string };
 
 export interface PushProvider {
   readonly key: ProviderKey;

@@ -1,7 +1,7 @@
 import { DEFAULT_APP, routeToken, type Route } from '../apps/app-routing';
 import type { CredentialStore } from '../apps/credential-store';
 import type { Lease, ProviderClients } from '../apps/provider-clients';
-import type { DeliveryResult, Notification, PushProvider } from '../providers/provider';
+import type { DeliveryResult, Notification, PushProvider, SendOptions } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { SendableToken } from './delivery-store';
@@ -16,7 +16,7 @@ export type DeliveryGroup = {
   /** For logs: which app and credential, never a secret. */
   label: { app?: string; credential?: string; environment?: string };
   tokens: SendableToken[];
-  send: (notification: Notification, tokens: readonly string[]) => Promise<DeliveryResult[]>;
+  send: (notification: Notification, tokens: readonly string[], options?: SendOptions) => Promise<DeliveryResult[]>;
 };
 export type DeliveryPlan = { groups: DeliveryGroup[]; refused: { token: SendableToken; reason: string }[]; release: () => void };
 
@@ -55,7 +55,7 @@ export class DeliveryRouter {
     const groups: DeliveryGroup[] = [];
     for (const { route, provider, tokens: members } of byRoute.values()) {
       if (route.kind === 'instance') {
-        groups.push({ provider, label: {}, tokens: members, send: (notification, list) => this.registry.send(provider, notification, list) });
+        groups.push({ provider, label: {}, tokens: members, send: (notification, list, options) => this.registry.send(provider, notification, list, options) });
         continue;
       }
       const label = { app: route.appId, credential: route.credentialId, ...(route.kind === 'apn' ? { environment: route.environment } : {}) };

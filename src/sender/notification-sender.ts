@@ -79,7 +79,7 @@ export class NotificationSender {
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
-          for (const result of await this.sendWithRetries(group, notification)) finals.set(result.token, result);
+          for (const result of await this.sendWithRetries(group, notification, requestId)) finals.set(result.token, result);
         }),
       );
     } finally {
@@ -143,14 +143,14 @@ export class NotificationSender {
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */
-  private async sendWithRetries(group: DeliveryGroup, notification: Notification): Promise<DeliveryResult[]> {
+  private async sendWithRetries(group: DeliveryGroup, notification: Notification, sendId: string): Promise<DeliveryResult[]> {
     const { retry, logger, observer } = this.options;
     const key = group.provider;
     const finals: DeliveryResult[] = [];
     let pending = group.tokens.map((t) => t.token);
     for (let attempt = 1; pending.length > 0; attempt++) {
       const started = process.hrtime.bigint();
-      const results = await group.send(notification, pending);
+      const results = await group.send(notification, pending, { sendId });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const counts = new Map<DeliveryOutcome, number>();
       for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { ApnsSimulator } from './apns-simulator';
 import { makeApnsKey, makeServiceAccount, makeTestCredentials } from './credentials';
 import { FcmSimulator } from './fcm-simulator';
+import { OneSignalSimulator } from './onesignal-simulator';
 import { SIMULATOR_CA_FILE } from './sim-server';
 
 /**
- * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --apps N]`: both simulators on their own,
+ * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --onesignal-port 7443 --apps N]`: the simulators on their own,
  * for a person to send through. Prints the environment that points the service at them.
  * Stage an answer for a token with:
  *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   });
   const apns = await ApnsSimulator.start({ ...creds.apns, port: Number(flag('apns-port', '8443')), keys: apps.map((a) => a.apns) });
   const fcm = await FcmSimulator.start({ ...creds.fcm, port: Number(flag('fcm-port', '9443')), projects: apps.map((a) => a.fcm) });
+  const onesignalApp = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
+  const onesignalKey = 'os_v2_app_simulatorkey0123456789';
+  const onesignal = await OneSignalSimulator.start({ appId: onesignalApp, apiKey: onesignalKey, port: Number(flag('onesignal-port', '7443')) });
   if (count > 0) {
     writeFileSync(
       path.join(dir, 'apps.json'),
@@ -46,12 +50,13 @@ async function main(): Promise<void> {
     `export APNS_KEY_FILE=${creds.apns.keyFile} APNS_KEY_ID=${creds.apns.keyId} APNS_TEAM_ID=${creds.apns.teamId}`,
     `export APNS_TOPIC=${creds.apns.topic} APNS_ENDPOINT=${apns.url}`,
     `export FCM_SERVICE_ACCOUNT_FILE=${creds.fcm.serviceAccountFile} FCM_ENDPOINT=${fcm.url}`,
+    `export ONESIGNAL_APP_ID=${onesignalApp} ONESIGNAL_API_KEY=${onesignalKey} ONESIGNAL_ENDPOINT=${onesignal.url}`,
     '',
     'Stage answers: POST /__stage {"token": "...", "answer": {...}} on either simulator (see docs/providers.md).',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const stop = async () => {
-    await Promise.all([apns.close(), fcm.close()]);
+    await Promise.all([apns.close(), fcm.close(), onesignal.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { chunk, mapWithConcurrency } from '../concurrency';
+import { classifyOneSignal } from './onesignal-classification';
+import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
+
+/**
+ * OneSignal over Node's fetch, POST /notifications with `include_subscription_ids`. The
+ * official SDK (@onesignal/node-onesignal) is not used: it adds a generated client around this
+ * one request, writes `idempotency_key` onto the object it is given, and its retry helper would
+ * retry inside our retries (../shared/reference/expo-onesignal.md). Every request carries an
+ * idempotency key derived from the send, the notification and its ids, so the sender's retry of
+ * the same chunk is a replay on OneSignal's side, never a second notification.
+ */
+export const ONESIGNAL_MAX_RECIPIENTS = 2_000; // the SDK's documented cap (the docs say 20,000; they conflict)
+const CONCURRENT_REQUESTS = 4;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export type OneSignalOptions = { appId: string; apiKey: string; endpoint?: URL };
+
+export class OneSignalProvider implements PushProvider {
+  readonly key = 'onesignal' as const;
+  private closed = false;
+  private readonly url: string;
+
+  constructor(private readonly options: OneSignalOptions) {
+    this.url = new URL('/notifications', options.endpoint ?? 'https://api.onesignal.com').toString();
+  }
+
+  ready(): boolean {
+    return !this.closed;
+  }
+
+  async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
+    const batches = chunk(tokens, ONESIGNAL_MAX_RECIPIENTS);
+    const results = await mapWithConcurrency(batches, CONCURRENT_REQUESTS, (ids) => this.sendBatch(notification, ids, options.sendId));
+    return results.flat();
+  }
+
+  private async sendBatch(notification: Notification, ids: string[], sendId: string | undefined): Promise<DeliveryResult[]> {
+    if (this.closed) return ids.map((token) => ({ token, outcome: 'retryable', reason: 'onesignal:provider closed' }));
+    const text = notification.body ?? notification.title;
+    const body = {
+      app_id: this.options.appId,
+      include_subscription_ids: ids,
+      ...(text !== undefined ? { contents: { en: text } } : { content_available: true }),
+      ...(notification.title !== undefined && notification.body !== undefined ? { headings: { en: notification.title } } : {}),
+      ...(notification.data ? { data: notification.data } : {}),
+      ...(notification.ttlSeconds !== undefined ? { ttl: notification.ttlSeconds } : {}),
+      ...(notification.priority ? { priority: notification.priority === 'high' ? 10 : 5 } : {}),
+      ...(notification.collapseKey ? { collapse_id: notification.collapseKey } : {}),
+      idempotency_key: idempotencyKey(sendId, notification, ids),
+    };
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: { authorization: `Key ${this.options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const code = (error as { cause?: { code?: string }; name?: string }).cause?.code ?? (error as Error).name ?? 'network error';
+      return classifyOneSignal(ids, { networkError: code });
+    }
+    const raw = await response.text();
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      // An HTML error page from a proxy: the status decides.
+    }
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return classifyOneSignal(ids, { status: response.status, body: parsed, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** A UUID (OneSignal's format for the key) from the send, the notification and the chunk's ids. */
+function idempotencyKey(sendId: string | undefined, notification: Notification, ids: readonly string[]): string {
+  const hex = createHash('sha256').update(JSON.stringify([sendId ?? '', notification, ids])).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
