@@ -1,3 +1,5 @@
+import { isValidUserId, MAX_USER_ID_LENGTH } from '../tokens/token-fields';
+
 /**
  * Courier's scope grammar for user tokens (POST /auth/issue-token): space-separated entries,
  * `user_id:<id>` (one or more), `read:user-tokens` and `write:user-tokens`. Courier's other
@@ -9,9 +11,6 @@ export type UserScope = { userIds: string[]; read: boolean; write: boolean };
 export const READ_USER_TOKENS = 'read:user-tokens';
 export const WRITE_USER_TOKENS = 'write:user-tokens';
 const USER_PREFIX = 'user_id:';
-const MAX_USER_ID_LENGTH = 256;
-/** The same characters a user id refuses in a path (tokens/token-fields.ts). */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 const MAX_SCOPE_ENTRIES = 100;
 
 export function parseUserScope(text: string): { scope: UserScope } | { problem: string } {
@@ -23,7 +22,8 @@ export function parseUserScope(text: string): { scope: UserScope } | { problem: 
   for (const entry of entries) {
     if (entry.startsWith(USER_PREFIX)) {
       const id = entry.slice(USER_PREFIX.length);
-      if (id === '' || id.length > MAX_USER_ID_LENGTH || INVISIBLE_OR_CONTROL.test(id)) {
+      // The same rule as a user id in a path, so a token can only name users the API accepts.
+      if (!isValidUserId(id)) {
         return { problem: `"${entry.slice(0, 40)}" must be user_id: followed by a user id of 1-${MAX_USER_ID_LENGTH} visible characters` };
       }
       if (!userIds.includes(id)) userIds.push(id);

@@ -60,6 +60,10 @@ export const tokenValue = z.string().superRefine((token, ctx) => {
  * user, and normalising it could merge two users the caller keeps apart.
  */
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/** The user-id rule as a predicate, for ids that arrive elsewhere than a path (a user token's scope). */
+export const isValidUserId = (id: string): boolean => id.length >= 1 && id.length <= MAX_USER_ID_LENGTH && !INVISIBLE_OR_CONTROL.test(id);
+
 export const userId = z
   .string()
   .min(1, 'must not be empty')
