@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createFileOnce } from '../create-once';
 import path from 'node:path';
 import type { Config } from '../config';
 import { SecretBox } from './secret-box';
@@ -13,11 +14,7 @@ export function credentialsBoxFromConfig(config: Pick<Config, 'nodeEnv' | 'embed
   if (config.credentialsBox) return config.credentialsBox;
   if (config.nodeEnv === 'production') return undefined;
   const file = path.join(config.embeddedDbDir, 'credentials-keys');
-  if (!existsSync(file)) {
-    mkdirSync(config.embeddedDbDir, { recursive: true });
-    writeFileSync(file, `${SecretBox.newKeyEntry('dev1')}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
+  if (!existsSync(file)) createFileOnce(file, () => `${SecretBox.newKeyEntry('dev1')}\n`);
   const parsed = SecretBox.parse(readFileSync(file, 'utf8').trim());
   if ('problems' in parsed) throw new Error(`${file} is not a valid CREDENTIALS_KEYS value: ${parsed.problems.join('; ')}`);
   return parsed.box;

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createFileOnce } from '../create-once';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -89,9 +90,8 @@ export async function newSigningJwk(alg: SigningAlgorithm = 'ES256'): Promise<JW
 export async function developmentSigningKeys(dataDir: string): Promise<SigningKeyRing> {
   const file = path.join(dataDir, 'user-token-signing-keys.json');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ keys: [await newSigningJwk()] }, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    const jwk = await newSigningJwk();
+    createFileOnce(file, () => `${JSON.stringify({ keys: [jwk] }, null, 2)}\n`);
   }
   return SigningKeyRing.readFile(file);
 }
