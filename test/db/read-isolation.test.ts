@@ -76,3 +76,16 @@ describe('reads racing updates on the test server', () => {
     expect(torn).toEqual([]);
   }, 60_000);
 });
+
+onJavaServer('when its port is taken, the launcher fails at once with the reason, instead of hanging', async () => {
+  const { startMongoJavaServer } = await import('../../src/db/mongo-java-server');
+  const net = await import('node:net');
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = holder.address() as import('node:net').AddressInfo;
+  try {
+    await expect(startMongoJavaServer({ port })).rejects.toThrow(/exited with code 1: could not start on 127\.0\.0\.1:\d+: .*Address already in use/);
+  } finally {
+    holder.close();
+  }
+}, 30_000);

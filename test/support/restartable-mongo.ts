@@ -11,18 +11,30 @@ import { startMongoJavaServer, type RunningMongo } from '../../src/db/mongo-java
  */
 export type RestartableMongo = { uri: string; stop: () => Promise<void>; start: () => Promise<void>; close: () => Promise<void> };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+/**
+ * A port for a server that must come back on the same port after a stop. Not from port 0:
+ * the kernel hands out ports of its ephemeral range (32768-60999 here) to listen(0) and to
+ * every outgoing connection, so a port found free there can be taken by any connection of
+ * any test (the benchmarks open thousands) before the server binds it, or while it is
+ * stopped. Ports below that range are only ever taken by an explicit bind, so a random one
+ * that binds now stays ours.
+ */
+const OWN_PORTS = { from: 20_000, to: 32_000 };
+
+async function portOutsideEphemeralRange(): Promise<number> {
+  for (;;) {
+    const port = OWN_PORTS.from + Math.floor(Math.random() * (OWN_PORTS.to - OWN_PORTS.from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 export async function startRestartableMongo(): Promise<RestartableMongo> {
-  const port = await freePort();
+  const port = await portOutsideEphemeralRange();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'restartable-mongo-'));
   if (process.env.TEST_MONGODB_ENGINE === 'mongod') {
     const { MongoMemoryServer } = await import('mongodb-memory-server');

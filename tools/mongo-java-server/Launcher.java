@@ -63,14 +63,27 @@ public class Launcher {
     }
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
     String h2File = args.length > 1 ? args[1] : null;
-    AbstractMongoBackend backend = h2File == null ? new IsolatedMemoryBackend() : new IsolatedH2Backend(MVStore.open(h2File));
-    backend.version(Mongo6.INSTANCE);
-    MongoServer server = new MongoServer(backend);
-    server.bind(new InetSocketAddress("127.0.0.1", port));
-    InetSocketAddress address = server.getLocalAddress();
+    AbstractMongoBackend backend;
+    MongoServer server;
+    InetSocketAddress address;
+    try {
+      backend = h2File == null ? new IsolatedMemoryBackend() : new IsolatedH2Backend(MVStore.open(h2File));
+      backend.version(Mongo6.INSTANCE);
+      server = new MongoServer(backend);
+      server.bind(new InetSocketAddress("127.0.0.1", port));
+      address = server.getLocalAddress();
+    } catch (Throwable error) {
+      // Exit, don't just let main end: Netty's event-loop threads are not daemons, so a failed
+      // bind (a port taken meanwhile) would otherwise leave a process that never answers.
+      System.err.println("could not start on 127.0.0.1:" + port + ": " + error);
+      System.exit(1);
+      return;
+    }
+    final AbstractMongoBackend started = backend;
+    final MongoServer listening = server;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.shutdownNow();
-      backend.close();
+      listening.shutdownNow();
+      started.close();
     }));
     System.out.println("listening on 127.0.0.1:" + address.getPort());
     System.out.flush();
