@@ -74,6 +74,16 @@ const corsOriginsText = z.string().transform((text, ctx): '*' | string[] => {
   return origins;
 });
 
+/** CREDENTIALS_KEYS, parsed into its key ring (the service and the admin CLI read it alike). */
+const credentialsKeysText = z.string().transform((text, ctx) => {
+  const parsed = SecretBox.parse(text);
+  if ('problems' in parsed) {
+    for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: `CREDENTIALS_KEYS ${problem}` });
+    return z.NEVER;
+  }
+  return parsed.box;
+});
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -108,14 +118,7 @@ const envSchema = z
     USER_TOKEN_MAX_TTL: durationText('USER_TOKEN_MAX_TTL').default(parseDuration('30d')!),
     WORKSPACE_JWT_KEYS_FILE: z.string().min(1).optional(),
     CORS_ORIGINS: corsOriginsText.optional(),
-    CREDENTIALS_KEYS: z.string().transform((text, ctx) => {
-      const parsed = SecretBox.parse(text);
-      if ('problems' in parsed) {
-        for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: `CREDENTIALS_KEYS ${problem}` });
-        return z.NEVER;
-      }
-      return parsed.box;
-    }).optional(),
+    CREDENTIALS_KEYS: credentialsKeysText.optional(),
     TRUST_PROXY: trustProxyText.default(false),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     APNS_KEY_FILE: z.string().optional(),
@@ -355,7 +358,7 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
     API_KEYS: z.string().optional(),
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    CREDENTIALS_KEYS: z.string().optional(),
+    CREDENTIALS_KEYS: credentialsKeysText.optional(),
   });
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
@@ -366,13 +369,6 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     embeddedDbDir: result.data.EMBEDDED_DB_DIR,
     apiKeysText: result.data.API_KEYS,
     nodeEnv: result.data.NODE_ENV,
-    credentialsBox: credentialsBoxOf(result.data.CREDENTIALS_KEYS),
+    credentialsBox: result.data.CREDENTIALS_KEYS,
   };
-}
-
-function credentialsBoxOf(text: string | undefined): SecretBox | undefined {
-  if (text === undefined) return undefined;
-  const parsed = SecretBox.parse(text);
-  if ('problems' in parsed) throw new ConfigError(parsed.problems.map((problem) => `CREDENTIALS_KEYS ${problem}`));
-  return parsed.box;
 }

@@ -109,8 +109,9 @@ async function sendAuto(
   production: PushProvider | undefined,
   sandbox: PushProvider | undefined,
 ): Promise<DeliveryResult[]> {
-  const toSandbox = tokens.filter((token) => knownSandbox.has(token) && sandbox);
-  const toProduction = tokens.filter((token) => !toSandbox.includes(token));
+  const straightToSandbox = (token: string) => sandbox !== undefined && knownSandbox.has(token);
+  const toSandbox = tokens.filter(straightToSandbox);
+  const toProduction = tokens.filter((token) => !straightToSandbox(token));
   const results = new Map<string, DeliveryResult>();
   const first = production ? await production.send(notification, toProduction, { topic }) : [];
   const retryInSandbox: string[] = [];
