@@ -16,6 +16,8 @@ export type DeliveryResult = {
   invalidSince?: Date;
   /** A Retry-After the provider sent, when the SDK exposes it. */
   retryAfterMs?: number;
+  /** Expo: the ticket id, under which Expo answers a receipt later (src/sender/expo-receipts.ts). */
+  receiptId?: string;
   /** APNs `auto`: delivered by the sandbox after production answered BadDeviceToken. */
   environment?: 'sandbox';
 };
@@ -48,5 +50,5 @@ export interface PushProvider {
   close(): Promise<void>;
 }
 
-/** What every result of a provider that has no adapter (expo, onesignal today) looks like. */
+/** What every result of a provider that has no adapter (one not configured) looks like. */
 export const NO_ADAPTER = 'no adapter';

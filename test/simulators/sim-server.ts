@@ -120,7 +120,9 @@ export function dropConnection(req: http2.Http2ServerRequest): void {
     if (socket.resetAndDestroy) socket.resetAndDestroy();
     else socket.destroy();
   } catch {
+    // A TLS socket over HTTP/1.1 (allowHTTP1) has no TCP handle to reset: close it instead.
     req.stream?.session?.destroy();
+    socket.destroy();
   }
 }
 
