@@ -131,6 +131,11 @@ const envSchema = z
     ONESIGNAL_APP_ID: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
     ONESIGNAL_API_KEY: z.string().min(8).optional(),
     ONESIGNAL_ENDPOINT: originText('ONESIGNAL_ENDPOINT').optional(),
+    EXPO_ENABLED: booleanText.default(true),
+    EXPO_ACCESS_TOKEN: z.string().min(8, 'EXPO_ACCESS_TOKEN must be an Expo access token').optional(),
+    EXPO_BASE_URL: originText('EXPO_BASE_URL').optional(),
+    EXPO_RECEIPT_DELAY: durationText('EXPO_RECEIPT_DELAY').default(parseDuration('15m')!),
+    EXPO_RECEIPT_INTERVAL: durationText('EXPO_RECEIPT_INTERVAL').default(parseDuration('1m')!),
     PROVIDER_CLIENT_IDLE: durationText('PROVIDER_CLIENT_IDLE').default(parseDuration('15m')!),
     PROVIDER_CLIENT_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
     APNS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(APNS_DEFAULT_MAX_IN_FLIGHT),
@@ -197,7 +202,10 @@ export type HttpServerLimits = {
  * Where provider traffic goes, for every credential (instance-wide or from the API): unset
  * means Apple's and Google's own hosts. A simulator's origin here redirects them all.
  */
-export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; fcm: URL | undefined };
+export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; fcm: URL | undefined; expo?: URL | undefined; onesignal?: URL | undefined };
+
+/** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
+export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
 /** How provider clients built from API credentials behave: the same limits as the instance-wide ones. */
 export type DeliveryConfig = {
@@ -246,6 +254,9 @@ export type Config = {
   fcm: FcmConfig | undefined;
   /** Instance-wide OneSignal app; undefined when not configured (onesignal tokens: no adapter). */
   onesignal: { appId: string; apiKey: string; endpoint?: URL } | undefined;
+  /** Instance-wide Expo (on unless EXPO_ENABLED=false: Expo needs no credential unless the project enables enhanced security). */
+  expo: { accessToken?: string; baseUrl?: URL } | undefined;
+  expoReceipts: ExpoReceiptConfig;
   retry: RetryConfig;
   delivery: DeliveryConfig;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
@@ -324,6 +335,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.ONESIGNAL_APP_ID && e.ONESIGNAL_API_KEY
         ? { appId: e.ONESIGNAL_APP_ID, apiKey: e.ONESIGNAL_API_KEY, ...(e.ONESIGNAL_ENDPOINT ? { endpoint: e.ONESIGNAL_ENDPOINT } : {}) }
         : undefined,
+    expo: e.EXPO_ENABLED ? { ...(e.EXPO_ACCESS_TOKEN ? { accessToken: e.EXPO_ACCESS_TOKEN } : {}), ...(e.EXPO_BASE_URL ? { baseUrl: e.EXPO_BASE_URL } : {}) } : undefined,
+    expoReceipts: { delayMs: durationToMs(e.EXPO_RECEIPT_DELAY), intervalMs: durationToMs(e.EXPO_RECEIPT_INTERVAL) },
     retry: {
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
@@ -331,7 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     invalidationGuard: { minTokens: e.INVALIDATION_GUARD_MIN_TOKENS, maxShare: e.INVALIDATION_GUARD_MAX_SHARE },
     delivery: {
-      endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT },
+      endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT, expo: e.EXPO_BASE_URL, onesignal: e.ONESIGNAL_ENDPOINT },
       apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,
       fcmConcurrentBatches: e.FCM_CONCURRENT_BATCHES,
       fcmBatchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DeliveryOutcome } from './providers/provider';
 import type { RequestObserver } from './http/request-context';
 import type { SendObserver } from './sender/notification-sender';
+import type { ReceiptCheckerOptions } from './sender/expo-receipts';
 import type { ProviderKey } from './tokens/token-fields';
 import type { RegistryEvent } from './tokens/token-registry';
 
@@ -67,6 +68,40 @@ export class Metrics {
     },
   });
 
+  private readonly receiptsChecked = new Counter({
+    name: 'push_expo_receipts_checked_total',
+    help: 'Expo tickets whose receipt was looked for, by outcome (ok, invalidated, kept_active, held, retryable, rejected, missing after 24 h, not_ready, unavailable)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private ticketsPending: () => Promise<{ count: number; oldestSentAt: Date | undefined }> = async () => ({ count: 0, oldestSentAt: undefined });
+  private clock: () => Date = () => new Date();
+  private readonly expoTicketsPending = new Gauge({
+    name: 'push_expo_tickets_pending',
+    help: 'Expo tickets waiting for their receipt to be read',
+    registers: [this.registry],
+    collect: async () => {
+      this.expoTicketsPending.set((await this.pendingOnce()).count);
+    },
+  });
+  private readonly expoOldestPending = new Gauge({
+    name: 'push_expo_ticket_oldest_pending_seconds',
+    help: 'Age of the oldest Expo ticket waiting for its receipt (0 when none)',
+    registers: [this.registry],
+    collect: async () => {
+      const { oldestSentAt } = await this.pendingOnce();
+      this.expoOldestPending.set(oldestSentAt ? Math.max(0, (this.clock().getTime() - oldestSentAt.getTime()) / 1000) : 0);
+    },
+  });
+  /** Both gauges are collected at once (in parallel) for one scrape: one query serves them. */
+  private pendingQuery: Promise<{ count: number; oldestSentAt: Date | undefined }> | undefined;
+  private pendingOnce(): Promise<{ count: number; oldestSentAt: Date | undefined }> {
+    this.pendingQuery ??= this.ticketsPending()
+      .catch(() => ({ count: Number.NaN, oldestSentAt: undefined }))
+      .finally(() => setImmediate(() => (this.pendingQuery = undefined)));
+    return this.pendingQuery;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -75,6 +110,18 @@ export class Metrics {
   watchProviderClients(counts: () => Record<string, number>): void {
     this.clientCounts = counts;
   }
+
+  /** Where the Expo ticket backlog comes from (read when /metrics is scraped). */
+  watchExpoTickets(pending: () => Promise<{ count: number; oldestSentAt: Date | undefined }>, now?: () => Date): void {
+    this.ticketsPending = pending;
+    if (now) this.clock = now;
+  }
+
+  readonly receiptObserver: ReceiptCheckerOptions['observer'] = {
+    checked: (outcome, count) => this.receiptsChecked.inc({ outcome }, count),
+    event: (event) => this.onRegistryEvent(event),
+    held: (reason, count) => this.invalidationsHeld.inc({ provider: 'expo', reason }, count),
+  };
 
   readonly observeRequest: RequestObserver = ({ method, route, status, seconds }) => {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);

@@ -14,6 +14,7 @@ import { endOfLifeWarning } from './runtime-support';
 import { createServices } from './services';
 import { userTokensFromConfig } from './auth/user-token-setup';
 import { ensureCredentialIndexes } from './apps/credential-store';
+import { ensureExpoTicketIndexes } from './sender/expo-tickets';
 import { credentialsBoxFromConfig } from './apps/credentials-setup';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 
@@ -41,12 +42,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger);
   await ensureTokenIndexes(tokenModel(connection));
   await ensureCredentialIndexes(connection.db!);
+  await ensureExpoTicketIndexes(connection.db!);
 
   let draining = false;
   const metrics = new Metrics();
   const credentialsBox = credentialsBoxFromConfig(config);
   const services = createServices({ connection, providers, config, credentialsBox, logger, metrics, draining: () => draining });
   const app = buildApp({ config, logger, metrics, userTokens, ...services });
+  // Always: per-app Expo credentials send (and leave tickets) even when EXPO_ENABLED=false.
+  services.receipts.start();
 
   const server = createHttpServer(app, config.http);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
@@ -62,6 +66,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.closeIdleConnections();
     await closed;
     clearInterval(sweep);
+    await services.receipts.stop();
     await providers.close();
     await services.providerClients.close();
     await connection.close();

@@ -10,6 +10,9 @@ import { DeliveryStore } from './sender/delivery-store';
 import { DeliveryRouter } from './sender/delivery-router';
 import { ProviderClients } from './apps/provider-clients';
 import { NotificationSender } from './sender/notification-sender';
+import { ExpoTicketStore } from './sender/expo-tickets';
+import { ExpoReceiptChecker, type ReceiptSources } from './sender/expo-receipts';
+import type { ExpoProvider } from './providers/expo-provider';
 import { DeviceRegistry } from './tokens/device-registry';
 import { tokenModel } from './tokens/token-model';
 import { TokenRegistry } from './tokens/token-registry';
@@ -21,6 +24,8 @@ export type Services = {
   providerClients: ProviderClients;
   devices: DeviceRegistry;
   sender: NotificationSender;
+  /** Reads Expo receipts; server.ts starts it on an interval, the admin CLI runs one pass. */
+  receipts: ExpoReceiptChecker;
   health: HealthChecks;
 };
 
@@ -31,7 +36,8 @@ const PING_TIMEOUT_MS = 1_000;
 export function createServices(deps: {
   connection: Connection;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery' | 'invalidationGuard'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts'>;
+  now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
   metrics: Metrics;
@@ -42,12 +48,24 @@ export function createServices(deps: {
   const credentials = new CredentialStore(deps.connection.db!, deps.credentialsBox);
   const providerClients = new ProviderClients(credentials, deps.config.delivery);
   deps.metrics.watchProviderClients(() => providerClients.counts());
+  const deliveries = new DeliveryStore(model);
+  const tickets = new ExpoTicketStore(deps.connection.db!);
+  deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   return {
     providerClients,
+    receipts: new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
+      ...deps.config.expoReceipts,
+      guard: deps.config.invalidationGuard,
+      logger: deps.logger,
+      observer: deps.metrics.receiptObserver,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
     registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
     credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
-    sender: new NotificationSender(new DeliveryStore(model), new DeliveryRouter(deps.providers, credentials, providerClients), {
+    sender: new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
+      expoTickets: { store: tickets, delayMs: deps.config.expoReceipts.delayMs },
+      ...(deps.now ? { now: deps.now } : {}),
       retry: deps.config.retry,
       guard: deps.config.invalidationGuard,
       logger: deps.logger,
@@ -73,4 +91,18 @@ async function pingDatabase(connection: Connection): Promise<boolean> {
     .then(() => true)
     .catch(() => false);
   return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The client that sent a ticket reads its receipt: the app credential's (its access token), or the instance-wide one. */
+function receiptSources(providers: ProviderRegistry, credentials: CredentialStore, clients: ProviderClients): ReceiptSources {
+  return async (workspaceId, credentialId) => {
+    if (credentialId === null) {
+      const expo = providers.get('expo') as ExpoProvider | undefined;
+      return expo ? { source: expo, release: () => undefined } : { problem: 'Expo is turned off (EXPO_ENABLED=false)' };
+    }
+    const credential = (await credentials.credentialsById(workspaceId, [credentialId])).get(credentialId);
+    if (!credential) return { problem: `credential ${credentialId} no longer exists` };
+    const lease = await clients.lease(workspaceId, credentialId, credential.revision, 'expo');
+    return { source: lease.client as ExpoProvider, release: lease.release };
+  };
 }

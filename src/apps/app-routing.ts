@@ -6,12 +6,12 @@ import type { AppDocument } from './credential-store';
  * else its app `default`, else the instance-wide APNS_* / FCM_* credentials, else nothing
  * (the token is `rejected` and stays active). Pure, so every row is a table test.
  */
-export type AppsById = ReadonlyMap<string, Pick<AppDocument, 'app_id' | 'apn' | 'firebase-fcm'>>;
+export type AppsById = ReadonlyMap<string, Pick<AppDocument, 'app_id' | 'apn' | 'firebase-fcm' | 'expo' | 'onesignal'>>;
 export type RoutableToken = { provider_key: ProviderKey; app_id?: string | undefined };
 
 export type Route =
   | { kind: 'apn'; appId: string; credentialId: string; topic: string; environment: 'production' | 'sandbox' | 'auto' }
-  | { kind: 'firebase-fcm'; appId: string; credentialId: string }
+  | { kind: 'firebase-fcm' | 'expo' | 'onesignal'; appId: string; credentialId: string }
   | { kind: 'instance' }
   | { kind: 'none'; reason: string };
 
@@ -19,7 +19,6 @@ export const DEFAULT_APP = 'default';
 
 export function routeToken(token: RoutableToken, apps: AppsById, instanceWide: ReadonlySet<ProviderKey>): Route {
   const provider = token.provider_key;
-  if (provider !== 'apn' && provider !== 'firebase-fcm') return { kind: 'instance' };
   const named = token.app_id !== undefined ? apps.get(token.app_id) : undefined;
   const app = named?.[provider] ? named : apps.get(DEFAULT_APP)?.[provider] ? apps.get(DEFAULT_APP) : undefined;
   if (app && provider === 'apn') {
@@ -29,7 +28,7 @@ export function routeToken(token: RoutableToken, apps: AppsById, instanceWide: R
     if (!topic) return { kind: 'none', reason: `no APNs topic for app ${DEFAULT_APP}: it names none and the token has no app_id` };
     return { kind: 'apn', appId: app.app_id, credentialId: apn.credential_id, topic, environment: apn.environment };
   }
-  if (app && provider === 'firebase-fcm') return { kind: 'firebase-fcm', appId: app.app_id, credentialId: app['firebase-fcm']!.credential_id };
+  if (app && provider !== 'apn') return { kind: provider, appId: app.app_id, credentialId: app[provider]!.credential_id };
   if (instanceWide.has(provider)) return { kind: 'instance' };
   return { kind: 'none', reason: `no credentials for app ${token.app_id ?? '(none)'}` };
 }

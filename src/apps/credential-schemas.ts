@@ -66,8 +66,23 @@ export const fcmCredentialBody = z.strictObject({
   service_account: serviceAccount,
 });
 
-export const credentialBody = z.discriminatedUnion('provider_key', [apnCredentialBody, fcmCredentialBody], {
-  error: 'must be apn or firebase-fcm',
+/** Expo needs a credential only for projects with enhanced push security; without one, the app is still routed to its own client. */
+export const expoCredentialBody = z.strictObject({
+  provider_key: z.literal('expo'),
+  access_token: z.string().min(8, 'must be an Expo access token').max(1_000).optional(),
+});
+
+export const oneSignalCredentialBody = z.strictObject({
+  provider_key: z.literal('onesignal'),
+  app_id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be the OneSignal app id (a UUID)'),
+  api_key: z.string().min(8, 'must be the OneSignal App API key').max(1_000),
+});
+
+export const CREDENTIAL_PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal'] as const;
+export type CredentialProvider = (typeof CREDENTIAL_PROVIDERS)[number];
+
+export const credentialBody = z.discriminatedUnion('provider_key', [apnCredentialBody, fcmCredentialBody, expoCredentialBody, oneSignalCredentialBody], {
+  error: `must be one of ${CREDENTIAL_PROVIDERS.join(', ')}`,
 });
 export type CredentialInput = z.output<typeof credentialBody>;
 
@@ -81,5 +96,7 @@ export const appBody = z.strictObject({
     })
     .optional(),
   'firebase-fcm': z.strictObject({ credential_id: credentialId }).optional(),
+  expo: z.strictObject({ credential_id: credentialId }).optional(),
+  onesignal: z.strictObject({ credential_id: credentialId }).optional(),
 });
 export type AppInput = z.output<typeof appBody>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
-import type { AppInput, ApnsEnvironment, CredentialInput } from './credential-schemas';
+import { CREDENTIAL_PROVIDERS, type AppInput, type ApnsEnvironment, type CredentialInput, type CredentialProvider } from './credential-schemas';
 import type { Sealed, SecretBox } from './secret-box';
 
 /**
@@ -13,9 +13,13 @@ import type { Sealed, SecretBox } from './secret-box';
 export type CredentialDocument = {
   workspace_id: string;
   credential_id: string;
-  provider_key: 'apn' | 'firebase-fcm';
+  provider_key: CredentialProvider;
   apn?: { team_id: string; key_id: string; environments: ApnsEnvironment[] };
   fcm?: { project_id: string; client_email: string };
+  /** OneSignal: the app the API key (the sealed secret) belongs to. */
+  onesignal?: { app_id: string };
+  /** Expo: whether the sealed secret holds an access token (it is empty otherwise). */
+  expo?: { has_access_token: boolean };
   /** SHA-256 of the key material: tells two keys apart without revealing either. */
   key_sha256: string;
   secret: Sealed;
@@ -29,19 +33,26 @@ export type AppDocument = {
   app_id: string;
   apn?: { credential_id: string; topic?: string; environment: 'production' | 'sandbox' | 'auto' };
   'firebase-fcm'?: { credential_id: string };
+  expo?: { credential_id: string };
+  onesignal?: { credential_id: string };
   revision: number;
   created_at: Date;
   updated_at: Date;
 };
 
+/** What each kind of credential keeps outside the sealed secret (fields of the document). */
+const PUBLIC_FIELDS = ['apn', 'fcm', 'onesignal', 'expo'] as const;
+
 export type CredentialView = {
   credential_id: string;
-  provider_key: 'apn' | 'firebase-fcm';
+  provider_key: CredentialProvider;
   team_id?: string;
   key_id?: string;
   environments?: ApnsEnvironment[];
   project_id?: string;
   client_email?: string;
+  app_id?: string;
+  has_access_token?: boolean;
   key_sha256: string;
   revision: number;
   updated_at: string;
@@ -75,12 +86,8 @@ export class CredentialStore {
 
   async putCredential(workspaceId: string, credentialId: string, input: CredentialInput): Promise<{ created: boolean; credential: CredentialView }> {
     const box = this.requireBox();
-    const material = input.provider_key === 'apn' ? input.key : JSON.stringify(input.service_account);
+    const { material, fields } = sealedAndPublic(input);
     const now = this.now();
-    const fields =
-      input.provider_key === 'apn'
-        ? { apn: { team_id: input.team_id, key_id: input.key_id, environments: input.environments } }
-        : { fcm: { project_id: input.service_account.project_id, client_email: input.service_account.client_email } };
     const existing = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId }, { projection: { provider_key: 1 } });
     if (existing && existing.provider_key !== input.provider_key) {
       // An app that uses it expects the provider it was set up for.
@@ -96,7 +103,7 @@ export class CredentialStore {
           secret: box.seal(material, [workspaceId, credentialId]),
           updated_at: now,
         },
-        $unset: input.provider_key === 'apn' ? { fcm: '' } : { apn: '' },
+        $unset: Object.fromEntries(PUBLIC_FIELDS.filter((field) => !(field in fields)).map((field) => [field, ''])),
         $setOnInsert: { created_at: now },
         $inc: { revision: 1 },
       },
@@ -124,7 +131,7 @@ export class CredentialStore {
 
   private async assertUnused(workspaceId: string, credentialId: string, why: string): Promise<void> {
     const users = await this.apps
-      .find({ workspace_id: workspaceId, $or: [{ 'apn.credential_id': credentialId }, { 'firebase-fcm.credential_id': credentialId }] }, { projection: { app_id: 1 } })
+      .find({ workspace_id: workspaceId, $or: CREDENTIAL_PROVIDERS.map((provider) => ({ [`${provider}.credential_id`]: credentialId })) }, { projection: { app_id: 1 } })
       .limit(50)
       .toArray();
     if (users.length > 0) throw new ConflictError(`Credential ${credentialId}: ${why}: ${users.map((app) => app.app_id).join(', ')}`);
@@ -132,7 +139,7 @@ export class CredentialStore {
 
   async putApp(workspaceId: string, appId: string, input: AppInput): Promise<{ created: boolean; app: AppView }> {
     const problems: { path: string; message: string }[] = [];
-    for (const provider of ['apn', 'firebase-fcm'] as const) {
+    for (const provider of CREDENTIAL_PROVIDERS) {
       const ref = input[provider];
       if (!ref) continue;
       const credential = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: ref.credential_id }, { projection: { provider_key: 1, apn: 1 } });
@@ -147,8 +154,8 @@ export class CredentialStore {
     const before = await this.apps.findOneAndUpdate(
       { workspace_id: workspaceId, app_id: appId },
       {
-        $set: { ...(input.apn ? { apn: input.apn } : {}), ...(input['firebase-fcm'] ? { 'firebase-fcm': input['firebase-fcm'] } : {}), updated_at: now },
-        $unset: { ...(input.apn ? {} : { apn: '' }), ...(input['firebase-fcm'] ? {} : { 'firebase-fcm': '' }) },
+        $set: { ...Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => input[p]).map((p) => [p, input[p]])), updated_at: now },
+        $unset: Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => !input[p]).map((p) => [p, ''])),
         $setOnInsert: { created_at: now },
         $inc: { revision: 1 },
       },
@@ -227,6 +234,8 @@ function credentialView(doc: CredentialDocument): CredentialView {
     provider_key: doc.provider_key,
     ...(doc.apn ? { team_id: doc.apn.team_id, key_id: doc.apn.key_id, environments: doc.apn.environments } : {}),
     ...(doc.fcm ? { project_id: doc.fcm.project_id, client_email: doc.fcm.client_email } : {}),
+    ...(doc.onesignal ? { app_id: doc.onesignal.app_id } : {}),
+    ...(doc.expo ? { has_access_token: doc.expo.has_access_token } : {}),
     key_sha256: doc.key_sha256,
     revision: doc.revision,
     updated_at: doc.updated_at.toISOString(),
@@ -238,7 +247,23 @@ function appView(doc: AppDocument): AppView {
     app_id: doc.app_id,
     ...(doc.apn ? { apn: doc.apn } : {}),
     ...(doc['firebase-fcm'] ? { 'firebase-fcm': doc['firebase-fcm'] } : {}),
+    ...(doc.expo ? { expo: doc.expo } : {}),
+    ...(doc.onesignal ? { onesignal: doc.onesignal } : {}),
     revision: doc.revision,
     updated_at: doc.updated_at.toISOString(),
   };
+}
+
+/** Splits a credential into the secret that is sealed and the fields stored in the clear. */
+function sealedAndPublic(input: CredentialInput): { material: string; fields: Partial<Pick<CredentialDocument, (typeof PUBLIC_FIELDS)[number]>> } {
+  switch (input.provider_key) {
+    case 'apn':
+      return { material: input.key, fields: { apn: { team_id: input.team_id, key_id: input.key_id, environments: input.environments } } };
+    case 'firebase-fcm':
+      return { material: JSON.stringify(input.service_account), fields: { fcm: { project_id: input.service_account.project_id, client_email: input.service_account.client_email } } };
+    case 'onesignal':
+      return { material: input.api_key, fields: { onesignal: { app_id: input.app_id } } };
+    case 'expo':
+      return { material: input.access_token ?? '', fields: { expo: { has_access_token: input.access_token !== undefined } } };
+  }
 }

@@ -3,7 +3,9 @@ import { ApnsProvider } from '../providers/apns-provider';
 import { FcmProvider, type FcmServiceAccount } from '../providers/fcm-provider';
 import type { PushProvider } from '../providers/provider';
 import type { CredentialStore } from './credential-store';
-import type { ApnsEnvironment } from './credential-schemas';
+import type { ApnsEnvironment, CredentialProvider } from './credential-schemas';
+import { ExpoProvider } from '../providers/expo-provider';
+import { OneSignalProvider } from '../providers/onesignal-provider';
 
 /**
  * The live provider clients built from API credentials: one per credential, revision and
@@ -16,7 +18,7 @@ import type { ApnsEnvironment } from './credential-schemas';
  */
 type Entry = {
   key: string;
-  provider: 'apn' | 'firebase-fcm';
+  provider: CredentialProvider;
   revision: number;
   client: Promise<PushProvider>;
   users: number;
@@ -42,7 +44,7 @@ export class ProviderClients {
   }
 
   /** A client for one credential at `revision` (and one APNs environment); release it when the send is done. */
-  async lease(workspaceId: string, credentialId: string, revision: number, provider: 'apn' | 'firebase-fcm', environment?: ApnsEnvironment): Promise<Lease> {
+  async lease(workspaceId: string, credentialId: string, revision: number, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<Lease> {
     const key = [workspaceId, credentialId, provider, environment ?? ''].join('\u0000');
     let entry = this.entries.get(key);
     if (entry && entry.revision < revision) {
@@ -78,9 +80,12 @@ export class ProviderClients {
     };
   }
 
-  private async build(workspaceId: string, credentialId: string, provider: 'apn' | 'firebase-fcm', environment?: ApnsEnvironment): Promise<PushProvider> {
+  private async build(workspaceId: string, credentialId: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<PushProvider> {
     const { doc, material } = await this.store.keyMaterial(workspaceId, credentialId);
     const { endpoints } = this.config;
+    if (doc.provider_key !== provider) throw new Error(`credential ${credentialId} is a ${doc.provider_key} credential, not ${provider}`);
+    if (provider === 'expo') return new ExpoProvider({ ...(material ? { accessToken: material } : {}), ...(endpoints.expo ? { baseUrl: endpoints.expo } : {}) });
+    if (provider === 'onesignal') return new OneSignalProvider({ appId: doc.onesignal!.app_id, apiKey: material, ...(endpoints.onesignal ? { endpoint: endpoints.onesignal } : {}) });
     if (provider === 'apn') {
       const production = environment !== 'sandbox';
       const endpoint = production ? endpoints.apns : endpoints.apnsSandbox;
@@ -102,8 +107,8 @@ export class ProviderClients {
   }
 
   /** Live clients per provider, for /metrics. */
-  counts(): Record<'apn' | 'firebase-fcm', number> {
-    const counts = { apn: 0, 'firebase-fcm': 0 };
+  counts(): Record<CredentialProvider, number> {
+    const counts = { apn: 0, 'firebase-fcm': 0, expo: 0, onesignal: 0 };
     for (const entry of this.entries.values()) counts[entry.provider]++;
     return counts;
   }

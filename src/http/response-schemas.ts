@@ -76,12 +76,14 @@ export const readiness = z.object({
 
 export const credentialView = z.object({
   credential_id: z.string(),
-  provider_key: z.enum(['apn', 'firebase-fcm']),
+  provider_key: z.enum(['apn', 'firebase-fcm', 'expo', 'onesignal']),
   team_id: z.string().optional(),
   key_id: z.string().optional(),
   environments: z.array(z.enum(['production', 'sandbox'])).optional(),
   project_id: z.string().optional(),
   client_email: z.string().optional(),
+  app_id: z.string().optional().describe('OneSignal: the app id the API key belongs to'),
+  has_access_token: z.boolean().optional().describe('Expo: whether an access token (enhanced push security) is stored'),
   key_sha256: z.string().describe('SHA-256 of the key material: a fingerprint, never the key'),
   revision: z.number(),
   updated_at: z.string(),
@@ -91,6 +93,8 @@ export const appView = z.object({
   app_id: z.string(),
   apn: z.object({ credential_id: z.string(), topic: z.string().optional(), environment: z.enum(['production', 'sandbox', 'auto']) }).optional(),
   'firebase-fcm': z.object({ credential_id: z.string() }).optional(),
+  expo: z.object({ credential_id: z.string() }).optional(),
+  onesignal: z.object({ credential_id: z.string() }).optional(),
   revision: z.number(),
   updated_at: z.string(),
 });

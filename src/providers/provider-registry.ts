@@ -6,6 +6,7 @@ import { ApnsProvider } from './apns-provider';
 import { FcmProvider, type FcmServiceAccount } from './fcm-provider';
 import { NO_ADAPTER, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 import { OneSignalProvider } from './onesignal-provider';
+import { ExpoProvider } from './expo-provider';
 
 export class ProviderConfigError extends Error {
   constructor(problems: string[]) {
@@ -22,7 +23,7 @@ export class ProviderConfigError extends Error {
 export class ProviderRegistry {
   private constructor(private readonly providers: Map<ProviderKey, PushProvider>) {}
 
-  static fromConfig(config: Pick<Config, 'apns' | 'fcm'> & Partial<Pick<Config, 'onesignal'>>): ProviderRegistry {
+  static fromConfig(config: Pick<Config, 'apns' | 'fcm'> & Partial<Pick<Config, 'onesignal' | 'expo'>>): ProviderRegistry {
     const problems: string[] = [];
     const providers = new Map<ProviderKey, PushProvider>();
     const apnsKey = config.apns ? readApnsKey(config.apns.keyFile, problems) : undefined;
@@ -37,6 +38,7 @@ export class ProviderRegistry {
       providers.set('firebase-fcm', new FcmProvider({ serviceAccount: fcmAccount, concurrentBatches, batchTimeoutMs, ...(endpoint ? { endpoint } : {}) }));
     }
     if (config.onesignal) providers.set('onesignal', new OneSignalProvider(config.onesignal));
+    if (config.expo) providers.set('expo', new ExpoProvider(config.expo));
     return new ProviderRegistry(providers);
   }
 

@@ -31,9 +31,8 @@ export class DeliveryRouter {
   ) {}
 
   async plan(workspaceId: string, tokens: readonly SendableToken[]): Promise<DeliveryPlan> {
-    const routable = tokens.filter((t) => t.provider_key === 'apn' || t.provider_key === 'firebase-fcm');
-    const appIds = new Set(routable.flatMap((t) => (t.device?.app_id ? [t.device.app_id] : [])));
-    const apps = routable.length > 0 ? await this.store.appsById(workspaceId, [...appIds, DEFAULT_APP]) : new Map();
+    const appIds = new Set(tokens.flatMap((t) => (t.device?.app_id ? [t.device.app_id] : [])));
+    const apps = tokens.length > 0 ? await this.store.appsById(workspaceId, [...appIds, DEFAULT_APP]) : new Map();
     const instanceWide = new Set(this.registry.configured());
     const byRoute = new Map<string, { route: Exclude<Route, { kind: 'none' }>; provider: ProviderKey; tokens: SendableToken[] }>();
     const refused: DeliveryPlan['refused'] = [];
@@ -43,7 +42,8 @@ export class DeliveryRouter {
         refused.push({ token, reason: route.reason });
         continue;
       }
-      const key = route.kind === 'instance' ? `instance\u0000${token.provider_key}` : JSON.stringify(route);
+      // Expo takes one project per request; tokens of one app are one project, so group them by app from the start.
+      const key = route.kind === 'instance' ? `instance\u0000${token.provider_key}\u0000${token.provider_key === 'expo' ? (token.device?.app_id ?? '') : ''}` : JSON.stringify(route);
       const entry = byRoute.get(key) ?? { route, provider: token.provider_key, tokens: [] };
       entry.tokens.push(token);
       byRoute.set(key, entry);
@@ -70,9 +70,9 @@ export class DeliveryRouter {
             leases.push(leased);
             return leased.client;
           });
-        if (route.kind === 'firebase-fcm') {
+        if (route.kind !== 'apn') {
           const client = await lease();
-          groups.push({ provider, label, tokens: members, send: (notification, list) => client.send(notification, list) });
+          groups.push({ provider, label, tokens: members, send: (notification, list, options) => client.send(notification, list, options) });
           continue;
         }
         const environments = credential.apn?.environments ?? [];

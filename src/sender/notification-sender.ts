@@ -8,6 +8,7 @@ import type { DeliveryStore, Invalidation, SendableToken } from './delivery-stor
 import type { DeliveryGroup, DeliveryRouter } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
 import { findMassInvalidations, heldResult, type GuardPolicy } from './invalidation-guard';
+import type { ExpoTicketStore, NewTicket } from './expo-tickets';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
 
@@ -39,6 +40,8 @@ export type SenderOptions = {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Where `ok` Expo tickets go for the receipt checker, and how long after the send to ask. */
+  expoTickets?: { store: ExpoTicketStore; delayMs: number };
 };
 
 const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
@@ -74,12 +77,17 @@ export class NotificationSender {
     const plan = await this.router.plan(workspaceId, sendable);
     const loadMs = elapsedMs();
     const finals = new Map<string, DeliveryResult>();
+    /** The credential each token went out through (null: instance-wide), for Expo receipts. */
+    const sentWith = new Map<string, string | null>();
     for (const { token, reason } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason });
     this.logRefusals(plan.refused);
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
-          for (const result of await this.sendWithRetries(group, notification, requestId)) finals.set(result.token, result);
+          for (const result of await this.sendWithRetries(group, notification, requestId)) {
+            finals.set(result.token, result);
+            sentWith.set(result.token, group.label.credential ?? null);
+          }
         }),
       );
     } finally {
@@ -95,8 +103,15 @@ export class NotificationSender {
       if (result?.outcome !== 'invalid') return [];
       return [{ token: t, reason: result.reason ?? 'invalid', ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
     });
+    const tickets: NewTicket[] = delivered.flatMap((t) => {
+      const receiptId = finals.get(t.token)?.receiptId;
+      return receiptId
+        ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null }]
+        : [];
+    });
     const [landed] = await Promise.all([
       this.store.recordInvalid(invalidations, writtenAt),
+      this.recordTickets(tickets, writtenAt),
       this.store.recordDelivered(
         delivered.map((t) => ({ _id: t._id, sandbox: finals.get(t.token)?.environment === 'sandbox' && t.apns_environment !== 'sandbox' })),
         writtenAt,
@@ -122,6 +137,20 @@ export class NotificationSender {
       'send finished',
     );
     return { requestId, results, summary };
+  }
+
+  /**
+   * The notifications went out whatever happens here, so a failed write is logged, not thrown:
+   * an error answer would invite a resend. Those receipts are then not checked.
+   */
+  private async recordTickets(tickets: NewTicket[], sentAt: Date): Promise<void> {
+    const target = this.options.expoTickets;
+    if (!target || tickets.length === 0) return;
+    try {
+      await target.store.record(tickets, sentAt, target.delayMs);
+    } catch (error) {
+      this.options.logger.error({ count: tickets.length, err: (error as Error).message }, 'Expo tickets could not be stored; their receipts will not be checked');
+    }
   }
 
   /** Project-wide failures must never wipe a workspace's tokens (invalidation-guard.ts). */

@@ -4,6 +4,7 @@ const apps: AppsById = new Map([
   ['com.example.ios', { app_id: 'com.example.ios', apn: { credential_id: 'team-a', environment: 'auto' as const } }],
   ['com.example.widget', { app_id: 'com.example.widget', apn: { credential_id: 'team-a', topic: 'com.example.ios.widget', environment: 'production' as const } }],
   ['com.example.android', { app_id: 'com.example.android', 'firebase-fcm': { credential_id: 'project-1' } }],
+  ['com.example.rn', { app_id: 'com.example.rn', expo: { credential_id: 'expo-1' }, onesignal: { credential_id: 'os-1' } }],
   ['default', { app_id: 'default', apn: { credential_id: 'team-b', environment: 'sandbox' as const }, 'firebase-fcm': { credential_id: 'project-2' } }],
 ]);
 const onlyAndroid: AppsById = new Map([['com.example.android', { app_id: 'com.example.android', 'firebase-fcm': { credential_id: 'project-1' } }]]);
@@ -22,7 +23,10 @@ describe('routeToken', () => {
     ['no app matches, instance-wide configured: the instance', { provider_key: 'apn', app_id: 'x' }, onlyAndroid, instance, { kind: 'instance' }],
     ['no app matches, nothing instance-wide: none, naming the app', { provider_key: 'apn', app_id: 'com.example.ghost' }, onlyAndroid, noInstance, { kind: 'none', reason: 'no credentials for app com.example.ghost' }],
     ['no app_id and nothing at all', { provider_key: 'firebase-fcm' }, new Map(), noInstance, { kind: 'none', reason: 'no credentials for app (none)' }],
-    ['expo and onesignal: the instance-wide registry answers them', { provider_key: 'expo', app_id: 'com.example.ios' }, apps, noInstance, { kind: 'instance' }],
+    ['an Expo token of an app with an expo credential', { provider_key: 'expo', app_id: 'com.example.rn' }, apps, noInstance, { kind: 'expo', appId: 'com.example.rn', credentialId: 'expo-1' }],
+    ['a OneSignal token of an app with a onesignal credential', { provider_key: 'onesignal', app_id: 'com.example.rn' }, apps, noInstance, { kind: 'onesignal', appId: 'com.example.rn', credentialId: 'os-1' }],
+    ['an Expo token of an app without one: the instance-wide Expo', { provider_key: 'expo', app_id: 'com.example.ios' }, apps, new Set(['expo'] as const), { kind: 'instance' }],
+    ['an Expo token, no app and Expo turned off: none', { provider_key: 'expo' }, apps, noInstance, { kind: 'none', reason: 'no credentials for app (none)' }],
   ])('%s', (_name, token, table, instanceWide, expected) => {
     expect(routeToken(token as never, table, instanceWide as ReadonlySet<'apn'>)).toEqual(expected);
   });

@@ -132,10 +132,10 @@ describe('POST /send: every row of the classification table, through the API', (
     expect(res.body.summary).toEqual({ delivered: 1, invalidated: 0, failed: 0, skipped: 2 });
   });
 
-  it('When a token belongs to a provider with no adapter, then its result is rejected: no adapter', async () => {
+  it('When no app credential and no instance-wide adapter serves a token, then its result is rejected, naming the app', async () => {
     await put('expo-user', 'ExponentPushToken[abcdef]', 'expo');
     const res = await send({ user_id: 'expo-user' }).expect(200);
-    expect(res.body.results).toEqual([{ user_id: 'expo-user', token: 'ExponentPushToken[abcdef]', provider_key: 'expo', outcome: 'rejected', reason: 'no adapter' }]);
+    expect(res.body.results).toEqual([{ user_id: 'expo-user', token: 'ExponentPushToken[abcdef]', provider_key: 'expo', outcome: 'rejected', reason: 'no credentials for app (none)' }]);
     expect((await get('expo-user', 'ExponentPushToken[abcdef]')).status).toBe('active');
   });
 

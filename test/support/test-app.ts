@@ -3,7 +3,8 @@ import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
-import { loadConfig, type DeliveryConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { loadConfig, type DeliveryConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { ensureExpoTicketIndexes } from '../../src/sender/expo-tickets';
 import { createHttpServer } from '../../src/http/http-server';
 import { ensureCredentialIndexes } from '../../src/apps/credential-store';
 import { SecretBox } from '../../src/apps/secret-box';
@@ -64,6 +65,10 @@ export async function createTestApp(
     userTokens?: UserTokens;
     /** The credentials' key ring; a fresh key by default, `null` for none (production without CREDENTIALS_KEYS). */
     credentialsKeys?: string | null;
+    /** When the Expo receipt checker first asks, and how often after; 15 min and 1 min by default. */
+    expoReceipts?: ExpoReceiptConfig;
+    /** The clock of the sender and the receipt checker (receipt tests move it by hours). */
+    now?: () => Date;
   } = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(options.mongo ?? {});
@@ -72,6 +77,7 @@ export async function createTestApp(
   const logger = options.logger ?? createLogger('silent');
   const metrics = new Metrics();
   await ensureCredentialIndexes(db.connection.db!);
+  await ensureExpoTicketIndexes(db.connection.db!);
   const keysText = options.credentialsKeys === undefined ? SecretBox.newKeyEntry('test1') : options.credentialsKeys;
   const parsedKeys = keysText === null ? undefined : SecretBox.parse(keysText);
   if (parsedKeys && 'problems' in parsedKeys) throw new Error(parsedKeys.problems.join('; '));
@@ -79,7 +85,8 @@ export async function createTestApp(
     credentialsBox: parsedKeys?.box,
     connection: db.connection,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 } },
+    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 } },
+    ...(options.now ? { now: options.now } : {}),
     logger,
     metrics,
     draining: options.draining ?? (() => false),
@@ -96,6 +103,7 @@ export async function createTestApp(
   return {
     app, server, userTokens, connection: db.connection, model, metrics, ...services,
     close: async () => {
+      await services.receipts.stop();
       await services.providerClients.close();
       await db.close();
     },

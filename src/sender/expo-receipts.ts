@@ -1,0 +1,179 @@
+import type { Logger } from '../logger';
+import type { DeliveryResult } from '../providers/provider';
+import { classifyReceipt, type ExpoReceipt } from '../providers/expo-classification';
+import type { ExpoReceiptSource } from '../providers/expo-provider';
+import type { RegistryEvent } from '../tokens/token-registry';
+import type { DeliveryStore, Invalidation } from './delivery-store';
+import { EXPO_RECEIPT_RETENTION_MS, type ExpoTicketDocument, type ExpoTicketStore } from './expo-tickets';
+import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
+
+/**
+ * Reads Expo's receipts for the tickets the sender stored, inside the service, every
+ * `intervalMs`; a ticket is first asked about `delayMs` after its send (EXPO_RECEIPT_DELAY,
+ * 15 minutes by default, as Expo advises). Per receipt:
+ * - ok: done.
+ * - DeviceNotRegistered: the token becomes `failed`, by the sender's own exactly-once rule:
+ *   only if it is still active at the revision it was sent at, so a token re-registered since
+ *   the send stays active. The mass-invalidation guard applies per pass and credential.
+ * - Any other error: done, counted by outcome and logged by reason (nothing to retry: the
+ *   send is long over, and resending on a receipt's say-so risks duplicates).
+ * - No receipt yet: asked again next interval; still none 24 hours after the send (Expo has
+ *   dropped it by then): counted as missing, logged, and the token left alone.
+ * Replicas share the work through claims (expo-tickets.ts), never doubling it.
+ */
+export type ReceiptOutcome = 'ok' | 'invalidated' | 'kept_active' | 'held' | 'retryable' | 'rejected' | 'missing' | 'not_ready' | 'unavailable';
+export type ReceiptPassReport = Record<ReceiptOutcome, number>;
+
+/** A receipt reader for the credential that sent a ticket (null: the instance-wide client). */
+export type ReceiptSources = (workspaceId: string, credentialId: string | null) => Promise<{ source: ExpoReceiptSource; release: () => void } | { problem: string }>;
+
+export type ReceiptCheckerOptions = {
+  delayMs: number;
+  intervalMs: number;
+  guard: GuardPolicy;
+  logger: Logger;
+  observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; event?: (event: RegistryEvent) => void; held?: (reason: string, count: number) => void };
+  now?: () => Date;
+  /** How long a claim keeps other replicas off a batch (a replica that dies mid-pass frees it then). */
+  claimMs?: number;
+};
+
+const BATCH = 1000; // Expo's getReceipts limit
+const DEFAULT_CLAIM_MS = 5 * 60_000;
+
+export class ExpoReceiptChecker {
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ReceiptPassReport> | undefined;
+
+  constructor(
+    private readonly tickets: ExpoTicketStore,
+    private readonly deliveries: DeliveryStore,
+    private readonly sources: ReceiptSources,
+    private readonly options: ReceiptCheckerOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return; // a long pass is not overtaken by the next tick
+      this.runOnce().catch((error: unknown) => this.options.logger.error({ err: (error as Error).message }, 'Expo receipt check failed; trying again next interval'));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass: every due ticket, in claimed batches of ≤ 1000, until none is due. */
+  runOnce(): Promise<ReceiptPassReport> {
+    const pass = this.pass().finally(() => {
+      if (this.running === pass) this.running = undefined;
+    });
+    this.running = pass;
+    return pass;
+  }
+
+  private async pass(): Promise<ReceiptPassReport> {
+    const report: ReceiptPassReport = { ok: 0, invalidated: 0, kept_active: 0, held: 0, retryable: 0, rejected: 0, missing: 0, not_ready: 0, unavailable: 0 };
+    for (;;) {
+      const now = this.now();
+      const claimed = await this.tickets.claimDue(now, BATCH, this.options.claimMs ?? DEFAULT_CLAIM_MS);
+      if (claimed.length === 0) break;
+      const groups = new Map<string, ExpoTicketDocument[]>();
+      for (const ticket of claimed) {
+        const key = JSON.stringify([ticket.workspace_id, ticket.credential_id]);
+        groups.set(key, [...(groups.get(key) ?? []), ticket]);
+      }
+      for (const group of groups.values()) await this.checkGroup(group, now, report);
+      if (claimed.length < BATCH) break;
+    }
+    for (const [outcome, count] of Object.entries(report) as [ReceiptOutcome, number][]) if (count > 0) this.options.observer?.checked?.(outcome, count);
+    if (Object.values(report).some((count) => count > 0)) this.options.logger.info({ ...report }, 'Expo receipts checked');
+    return report;
+  }
+
+  private async checkGroup(tickets: ExpoTicketDocument[], now: Date, report: ReceiptPassReport): Promise<void> {
+    const { workspace_id: workspaceId, credential_id: credentialId } = tickets[0]!;
+    const ids = tickets.map((t) => t._id);
+    const later = new Date(now.getTime() + this.options.intervalMs);
+    const leased = await this.sources(workspaceId, credentialId).catch((error: unknown) => ({ problem: (error as Error).message }));
+    let receipts: Record<string, ExpoReceipt>;
+    if ('problem' in leased) {
+      this.options.logger.error({ workspace_id: workspaceId, credential: credentialId, count: ids.length, problem: leased.problem }, 'no Expo client can read these receipts; asking again later');
+      report.unavailable += ids.length;
+      return this.tickets.reschedule(ids, later);
+    }
+    try {
+      receipts = await leased.source.receipts(ids);
+    } catch (error) {
+      this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, count: ids.length, err: (error as Error).message }, 'Expo receipts could not be read; asking again later');
+      report.unavailable += ids.length;
+      return this.tickets.reschedule(ids, later);
+    } finally {
+      if (!('problem' in leased)) leased.release();
+    }
+
+    const done: string[] = [];
+    const notReady: string[] = [];
+    const answered: { ticket: ExpoTicketDocument; result: DeliveryResult }[] = [];
+    const errors = new Map<string, number>();
+    let missing = 0;
+    for (const ticket of tickets) {
+      const receipt = receipts[ticket._id];
+      if (!receipt) {
+        if (now.getTime() - ticket.sent_at.getTime() >= EXPO_RECEIPT_RETENTION_MS) {
+          missing++;
+          done.push(ticket._id);
+        } else {
+          report.not_ready++;
+          notReady.push(ticket._id);
+        }
+        continue;
+      }
+      done.push(ticket._id);
+      const { outcome, reason } = classifyReceipt(receipt);
+      if (outcome === 'delivered') report.ok++;
+      else answered.push({ ticket, result: { token: ticket._id, outcome, reason } });
+    }
+    report.missing += missing;
+    if (missing > 0) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, missing }, 'Expo receipts still missing 24 h after the send (expo:receipt_missing); tokens left alone');
+
+    // The guard judges the answers of this batch of one credential, as it judges one send.
+    const held = new Set(findMassInvalidations(answered.map(({ result }) => ({ provider: 'expo' as const, result })), this.options.guard).map((group) => group.reason));
+    const invalidations: Invalidation[] = [];
+    for (const { ticket, result } of answered) {
+      if (result.outcome === 'invalid' && held.has(result.reason!)) {
+        report.held++;
+        continue;
+      }
+      if (result.outcome === 'invalid') {
+        invalidations.push({ token: { _id: ticket.token_id, revision: ticket.token_revision, provider_key: 'expo' } as Invalidation['token'], reason: result.reason! });
+        continue;
+      }
+      report[result.outcome === 'retryable' ? 'retryable' : 'rejected']++;
+      errors.set(result.reason!, (errors.get(result.reason!) ?? 0) + 1);
+    }
+    for (const reason of held) {
+      const count = answered.filter(({ result }) => result.reason === reason).length;
+      this.options.observer?.held?.(reason, count);
+      this.options.logger.error({ provider: 'expo', reason, count, total: answered.length + report.ok }, 'mass invalidation held: most receipts of this batch reported dead for one reason; tokens left active, check the Expo project and credentials');
+    }
+    for (const [reason, count] of errors) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, reason, count }, 'Expo receipts reported errors; tokens left alone');
+
+    const landed = await this.deliveries.recordInvalid(invalidations, now);
+    report.invalidated += landed.size;
+    report.kept_active += invalidations.length - landed.size;
+    if (landed.size > 0) {
+      this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size });
+      this.options.logger.info({ provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size }, 'tokens invalidated by Expo receipts');
+    }
+    await this.tickets.finish(done);
+    await this.tickets.reschedule(notReady, later);
+  }
+}
