@@ -84,6 +84,20 @@ const credentialsKeysText = z.string().transform((text, ctx) => {
   return parsed.box;
 });
 
+/** Expo settings, shared by the service's and the admin CLI's schemas. */
+const expoFields = {
+  EXPO_ENABLED: booleanText.default(true),
+  EXPO_ACCESS_TOKEN: z.string().min(8, 'EXPO_ACCESS_TOKEN must be an Expo access token').optional(),
+  EXPO_BASE_URL: originText('EXPO_BASE_URL').optional(),
+  EXPO_RECEIPT_DELAY: durationText('EXPO_RECEIPT_DELAY').default(parseDuration('15m')!),
+  EXPO_RECEIPT_INTERVAL: durationText('EXPO_RECEIPT_INTERVAL').default(parseDuration('1m')!),
+};
+
+const guardFields = {
+  INVALIDATION_GUARD_MIN_TOKENS: z.coerce.number().int().min(1).default(20),
+  INVALIDATION_GUARD_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+};
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -131,11 +145,7 @@ const envSchema = z
     ONESIGNAL_APP_ID: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
     ONESIGNAL_API_KEY: z.string().min(8).optional(),
     ONESIGNAL_ENDPOINT: originText('ONESIGNAL_ENDPOINT').optional(),
-    EXPO_ENABLED: booleanText.default(true),
-    EXPO_ACCESS_TOKEN: z.string().min(8, 'EXPO_ACCESS_TOKEN must be an Expo access token').optional(),
-    EXPO_BASE_URL: originText('EXPO_BASE_URL').optional(),
-    EXPO_RECEIPT_DELAY: durationText('EXPO_RECEIPT_DELAY').default(parseDuration('15m')!),
-    EXPO_RECEIPT_INTERVAL: durationText('EXPO_RECEIPT_INTERVAL').default(parseDuration('1m')!),
+    ...expoFields,
     PROVIDER_CLIENT_IDLE: durationText('PROVIDER_CLIENT_IDLE').default(parseDuration('15m')!),
     PROVIDER_CLIENT_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
     APNS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(APNS_DEFAULT_MAX_IN_FLIGHT),
@@ -143,8 +153,7 @@ const envSchema = z
     FCM_ENDPOINT: originText('FCM_ENDPOINT').optional(),
     FCM_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(20).default(FCM_DEFAULT_CONCURRENT_BATCHES),
     FCM_BATCH_TIMEOUT: durationText('FCM_BATCH_TIMEOUT').default(parseDuration('60s')!),
-    INVALIDATION_GUARD_MIN_TOKENS: z.coerce.number().int().min(1).default(20),
-    INVALIDATION_GUARD_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+    ...guardFields,
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
@@ -335,8 +344,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.ONESIGNAL_APP_ID && e.ONESIGNAL_API_KEY
         ? { appId: e.ONESIGNAL_APP_ID, apiKey: e.ONESIGNAL_API_KEY, ...(e.ONESIGNAL_ENDPOINT ? { endpoint: e.ONESIGNAL_ENDPOINT } : {}) }
         : undefined,
-    expo: e.EXPO_ENABLED ? { ...(e.EXPO_ACCESS_TOKEN ? { accessToken: e.EXPO_ACCESS_TOKEN } : {}), ...(e.EXPO_BASE_URL ? { baseUrl: e.EXPO_BASE_URL } : {}) } : undefined,
-    expoReceipts: { delayMs: durationToMs(e.EXPO_RECEIPT_DELAY), intervalMs: durationToMs(e.EXPO_RECEIPT_INTERVAL) },
+    expo: expoConfig(e),
+    expoReceipts: expoReceiptConfig(e),
     retry: {
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       baseDelayMs: durationToMs(e.SEND_RETRY_BASE),
@@ -361,6 +370,10 @@ export type AdminConfig = {
   apiKeysText: string | undefined;
   nodeEnv: 'development' | 'test' | 'production';
   credentialsBox: SecretBox | undefined;
+  /** For `receipts check`: the instance-wide Expo client, and the same guard as the service. */
+  expo: Config['expo'];
+  expoReceipts: ExpoReceiptConfig;
+  invalidationGuard: Config['invalidationGuard'];
 };
 
 /** What the admin CLI needs: only the database (and, for `keys list`, API_KEYS as text). */
@@ -372,6 +385,8 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     API_KEYS: z.string().optional(),
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     CREDENTIALS_KEYS: credentialsKeysText.optional(),
+    ...expoFields,
+    ...guardFields,
   });
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
@@ -383,5 +398,17 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     apiKeysText: result.data.API_KEYS,
     nodeEnv: result.data.NODE_ENV,
     credentialsBox: result.data.CREDENTIALS_KEYS,
+    expo: expoConfig(result.data),
+    expoReceipts: expoReceiptConfig(result.data),
+    invalidationGuard: { minTokens: result.data.INVALIDATION_GUARD_MIN_TOKENS, maxShare: result.data.INVALIDATION_GUARD_MAX_SHARE },
   };
+}
+
+/** Instance-wide Expo, as the service and the admin CLI's `receipts check` both read it. */
+function expoConfig(e: { EXPO_ENABLED: boolean; EXPO_ACCESS_TOKEN?: string | undefined; EXPO_BASE_URL?: URL | undefined }): Config['expo'] {
+  return e.EXPO_ENABLED ? { ...(e.EXPO_ACCESS_TOKEN ? { accessToken: e.EXPO_ACCESS_TOKEN } : {}), ...(e.EXPO_BASE_URL ? { baseUrl: e.EXPO_BASE_URL } : {}) } : undefined;
+}
+
+function expoReceiptConfig(e: { EXPO_RECEIPT_DELAY: Duration; EXPO_RECEIPT_INTERVAL: Duration }): ExpoReceiptConfig {
+  return { delayMs: durationToMs(e.EXPO_RECEIPT_DELAY), intervalMs: durationToMs(e.EXPO_RECEIPT_INTERVAL) };
 }

@@ -94,7 +94,7 @@ async function pingDatabase(connection: Connection): Promise<boolean> {
 }
 
 /** The client that sent a ticket reads its receipt: the app credential's (its access token), or the instance-wide one. */
-function receiptSources(providers: ProviderRegistry, credentials: CredentialStore, clients: ProviderClients): ReceiptSources {
+export function receiptSources(providers: ProviderRegistry, credentials: CredentialStore, clients: ProviderClients): ReceiptSources {
   return async (workspaceId, credentialId) => {
     if (credentialId === null) {
       const expo = providers.get('expo') as ExpoProvider | undefined;

@@ -20,6 +20,12 @@ import { EMBEDDED_URI_FILE } from '../server';
 import { TOKEN_STATUSES, type TokenStatus } from '../tokens/token-fields';
 import { tokenModel, type TokenDocument, type TokenModel } from '../tokens/token-model';
 import { toTokenView } from '../tokens/token-view';
+import { ProviderClients } from '../apps/provider-clients';
+import { ProviderRegistry } from '../providers/provider-registry';
+import { DeliveryStore } from '../sender/delivery-store';
+import { ExpoReceiptChecker, type ReceiptPassReport } from '../sender/expo-receipts';
+import { ExpoTicketStore } from '../sender/expo-tickets';
+import { receiptSources } from '../services';
 
 /**
  * `npm run admin -- <command>`: operations on the tokens collection, straight on MongoDB (as
@@ -41,6 +47,8 @@ const HELP: Record<string, string> = {
     'apps list --workspace W | apps put --workspace W --id APP [--apn-credential C [--topic T] [--environment production|sandbox|auto]] [--fcm-credential C]\n  | apps delete --workspace W --id APP\n  Which credential serves which app (device.app_id), per provider.',
   'signing-keys':
     'signing-keys create [--alg ES256|EdDSA]\n  Prints a new private JWK for USER_TOKEN_SIGNING_KEYS_FILE. Put it first in the file\'s "keys" to sign with\n  it; keep the old key after it until every token it signed has expired (docs/api.md, "Key rotation").',
+  receipts:
+    'receipts check\n  Reads the Expo receipts that are due now, once, as the service does every EXPO_RECEIPT_INTERVAL: dead tokens\n  become failed, missing receipts older than 24 h are dropped. Prints the pass\'s counts as JSON.',
   keys:
     'keys list | keys create --workspace W [--scopes a+b] | keys revoke\n  API keys live in API_KEYS, not in MongoDB. list shows them masked; create makes a new key and\n  prints the API_KEYS entry to add; revoke explains how to remove one.',
 };
@@ -287,6 +295,37 @@ function keys(config: AdminConfig, positionals: string[], values: Record<string,
   throw new UsageError('keys needs list, create or revoke');
 }
 
+/** One receipt pass, wired as the service wires its checker (same clients, same guard, same exactly-once rule). */
+async function checkReceipts(config: AdminConfig): Promise<ReceiptPassReport> {
+  const box = credentialsBoxFromConfig({ nodeEnv: config.nodeEnv, embeddedDbDir: config.embeddedDbDir, credentialsBox: config.credentialsBox });
+  const logger = createLogger('warn');
+  const providers = ProviderRegistry.fromConfig({ apns: undefined, fcm: undefined, expo: config.expo });
+  let connection: Connection | undefined;
+  let clients: ProviderClients | undefined;
+  try {
+    connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
+    const credentials = new CredentialStore(connection.db!, box);
+    clients = new ProviderClients(credentials, {
+      endpoints: { apns: undefined, apnsSandbox: undefined, fcm: undefined, expo: config.expo?.baseUrl },
+      apnsMaxInFlight: 1,
+      fcmConcurrentBatches: 1,
+      fcmBatchTimeoutMs: 60_000,
+      clientIdleMs: 60_000,
+      maxClients: 100,
+    });
+    const checker = new ExpoReceiptChecker(new ExpoTicketStore(connection.db!), new DeliveryStore(tokenModel(connection)), receiptSources(providers, credentials, clients), {
+      ...config.expoReceipts,
+      guard: config.invalidationGuard,
+      logger,
+    });
+    return await checker.runOnce();
+  } finally {
+    await clients?.close();
+    await providers.close();
+    await connection?.close();
+  }
+}
+
 const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   stats: { workspace: { type: 'string' } },
   find: { token: { type: 'string' }, user: { type: 'string' }, workspace: { type: 'string' } },
@@ -295,6 +334,7 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   export: { workspace: { type: 'string' }, user: { type: 'string' } },
   keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
   'signing-keys': { alg: { type: 'string' } },
+  receipts: {},
   credentials: {
     workspace: { type: 'string' }, id: { type: 'string' }, 'apn-key-file': { type: 'string' }, 'team-id': { type: 'string' }, 'key-id': { type: 'string' },
     environments: { type: 'string' }, 'service-account-file': { type: 'string' },
@@ -348,6 +388,11 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
     } finally {
       await connection?.close();
     }
+  }
+  if (command === 'receipts') {
+    if (rest.find((a) => !a.startsWith('--')) !== 'check') throw new UsageError('receipts needs check');
+    out.stdout(JSON.stringify(await checkReceipts(config)));
+    return 0;
   }
   const { parse, run } = DATABASE_COMMANDS[command]!;
   const args = parse(values);

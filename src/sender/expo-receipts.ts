@@ -94,7 +94,10 @@ export class ExpoReceiptChecker {
       if (claimed.length < BATCH) break;
     }
     for (const [outcome, count] of Object.entries(report) as [ReceiptOutcome, number][]) if (count > 0) this.options.observer?.checked?.(outcome, count);
-    if (Object.values(report).some((count) => count > 0)) this.options.logger.info({ ...report }, 'Expo receipts checked');
+    // A pass that only found receipts not ready yet is routine: not worth a line at info every interval.
+    const { not_ready: _waiting, ...answered } = report;
+    if (Object.values(answered).some((count) => count > 0)) this.options.logger.info({ ...report }, 'Expo receipts checked');
+    else if (report.not_ready > 0) this.options.logger.debug({ ...report }, 'Expo receipts not ready yet');
     return report;
   }
 

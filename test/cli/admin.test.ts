@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -6,6 +7,11 @@ import path from 'node:path';
 import { Types } from 'mongoose';
 import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { openTestDatabase } from '../support/test-db';
+import { ExpoProvider } from '../../src/providers/expo-provider';
+import { ExpoSimulator } from '../simulators/expo-simulator';
+import { SIMULATOR_CA_FILE } from '../simulators/sim-server';
+
+const execFileAsync = promisify(execFile);
 
 /** The admin CLI as a real process against the test database. */
 const ROOT = path.resolve(__dirname, '../..');
@@ -149,7 +155,34 @@ describe('admin CLI', () => {
     expect(admin(['credentials', 'list', '--workspace', 'ws_cli'], { CREDENTIALS_KEYS: keys2 }).code).toBe(0);
   });
 
-  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys', 'signing-keys', 'credentials', 'apps'])('When %s --help runs, then it prints its usage', (command) => {
+  it('When receipts check runs, then the due Expo receipts are read once: a dead token becomes failed and its ticket is done', async () => {
+    const sim = await ExpoSimulator.start();
+    const expo = new ExpoProvider({ baseUrl: new URL(sim.url) });
+    try {
+      const token = 'ExponentPushToken[admin-receipts-0001]';
+      sim.stageReceipt(token, { status: 'error', error: 'DeviceNotRegistered' });
+      const [sent] = await expo.send({ body: 'x' }, [token]);
+      const tokenDoc = doc('ws_r', 'ur', token, { provider_key: 'expo', revision: 3 });
+      await model.collection.insertOne(tokenDoc);
+      const tickets = model.db.collection('expo_tickets');
+      const past = new Date(Date.now() - 20 * 60_000);
+      await tickets.insertOne({ _id: sent!.receiptId as never, workspace_id: 'ws_r', token_id: tokenDoc._id, token_revision: 3, credential_id: null, sent_at: past, check_after: past, expires_at: new Date(Date.now() + day) });
+      // Not spawnSync: the simulator answers from this process.
+      const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/admin.ts'), 'receipts', 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONGODB_URI: uri, EXPO_BASE_URL: sim.url, NODE_EXTRA_CA_CERTS: SIMULATOR_CA_FILE },
+        timeout: 60_000,
+      });
+      expect(JSON.parse(stdout)).toMatchObject({ invalidated: 1, ok: 0, missing: 0 });
+      expect(await model.collection.findOne({ _id: tokenDoc._id })).toMatchObject({ status: 'failed', status_reason: 'expo:DeviceNotRegistered', revision: 4 });
+      expect(await tickets.countDocuments({ workspace_id: 'ws_r' })).toBe(0);
+    } finally {
+      await expo.close();
+      await sim.close();
+    }
+  });
+
+  it.each(['stats', 'find', 'revoke', 'purge', 'export', 'keys', 'signing-keys', 'credentials', 'apps', 'receipts'])('When %s --help runs, then it prints its usage', (command) => {
     const { code, stdout } = admin([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`usage: npm run admin -- ${command}`);

@@ -15,7 +15,8 @@ import { Counters, dropConnection, listenTls, type SimServer } from './sim-serve
  *   by an injectable clock.
  * - An optional bearer check (enhanced push security): none → 401 UNAUTHORIZED, a wrong one →
  *   401 `invalid_token`.
- * - Per-token staged ticket and receipt answers; staged request-level answers: 429
+ * - Per-token staged ticket and receipt answers (also over HTTP, for `npm run simulators`:
+ *   POST /__stage {"token", "ticket"?, "receipt"?, "project"?}; POST /__clock {"advance_ms"}); staged request-level answers: 429
  *   TOO_MANY_REQUESTS, a 5xx with an HTML body, a wrong ticket count, a connection reset.
  */
 export type ExpoTicketAnswer = { status: 'ok' } | { status: 'error'; error: string; message?: string };
@@ -34,8 +35,14 @@ export class ExpoSimulator {
   readonly counters = new Counters();
   readonly sends: ExpoSendRecord[] = [];
   readonly receiptRequests: { ids: string[]; authorization?: string }[] = [];
-  /** The simulator's clock (ms); tests move it to make receipts ready or expire. */
-  clock = Date.now();
+  /** The simulator's clock (ms): real time, shifted when a test sets it to make receipts ready or expire. */
+  get clock(): number {
+    return Date.now() + this.offsetMs;
+  }
+  set clock(ms: number) {
+    this.offsetMs = ms - Date.now();
+  }
+  private offsetMs = 0;
   private readonly tickets = new Map<string, ExpoTicketAnswer>();
   private readonly receiptAnswers = new Map<string, ExpoReceiptAnswer>();
   private readonly projects = new Map<string, string>();
@@ -93,7 +100,7 @@ export class ExpoSimulator {
     this.staged.length = 0;
     this.sends.length = 0;
     this.receiptRequests.length = 0;
-    this.clock = Date.now();
+    this.offsetMs = 0;
     this.counters.reset();
   }
 
@@ -109,6 +116,7 @@ export class ExpoSimulator {
     const errors = (status: number, code: string, message: string, details?: unknown) =>
       reply(status, { errors: [{ code, message, ...(details !== undefined ? { details } : {}) }] });
     const path = req.url.split('?')[0];
+    if (req.method === 'POST' && (path === '/__stage' || path === '/__clock')) return this.control(path, await readRaw(req), reply);
     if (req.method !== 'POST' || (path !== '/--/api/v2/push/send' && path !== '/--/api/v2/push/getReceipts')) return reply(404, { errors: [{ code: 'NOT_FOUND', message: 'Not found' }] });
     const raw = await readRaw(req);
     const done = this.counters.begin(undefined);
@@ -150,6 +158,23 @@ export class ExpoSimulator {
       reply(200, { data: staged && 'wrongTicketCount' in staged ? tickets.slice(1) : tickets });
     } finally {
       done();
+    }
+  }
+
+  private control(path: string, raw: Buffer, reply: (status: number, body: unknown) => void): void {
+    try {
+      const body = JSON.parse(raw.toString('utf8')) as { token?: string; ticket?: ExpoTicketAnswer; receipt?: ExpoReceiptAnswer; project?: string; advance_ms?: number };
+      if (path === '/__clock') {
+        this.offsetMs += Number(body.advance_ms ?? 0);
+        return reply(200, { clock: new Date(this.clock).toISOString() });
+      }
+      if (!body.token) throw new Error('token');
+      if (body.ticket) this.stageTicket(body.token, body.ticket);
+      if (body.receipt) this.stageReceipt(body.token, body.receipt);
+      if (body.project) this.setProject(body.token, body.project);
+      reply(200, { staged: body.token });
+    } catch {
+      reply(400, { error: 'body must be {"token", "ticket"?, "receipt"?, "project"?} or {"advance_ms"}' });
     }
   }
 

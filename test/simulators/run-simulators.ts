@@ -4,10 +4,11 @@ import { ApnsSimulator } from './apns-simulator';
 import { makeApnsKey, makeServiceAccount, makeTestCredentials } from './credentials';
 import { FcmSimulator } from './fcm-simulator';
 import { OneSignalSimulator } from './onesignal-simulator';
+import { ExpoSimulator } from './expo-simulator';
 import { SIMULATOR_CA_FILE } from './sim-server';
 
 /**
- * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --onesignal-port 7443 --apps N]`: the simulators on their own,
+ * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --onesignal-port 7443 --expo-port 6443 --apps N]`: the simulators on their own,
  * for a person to send through. Prints the environment that points the service at them.
  * Stage an answer for a token with:
  *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const onesignalApp = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
   const onesignalKey = 'os_v2_app_simulatorkey0123456789';
   const onesignal = await OneSignalSimulator.start({ appId: onesignalApp, apiKey: onesignalKey, port: Number(flag('onesignal-port', '7443')) });
+  // Receipts become ready a minute after the send here (Expo: up to 15 minutes), so a person can watch the checker work.
+  const expo = await ExpoSimulator.start({ port: Number(flag('expo-port', '6443')), receiptDelayMs: 60_000 });
   if (count > 0) {
     writeFileSync(
       path.join(dir, 'apps.json'),
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
     );
   }
   const lines = [
-    `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}`,
+    `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}   OneSignal simulator: ${onesignal.url}   Expo simulator: ${expo.url}`,
     'Run the service against them with:',
     '',
     `export NODE_EXTRA_CA_CERTS=${path.relative(process.cwd(), SIMULATOR_CA_FILE)}`,
@@ -51,12 +54,14 @@ async function main(): Promise<void> {
     `export APNS_TOPIC=${creds.apns.topic} APNS_ENDPOINT=${apns.url}`,
     `export FCM_SERVICE_ACCOUNT_FILE=${creds.fcm.serviceAccountFile} FCM_ENDPOINT=${fcm.url}`,
     `export ONESIGNAL_APP_ID=${onesignalApp} ONESIGNAL_API_KEY=${onesignalKey} ONESIGNAL_ENDPOINT=${onesignal.url}`,
+    `export EXPO_BASE_URL=${expo.url} EXPO_RECEIPT_DELAY=1m EXPO_RECEIPT_INTERVAL=30s`,
     '',
+    `Expo: POST ${expo.url}/__stage {"token": "ExponentPushToken[...]", "receipt": {"status": "error", "error": "DeviceNotRegistered"}}`,
     'Stage answers: POST /__stage {"token": "...", "answer": {...}} on either simulator (see docs/providers.md).',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const stop = async () => {
-    await Promise.all([apns.close(), fcm.close(), onesignal.close()]);
+    await Promise.all([apns.close(), fcm.close(), onesignal.close(), expo.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
