@@ -125,6 +125,7 @@ export class ExpoReceiptChecker {
     const done: string[] = [];
     const notReady: string[] = [];
     const answered: { ticket: ExpoTicketDocument; result: DeliveryResult }[] = [];
+    let delivered = 0;
     const errors = new Map<string, number>();
     let missing = 0;
     for (const ticket of tickets) {
@@ -141,14 +142,19 @@ export class ExpoReceiptChecker {
       }
       done.push(ticket._id);
       const { outcome, reason } = classifyReceipt(receipt);
-      if (outcome === 'delivered') report.ok++;
+      if (outcome === 'delivered') delivered++;
       else answered.push({ ticket, result: { token: ticket._id, outcome, reason } });
     }
     report.missing += missing;
     if (missing > 0) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, missing }, 'Expo receipts still missing 24 h after the send (expo:receipt_missing); tokens left alone');
 
-    // The guard judges the answers of this batch of one credential, as it judges one send.
-    const held = new Set(findMassInvalidations(answered.map(({ result }) => ({ provider: 'expo' as const, result })), this.options.guard).map((group) => group.reason));
+    report.ok += delivered;
+    // The guard judges the receipts of this batch of one credential as it judges one send: the ok ones count in the total.
+    const judged = [
+      ...answered.map(({ result }) => ({ provider: 'expo' as const, result })),
+      ...Array.from({ length: delivered }, () => ({ provider: 'expo' as const, result: { token: '', outcome: 'delivered' as const } })),
+    ];
+    const held = new Set(findMassInvalidations(judged, this.options.guard).map((group) => group.reason));
     const invalidations: Invalidation[] = [];
     for (const { ticket, result } of answered) {
       if (result.outcome === 'invalid' && held.has(result.reason!)) {
@@ -165,7 +171,7 @@ export class ExpoReceiptChecker {
     for (const reason of held) {
       const count = answered.filter(({ result }) => result.reason === reason).length;
       this.options.observer?.held?.(reason, count);
-      this.options.logger.error({ provider: 'expo', reason, count, total: answered.length + report.ok }, 'mass invalidation held: most receipts of this batch reported dead for one reason; tokens left active, check the Expo project and credentials');
+      this.options.logger.error({ provider: 'expo', reason, count, total: judged.length }, 'mass invalidation held: most receipts of this batch reported dead for one reason; tokens left active, check the Expo project and credentials');
     }
     for (const [reason, count] of errors) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, reason, count }, 'Expo receipts reported errors; tokens left alone');
 

@@ -10,13 +10,15 @@ import type { ProviderKey } from '../tokens/token-fields';
  * per send) goes through.
  *
  * Every dead reason is guarded except an APNs 410 (Unregistered, ExpiredToken): with its
- * timestamp it is Apple's own statement about the device, which no misconfiguration produces.
+ * timestamp it is Apple's own statement about the device, which no misconfiguration produces;
+ * and an Expo token that fails the Expo SDK's own format check, which is a fact about the
+ * stored text, never about the project.
  */
 export type GuardPolicy = { minTokens: number; maxShare: number };
 export type GuardedResult = { provider: ProviderKey; result: DeliveryResult };
 export type HeldGroup = { provider: ProviderKey; reason: string; count: number; total: number };
 
-const NEVER_HELD = new Set(['apns:Unregistered', 'apns:ExpiredToken']);
+const NEVER_HELD = new Set(['apns:Unregistered', 'apns:ExpiredToken', 'expo:malformed_token']);
 
 export function findMassInvalidations(results: readonly GuardedResult[], policy: GuardPolicy): HeldGroup[] {
   const totals = new Map<ProviderKey, number>();

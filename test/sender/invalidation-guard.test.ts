@@ -20,6 +20,8 @@ describe('findMassInvalidations', () => {
     ['too few tokens to judge: 19 of 19 go through', send('apn', 19, 19, 'apns:BadDeviceToken'), []],
     ['APNs 410 Unregistered is Apple’s own statement: never held', send('apn', 50, 50, 'apns:Unregistered'), []],
     ['APNs 410 ExpiredToken: never held', send('apn', 50, 50, 'apns:ExpiredToken'), []],
+    ['100% Expo DeviceNotRegistered of 50 (expo/expo#1745) is held', send('expo', 50, 50, 'expo:DeviceNotRegistered'), [{ provider: 'expo', reason: 'expo:DeviceNotRegistered', count: 50, total: 50 }]],
+    ['a stored text that is not an Expo token is a local fact: never held', send('expo', 50, 50, 'expo:malformed_token'), []],
     [
       'judged per provider: 50 dead FCM of 50 is held even beside 200 delivered APNs',
       [...send('apn', 200, 0, 'x'), ...send('firebase-fcm', 50, 50, 'fcm:UNREGISTERED')],
