@@ -42,9 +42,9 @@ const HELP: Record<string, string> = {
     'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
   export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
   credentials:
-    'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry.',
+    'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json\n  | --expo [--expo-access-token-file F] | --onesignal-app-id UUID --onesignal-api-key-file F)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry.',
   apps:
-    'apps list --workspace W | apps put --workspace W --id APP [--apn-credential C [--topic T] [--environment production|sandbox|auto]] [--fcm-credential C]\n  | apps delete --workspace W --id APP\n  Which credential serves which app (device.app_id), per provider.',
+    'apps list --workspace W | apps put --workspace W --id APP [--apn-credential C [--topic T] [--environment production|sandbox|auto]] [--fcm-credential C]\n  [--expo-credential C] [--onesignal-credential C]\n  | apps delete --workspace W --id APP\n  Which credential serves which app (device.app_id), per provider.',
   'signing-keys':
     'signing-keys create [--alg ES256|EdDSA]\n  Prints a new private JWK for USER_TOKEN_SIGNING_KEYS_FILE. Put it first in the file\'s "keys" to sign with\n  it; keep the old key after it until every token it signed has expired (docs/api.md, "Key rotation").',
   receipts:
@@ -227,6 +227,11 @@ function credentialTask(action: string, values: Record<string, unknown>): StoreT
       key: readFileArg(values, 'apn-key-file'),
       ...(typeof values.environments === 'string' ? { environments: values.environments.split('+') } : {}),
     });
+  } else if (values['onesignal-app-id'] !== undefined) {
+    input = validated(credentialBody, { provider_key: 'onesignal', app_id: values['onesignal-app-id'], api_key: readFileArg(values, 'onesignal-api-key-file').trim() });
+  } else if (values.expo === true) {
+    // The token is read from a file, never from the command line (where `ps` and shell history would keep it).
+    input = validated(credentialBody, { provider_key: 'expo', ...(values['expo-access-token-file'] !== undefined ? { access_token: readFileArg(values, 'expo-access-token-file').trim() } : {}) });
   } else {
     let account: unknown;
     try {
@@ -259,6 +264,8 @@ function appTask(action: string, values: Record<string, unknown>): StoreTask {
       ? { apn: { credential_id: values['apn-credential'], ...(typeof values.topic === 'string' ? { topic: values.topic } : {}), ...(typeof values.environment === 'string' ? { environment: values.environment } : {}) } }
       : {}),
     ...(typeof values['fcm-credential'] === 'string' ? { 'firebase-fcm': { credential_id: values['fcm-credential'] } } : {}),
+    ...(typeof values['expo-credential'] === 'string' ? { expo: { credential_id: values['expo-credential'] } } : {}),
+    ...(typeof values['onesignal-credential'] === 'string' ? { onesignal: { credential_id: values['onesignal-credential'] } } : {}),
   });
   return async (store, out) => {
     const { app } = await store.putApp(workspace, id, input);
@@ -338,10 +345,11 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   credentials: {
     workspace: { type: 'string' }, id: { type: 'string' }, 'apn-key-file': { type: 'string' }, 'team-id': { type: 'string' }, 'key-id': { type: 'string' },
     environments: { type: 'string' }, 'service-account-file': { type: 'string' },
+    expo: { type: 'boolean' }, 'expo-access-token-file': { type: 'string' }, 'onesignal-app-id': { type: 'string' }, 'onesignal-api-key-file': { type: 'string' },
   },
   apps: {
     workspace: { type: 'string' }, id: { type: 'string' }, 'apn-credential': { type: 'string' }, topic: { type: 'string' }, environment: { type: 'string' },
-    'fcm-credential': { type: 'string' },
+    'fcm-credential': { type: 'string' }, 'expo-credential': { type: 'string' }, 'onesignal-credential': { type: 'string' },
   },
 };
 

@@ -155,6 +155,21 @@ describe('admin CLI', () => {
     expect(admin(['credentials', 'list', '--workspace', 'ws_cli'], { CREDENTIALS_KEYS: keys2 }).code).toBe(0);
   });
 
+  it('When Expo and OneSignal credentials are put from files, then the secrets are sealed and an app can name them', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'admin-creds-'));
+    writeFileSync(path.join(dir, 'expo.txt'), 'expo-access-token-cli-1\n');
+    writeFileSync(path.join(dir, 'onesignal.txt'), 'os_v2_app_cli_key_0123\n');
+    const env = { CREDENTIALS_KEYS: admin(['credentials', 'new-key', '--key-id', 'k1']).stdout.trim() };
+    const expo = admin(['credentials', 'put', '--workspace', 'ws_cli2', '--id', 'expo', '--expo', '--expo-access-token-file', path.join(dir, 'expo.txt')], env);
+    expect(JSON.parse(expo.stdout)).toMatchObject({ provider_key: 'expo', has_access_token: true });
+    const os1 = admin(['credentials', 'put', '--workspace', 'ws_cli2', '--id', 'os', '--onesignal-app-id', 'f47ac10b-58cc-4372-a567-0e02b2c3d479', '--onesignal-api-key-file', path.join(dir, 'onesignal.txt')], env);
+    expect(JSON.parse(os1.stdout)).toMatchObject({ provider_key: 'onesignal', app_id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' });
+    expect(`${expo.stdout}${os1.stdout}`).not.toMatch(/expo-access-token-cli-1|os_v2_app_cli_key_0123/);
+    const app = admin(['apps', 'put', '--workspace', 'ws_cli2', '--id', 'com.example.rn', '--expo-credential', 'expo', '--onesignal-credential', 'os'], env);
+    expect(JSON.parse(app.stdout)).toMatchObject({ expo: { credential_id: 'expo' }, onesignal: { credential_id: 'os' } });
+    expect(admin(['credentials', 'put', '--workspace', 'ws_cli2', '--id', 'os2', '--onesignal-app-id', 'nope', '--onesignal-api-key-file', path.join(dir, 'onesignal.txt')], env).code).toBe(2);
+  });
+
   it('When receipts check runs, then the due Expo receipts are read once: a dead token becomes failed and its ticket is done', async () => {
     const sim = await ExpoSimulator.start();
     const expo = new ExpoProvider({ baseUrl: new URL(sim.url) });
