@@ -7,9 +7,9 @@ import { ROOT, startProcess, startService } from './lib/procs';
 import { median, round, spread } from './lib/stats';
 
 /**
- * Send: N tokens (half APNs, half FCM, 10% staged dead) through POST /send, against a raw HTTP/2
- * client sending the same requests to the same simulators. Service and raw client each on
- * core 0; the simulators on core 1.
+ * Send: N tokens (40% APNs, 40% FCM, 20% Expo; 10% of each staged dead) through POST /send,
+ * against a raw client sending the same requests to the same simulators. Service and raw
+ * client each on core 0; the simulators on core 1.
  */
 const KEY = 'sk_bench_send_0123456789';
 const HEADERS = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
@@ -34,11 +34,11 @@ function control(url: string, pathname: string, body?: unknown): Promise<unknown
 
 export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void }) {
   const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
-  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--dir', credsDir], {
+  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--dir', credsDir], {
     core: 1,
-    ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+)/,
+    ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+).*Expo simulator: (\S+)/,
   });
-  const [apnsUrl, fcmUrl] = [match[1]!, match[2]!];
+  const [apnsUrl, fcmUrl, expoUrl] = [match[1]!, match[2]!, match[3]!];
   const creds = {
     keyFile: path.join(credsDir, 'AuthKey_SIMKEY0001.p8'), keyId: 'SIMKEY0001', teamId: 'SIMTEAM001', topic: 'com.example.pushsim',
     serviceAccountFile: path.join(credsDir, 'service-account.json'),
@@ -51,18 +51,24 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
       ...tlsEnv, MONGODB_URI: options.mongoUri, API_KEYS: `ws_send:${KEY}`,
       APNS_KEY_FILE: creds.keyFile, APNS_KEY_ID: creds.keyId, APNS_TEAM_ID: creds.teamId, APNS_TOPIC: creds.topic, APNS_ENDPOINT: apnsUrl, APNS_MAX_IN_FLIGHT: String(APNS_IN_FLIGHT),
       FCM_SERVICE_ACCOUNT_FILE: creds.serviceAccountFile, FCM_ENDPOINT: fcmUrl, FCM_CONCURRENT_BATCHES: String(FCM_BATCHES),
+      EXPO_BASE_URL: expoUrl,
     },
   });
 
   const users = Math.ceil(options.tokens / 100);
   const apnsTokens: string[] = [];
   const fcmTokens: string[] = [];
+  const expoTokens: string[] = [];
   const byUser: { token: string; provider_key: string }[][] = [];
   for (let u = 0; u < users; u++) {
     const list: { token: string; provider_key: string }[] = [];
     for (let i = 0; i < 100; i++) {
       const n = u * 100 + i;
-      if (i % 2 === 0) {
+      if (i % 5 === 4) {
+        const token = `ExponentPushToken[bench${n}xxxxxxxxxxxxxxxx]`;
+        expoTokens.push(token);
+        list.push({ token, provider_key: 'expo' });
+      } else if (i % 2 === 0) {
         const token = n.toString(16).padStart(64, '0');
         apnsTokens.push(token);
         list.push({ token, provider_key: 'apn' });
@@ -76,12 +82,15 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
   }
   const deadApns = apnsTokens.filter((_, i) => i % 10 === 0);
   const deadFcm = fcmTokens.filter((_, i) => i % 10 === 0);
+  const deadExpo = expoTokens.filter((_, i) => i % 10 === 0);
+  const dead = deadApns.length + deadFcm.length + deadExpo.length;
   const rawConfigFile = path.join(credsDir, 'raw-config.json');
   writeFileSync(
     rawConfigFile,
     JSON.stringify({
       apns: { url: apnsUrl, keyFile: creds.keyFile, keyId: creds.keyId, teamId: creds.teamId, topic: creds.topic, tokens: apnsTokens, inFlight: APNS_IN_FLIGHT },
       fcm: { url: fcmUrl, serviceAccountFile: creds.serviceAccountFile, tokens: fcmTokens, batches: FCM_BATCHES },
+      expo: { url: expoUrl, tokens: expoTokens, concurrency: 6 },
     }),
   );
   const stage = async () => {
@@ -89,6 +98,8 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     await control(fcmUrl, '/__reset');
     await control(apnsUrl, '/__stage', { tokens: deadApns, answer: { status: 410, reason: 'Unregistered', timestamp: Date.now() + 86_400_000 } });
     await control(fcmUrl, '/__stage', { tokens: deadFcm, answer: { errorCode: 'UNREGISTERED' } });
+    await control(expoUrl, '/__reset');
+    await control(expoUrl, '/__stage', { tokens: deadExpo, ticket: { status: 'error', error: 'DeviceNotRegistered' } });
   };
   const register = async () => {
     for (const [u, tokens] of byUser.entries()) {
@@ -122,9 +133,12 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
           // Exactly once: a second send must not touch a dead token again, nor invalidate anything.
           await control(apnsUrl, '/__reset');
           await control(fcmUrl, '/__reset');
+          await control(expoUrl, '/__reset');
           const again = (await (await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'again' } } }) })).json()) as { summary: { invalidated: number; delivered: number } };
           const after = [(await control(apnsUrl, '/__stats')) as Stats, (await control(fcmUrl, '/__stats')) as Stats];
-          resentDead = after[0]!.requests + after[1]!.requests - again.summary.delivered + again.summary.invalidated;
+          const expoAfter = (await control(expoUrl, '/__stats')) as { recipients: number };
+          // Every notification that reached a simulator, less the deliveries: what went to a dead token again.
+          resentDead = after[0]!.requests + after[1]!.requests + expoAfter.recipients - again.summary.delivered + again.summary.invalidated;
         }
         return {
           ms,
@@ -174,12 +188,13 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
   const ratios = rounds.map((r) => r.ours_rate / r.raw_rate);
   return {
     tokens: options.tokens,
-    dead: deadApns.length + deadFcm.length,
+    dead,
+    mix: { apn: apnsTokens.length, 'firebase-fcm': fcmTokens.length, expo: expoTokens.length },
     ours_per_s_median: median(rounds.map((r) => r.ours_rate)),
     raw_per_s_median: median(rounds.map((r) => r.raw_rate)),
     ratio_median: round(median(ratios)),
     ratio_spread: { min: round(spread(ratios).min), max: round(spread(ratios).max) },
-    every_dead_invalidated_once: rounds.every((r) => r.invalidated === deadApns.length + deadFcm.length) && rounds[0]!.resent_dead === 0,
+    every_dead_invalidated_once: rounds.every((r) => r.invalidated === dead) && rounds[0]!.resent_dead === 0,
     no_refused_streams: rounds.every((r) => r.retryable === 0),
     in_flight_caps_respected: rounds.every((r) => r.apns_max_in_flight <= APNS_IN_FLIGHT && r.fcm_max_in_flight <= FCM_BATCHES * 100),
     per_round: rounds,

@@ -8,13 +8,33 @@ import { chunk, mapWithConcurrency } from '../../src/concurrency';
  * The baseline for the send benchmark: the same notifications, sent straight over HTTP/2 to the
  * same simulators with nothing in between: no database, no SDK. APNs: one session, at most
  * `apnsInFlight` streams. FCM: an OAuth exchange, then batches of 500 messages, `fcmBatches`
- * sessions at a time, 100 streams each (what the simulator advertises).
+ * sessions at a time, 100 streams each (what the simulator advertises). Expo: one JSON request
+ * per 100 recipients over keep-alive HTTPS, 6 at a time (the SDK's default), no gzip.
  * Usage: node --import tsx bench/baseline/raw-push-client.ts <config.json>; prints the elapsed ms.
  */
 type Config = {
   apns: { url: string; keyFile: string; keyId: string; teamId: string; topic: string; tokens: string[]; inFlight: number };
   fcm: { url: string; serviceAccountFile: string; tokens: string[]; batches: number };
+  expo: { url: string; tokens: string[]; concurrency: number };
 };
+
+async function expo(config: Config['expo']): Promise<number[]> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: config.concurrency });
+  const body = { title: 'Benchmark', body: 'Hello' };
+  const answers = await mapWithConcurrency(chunk(config.tokens, 100), config.concurrency, (to) =>
+    new Promise<number[]>((resolve, reject) => {
+      const req = https.request(`${config.url}/--/api/v2/push/send`, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve((JSON.parse(text) as { data: { status: string }[] }).data.map((t) => (t.status === 'ok' ? 200 : 400))));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ ...body, to }));
+    }),
+  );
+  agent.destroy();
+  return answers.flat();
+}
 
 function request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -81,10 +101,10 @@ async function fcm(config: Config['fcm']): Promise<number[]> {
 async function main() {
   const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
   const started = process.hrtime.bigint();
-  const [a, f] = await Promise.all([apns(config.apns), fcm(config.fcm)]);
+  const [a, f, e] = await Promise.all([apns(config.apns), fcm(config.fcm), expo(config.expo)]);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const ok = [...a, ...f].filter((s) => s === 200).length;
-  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length}\n`);
+  const ok = [...a, ...f, ...e].filter((s) => s === 200).length;
+  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length + e.length}\n`);
 }
 
 void main();

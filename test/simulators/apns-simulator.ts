@@ -1,6 +1,6 @@
 import { randomUUID, verify, type KeyObject } from 'node:crypto';
 import type http2 from 'node:http2';
-import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenTls, readBody, type SimServer } from './sim-server';
+import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenSimulator, readBody, type SimServer } from './sim-server';
 
 /**
  * An APNs provider API simulator: HTTP/2 over TLS, speaking Apple's protocol. It checks the
@@ -55,14 +55,8 @@ export class ApnsSimulator {
 
   static async start(options: ApnsSimulatorOptions): Promise<ApnsSimulator> {
     const simulator = new ApnsSimulator(options);
-    // A request whose connection was dropped mid-read ends in an error nobody needs to hear about.
-    simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
-      port: options.port,
-      maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
-      // HTTP/1.1 only for the control endpoints (/__stage, /__stats); APNs itself is HTTP/2 only.
-      allowHTTP1: true,
-      counters: simulator.counters,
-    });
+    // HTTP/1.1 is there only for the control endpoints (/__stage, /__stats); APNs itself is HTTP/2 only.
+    simulator.server = await listenSimulator((req, res) => simulator.handle(req, res), { port: options.port, maxConcurrentStreams: options.maxConcurrentStreams ?? 1000, counters: simulator.counters });
     return simulator;
   }
 

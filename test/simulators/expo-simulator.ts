@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type http2 from 'node:http2';
 import { gunzipSync } from 'node:zlib';
-import { Counters, dropConnection, listenTls, type SimServer } from './sim-server';
+import { Counters, dropConnection, listenSimulator, type SimServer } from './sim-server';
 
 /**
  * An Expo push service simulator over TLS (HTTP/1.1, as the SDK's undici speaks), reached
@@ -16,7 +16,8 @@ import { Counters, dropConnection, listenTls, type SimServer } from './sim-serve
  * - An optional bearer check (enhanced push security): none → 401 UNAUTHORIZED, a wrong one →
  *   401 `invalid_token`.
  * - Per-token staged ticket and receipt answers (also over HTTP, for `npm run simulators`:
- *   POST /__stage {"token", "ticket"?, "receipt"?, "project"?}; POST /__clock {"advance_ms"}); staged request-level answers: 429
+ *   POST /__stage {"token" | "tokens", "ticket"?, "receipt"?, "project"?}; POST /__clock
+ *   {"advance_ms"}; POST /__reset; GET /__stats); staged request-level answers: 429
  *   TOO_MANY_REQUESTS, a 5xx with an HTML body, a wrong ticket count, a connection reset.
  */
 export type ExpoTicketAnswer = { status: 'ok' } | { status: 'error'; error: string; message?: string };
@@ -54,12 +55,7 @@ export class ExpoSimulator {
 
   static async start(options: ExpoSimOptions = {}): Promise<ExpoSimulator> {
     const simulator = new ExpoSimulator(options);
-    simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
-      port: options.port,
-      maxConcurrentStreams: 100,
-      allowHTTP1: true,
-      counters: simulator.counters,
-    });
+    simulator.server = await listenSimulator((req, res) => simulator.handle(req, res), { port: options.port, counters: simulator.counters });
     return simulator;
   }
 
@@ -117,6 +113,11 @@ export class ExpoSimulator {
       reply(status, { errors: [{ code, message, ...(details !== undefined ? { details } : {}) }] });
     const path = req.url.split('?')[0];
     if (req.method === 'POST' && (path === '/__stage' || path === '/__clock')) return this.control(path, await readRaw(req), reply);
+    if (req.method === 'POST' && path === '/__reset') return (this.reset(), reply(200, {}));
+    if (req.method === 'GET' && path === '/__stats') {
+      const { inFlight, maxInFlight, requests } = this.counters;
+      return reply(200, { inFlight, maxInFlight, requests, recipients: this.sends.reduce((sum, s) => sum + s.recipients.length, 0) });
+    }
     if (req.method !== 'POST' || (path !== '/--/api/v2/push/send' && path !== '/--/api/v2/push/getReceipts')) return reply(404, { errors: [{ code: 'NOT_FOUND', message: 'Not found' }] });
     const raw = await readRaw(req);
     const done = this.counters.begin(undefined);
@@ -163,16 +164,19 @@ export class ExpoSimulator {
 
   private control(path: string, raw: Buffer, reply: (status: number, body: unknown) => void): void {
     try {
-      const body = JSON.parse(raw.toString('utf8')) as { token?: string; ticket?: ExpoTicketAnswer; receipt?: ExpoReceiptAnswer; project?: string; advance_ms?: number };
+      const body = JSON.parse(raw.toString('utf8')) as { token?: string; tokens?: string[]; ticket?: ExpoTicketAnswer; receipt?: ExpoReceiptAnswer; project?: string; advance_ms?: number };
       if (path === '/__clock') {
         this.offsetMs += Number(body.advance_ms ?? 0);
         return reply(200, { clock: new Date(this.clock).toISOString() });
       }
-      if (!body.token) throw new Error('token');
-      if (body.ticket) this.stageTicket(body.token, body.ticket);
-      if (body.receipt) this.stageReceipt(body.token, body.receipt);
-      if (body.project) this.setProject(body.token, body.project);
-      reply(200, { staged: body.token });
+      const tokens = body.tokens ?? (body.token ? [body.token] : []);
+      if (tokens.length === 0) throw new Error('token');
+      for (const token of tokens) {
+        if (body.ticket) this.stageTicket(token, body.ticket);
+        if (body.receipt) this.stageReceipt(token, body.receipt);
+        if (body.project) this.setProject(token, body.project);
+      }
+      reply(200, { staged: tokens.length });
     } catch {
       reply(400, { error: 'body must be {"token", "ticket"?, "receipt"?, "project"?} or {"advance_ms"}' });
     }

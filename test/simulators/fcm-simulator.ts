@@ -1,6 +1,6 @@
 import { randomBytes, verify, type KeyObject } from 'node:crypto';
 import type http2 from 'node:http2';
-import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenTls, readBody, type SimServer } from './sim-server';
+import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenSimulator, readBody, type SimServer } from './sim-server';
 
 /**
  * An FCM HTTP v1 simulator over TLS: the OAuth 2.0 token endpoint that firebase-admin's
@@ -85,13 +85,7 @@ export class FcmSimulator {
 
   static async start(options: FcmSimulatorOptions): Promise<FcmSimulator> {
     const simulator = new FcmSimulator(options);
-    // A request whose connection was dropped mid-read ends in an error nobody needs to hear about.
-    simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
-      port: options.port,
-      maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
-      allowHTTP1: true,
-      counters: simulator.counters,
-    });
+    simulator.server = await listenSimulator((req, res) => simulator.handle(req, res), { port: options.port, maxConcurrentStreams: options.maxConcurrentStreams, counters: simulator.counters });
     return simulator;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http2 from 'node:http2';
-import { Counters, listenTls, readBody, type SimServer } from './sim-server';
+import { Counters, listenSimulator, readBody, type SimServer } from './sim-server';
 
 /**
  * A OneSignal REST API simulator over TLS: POST /notifications with `Authorization: Key …`,
@@ -31,12 +31,7 @@ export class OneSignalSimulator {
 
   static async start(options: OneSignalSimOptions): Promise<OneSignalSimulator> {
     const simulator = new OneSignalSimulator(options);
-    simulator.server = await listenTls((req, res) => void simulator.handle(req, res).catch(() => undefined), {
-      port: options.port,
-      maxConcurrentStreams: 100,
-      allowHTTP1: true,
-      counters: simulator.counters,
-    });
+    simulator.server = await listenSimulator((req, res) => simulator.handle(req, res), { port: options.port, counters: simulator.counters });
     return simulator;
   }
 

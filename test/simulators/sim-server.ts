@@ -104,6 +104,23 @@ export async function listenTls(
   };
 }
 
+/**
+ * A simulator's server: TLS, HTTP/2 with HTTP/1.1 allowed (for the control endpoints, and for
+ * providers that speak HTTP/1.1), and a handler whose errors are swallowed (a request whose
+ * connection was dropped mid-read ends in an error nobody needs to hear about).
+ */
+export function listenSimulator(
+  handle: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => Promise<void>,
+  options: { port?: number | undefined; maxConcurrentStreams?: number | undefined; counters: Counters },
+): Promise<SimServer> {
+  return listenTls((req, res) => void handle(req, res).catch(() => undefined), {
+    port: options.port,
+    maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
+    allowHTTP1: true,
+    counters: options.counters,
+  });
+}
+
 export async function readBody(req: http2.Http2ServerRequest): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
