@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyOneSignal } from './onesignal-classification';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
+import { isOneSignalSubscriptionId } from './token-formats';
 
 /**
  * OneSignal over Node's fetch, POST /notifications with `include_subscription_ids`. The
@@ -31,9 +32,12 @@ export class OneSignalProvider implements PushProvider {
   }
 
   async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
-    const batches = chunk(tokens, ONESIGNAL_MAX_RECIPIENTS);
+    // One malformed id makes OneSignal refuse the whole request, so a stored one (from before
+    // registration checked the format) would sink every batch it is in: it is dead, never sent.
+    const malformed: DeliveryResult[] = tokens.filter((t) => !isOneSignalSubscriptionId(t)).map((token) => ({ token, outcome: 'invalid', reason: 'onesignal:malformed_id' }));
+    const batches = chunk(tokens.filter(isOneSignalSubscriptionId), ONESIGNAL_MAX_RECIPIENTS);
     const results = await mapWithConcurrency(batches, CONCURRENT_REQUESTS, (ids) => this.sendBatch(notification, ids, options.sendId));
-    return results.flat();
+    return [...malformed, ...results.flat()];
   }
 
   private async sendBatch(notification: Notification, ids: string[], sendId: string | undefined): Promise<DeliveryResult[]> {

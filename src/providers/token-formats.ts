@@ -9,8 +9,10 @@ import { Expo } from 'expo-server-sdk';
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const isOneSignalSubscriptionId = (token: string): boolean => UUID.test(token);
+
 export function tokenFormatProblem(providerKey: string, token: string): string | undefined {
   if (providerKey === 'expo' && !Expo.isExpoPushToken(token)) return 'is not an Expo push token (ExponentPushToken[…])';
-  if (providerKey === 'onesignal' && !UUID.test(token)) return 'is not a OneSignal subscription id (a UUID)';
+  if (providerKey === 'onesignal' && !isOneSignalSubscriptionId(token)) return 'is not a OneSignal subscription id (a UUID)';
   return undefined;
 }

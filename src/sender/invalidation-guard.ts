@@ -11,14 +11,14 @@ import type { ProviderKey } from '../tokens/token-fields';
  *
  * Every dead reason is guarded except an APNs 410 (Unregistered, ExpiredToken): with its
  * timestamp it is Apple's own statement about the device, which no misconfiguration produces;
- * and an Expo token that fails the Expo SDK's own format check, which is a fact about the
+ * and a stored Expo token or OneSignal id of the wrong format, which is a fact about the
  * stored text, never about the project.
  */
 export type GuardPolicy = { minTokens: number; maxShare: number };
 export type GuardedResult = { provider: ProviderKey; result: DeliveryResult };
 export type HeldGroup = { provider: ProviderKey; reason: string; count: number; total: number };
 
-const NEVER_HELD = new Set(['apns:Unregistered', 'apns:ExpiredToken', 'expo:malformed_token']);
+const NEVER_HELD = new Set(['apns:Unregistered', 'apns:ExpiredToken', 'expo:malformed_token', 'onesignal:malformed_id']);
 
 export function findMassInvalidations(results: readonly GuardedResult[], policy: GuardPolicy): HeldGroup[] {
   const totals = new Map<ProviderKey, number>();

@@ -92,6 +92,38 @@ it('A 429 with Retry-After, then a 502 with an HTML body, are retried with the s
   expect(sim.created).toBe(1);
 });
 
+it.each([
+  ['a 400 (one malformed id rejects the whole request)', { status: 400, body: { errors: ['Incorrect subscription_id format in include_subscription_ids (not a valid UUID): x'] } }, 'rejected', /^onesignal:400 Incorrect subscription_id format/],
+  ['id "" with another error: nothing sent', { status: 200, body: { id: '', errors: ['Message Notifications must have English language content'] } }, 'rejected', /^onesignal:nothing sent \(Message Notifications/],
+])('%s is rejected and the token stays active', async (_name, staged, outcome, reason) => {
+  const [id] = ids(1);
+  await register('other', [id!]);
+  sim.stageRequests(staged);
+  const report = await send('other');
+  expect(report.results[0]).toMatchObject({ outcome, reason: expect.stringMatching(reason) });
+  expect(sim.received).toHaveLength(1);
+  expect(await statusOf('other', id!)).toBe('active');
+  await request(t.app).delete(`/users/other/tokens/${id}`).set(bearer(KEY_A)).expect(204);
+});
+
+it('A connection reset is retryable and retried with the same idempotency key', async () => {
+  const [id] = ids(1);
+  await register('reset', [id!]);
+  sim.stageRequests({ reset: true });
+  expect(outcomes(await send('reset'))).toEqual({ [id!]: ['delivered', null] });
+  expect(sim.received).toHaveLength(2);
+  expect(new Set(sim.received.map((r) => r.body.idempotency_key)).size).toBe(1);
+});
+
+it('A stored id that is not a UUID is invalid (onesignal:malformed_id) and never sent, so it can not sink its batch', async () => {
+  const [live] = ids(1);
+  const at = new Date();
+  await t.model.collection.insertOne({ workspace_id: 'ws_a', user_id: 'legacy', token: 'player-123', provider_key: 'onesignal', status: 'active', revision: 1, created_at: at, updated_at: at, expiry_date: new Date(Date.now() + 86_400_000) });
+  await register('legacy', [live!]);
+  expect(outcomes(await send('legacy'))).toEqual({ 'player-123': ['invalid', 'onesignal:malformed_id'], [live!]: ['delivered', null] });
+  expect(sim.received.map((r) => r.ids)).toEqual([[live!]]);
+});
+
 it('A request repeated with the same idempotency key is replayed, not sent twice', async () => {
   const provider = new OneSignalProvider({ appId: APP_ID, apiKey: API_KEY, endpoint: new URL(sim.url) });
   const batch = ids(2);

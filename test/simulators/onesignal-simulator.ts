@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type http2 from 'node:http2';
-import { Counters, listenSimulator, readBody, type SimServer } from './sim-server';
+import { Counters, dropConnection, listenSimulator, readBody, type SimServer } from './sim-server';
 
 /**
  * A OneSignal REST API simulator over TLS: POST /notifications with `Authorization: Key …`,
  * OneSignal's validation (app_id, contents or content_available, exactly one targeting mode,
  * UUID subscription ids), per-subscription state (subscribed, unsubscribed, nonexistent),
- * staged request-level answers (429 with Retry-After, 5xx with an HTML body), and idempotent
+ * staged request-level answers (429 with Retry-After, 5xx with an HTML body, any status and body,
+ * a connection reset), and idempotent
  * replay by `idempotency_key` (header Idempotent-Replayed: true).
  */
 export type SubscriptionState = 'subscribed' | 'unsubscribed' | 'nonexistent';
 export type OneSignalSimOptions = { appId: string; apiKey: string; port?: number };
 export type OneSignalRequestRecord = { ids: string[]; body: Record<string, unknown>; replayed: boolean };
-type Staged = { status: number; retryAfterSeconds?: number; html?: boolean };
+type Staged = { status: number; retryAfterSeconds?: number; html?: boolean; body?: unknown } | { reset: true };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TARGETING = ['include_subscription_ids', 'include_player_ids', 'include_aliases', 'included_segments', 'filters'];
@@ -84,7 +85,9 @@ export class OneSignalSimulator {
     if (replay) return reply(replay.status, replay.body, { 'idempotent-replayed': 'true' });
 
     const staged = this.staged.shift();
+    if (staged && 'reset' in staged) return dropConnection(req);
     if (staged) {
+      if (staged.body !== undefined) return reply(staged.status, staged.body);
       if (staged.html) {
         res.writeHead(staged.status, { 'content-type': 'text/html' });
         return void res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
