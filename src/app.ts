@@ -20,6 +20,7 @@ import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
+import { statsRoutes } from './http/stats-routes';
 import { caseSensitiveRouter } from './http/router';
 
 export type AppDeps = Services & {
@@ -30,7 +31,7 @@ export type AppDeps = Services & {
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens, credentials }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens, credentials, stats }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -56,6 +57,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   api.use(sendRoutes(sender));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
+  api.use(statsRoutes(stats));
   app.use(api);
 
   app.use(notFoundHandler);

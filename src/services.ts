@@ -16,6 +16,7 @@ import type { ExpoProvider } from './providers/expo-provider';
 import { DeviceRegistry } from './tokens/device-registry';
 import { tokenModel } from './tokens/token-model';
 import { TokenRegistry } from './tokens/token-registry';
+import { TokenStatsService } from './tokens/token-stats';
 
 export type Services = {
   registry: TokenRegistry;
@@ -26,11 +27,15 @@ export type Services = {
   sender: NotificationSender;
   /** Reads Expo receipts; server.ts starts it on an interval, the admin CLI runs one pass. */
   receipts: ExpoReceiptChecker;
+  /** The console's overview figures (GET /stats), cached per workspace. */
+  stats: TokenStatsService;
   health: HealthChecks;
 };
 
 /** How long /readyz waits for MongoDB to answer a ping. */
 const PING_TIMEOUT_MS = 1_000;
+/** A dashboard left open re-reads the overview at most this often per workspace (and replica). */
+const STATS_CACHE_MS = 30_000;
 
 /** Wires the domain services over one connection. server.ts and the tests both build the app from this. */
 export function createServices(deps: {
@@ -53,6 +58,7 @@ export function createServices(deps: {
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   return {
     providerClients,
+    stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, ...(deps.now ? { now: deps.now } : {}) }),
     receipts: new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
       ...deps.config.expoReceipts,
       guard: deps.config.invalidationGuard,

@@ -98,3 +98,10 @@ export const appView = z.object({
   revision: z.number(),
   updated_at: z.string(),
 });
+
+export const tokenStats = z.object({
+  generated_at: z.string(),
+  tokens: z.array(z.object({ provider_key: z.string(), status: z.string(), count: z.number() })),
+  invalidated_per_day: z.array(z.object({ day: z.string().describe('UTC day, YYYY-MM-DD'), reason: z.string(), count: z.number() })),
+  users: z.object({ total: z.number(), without_sendable_token: z.number() }),
+});

@@ -6,8 +6,8 @@ import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
 import { appParams, credentialParams } from './app-routes';
 import { appBody, credentialBody } from '../apps/credential-schemas';
-import { appView, credentialView } from './response-schemas';
-import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
+import { appView, credentialView, tokenStats } from './response-schemas';
+import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
 /**
  * Every route the service serves, with the zod schemas its handler validates with. The
@@ -59,6 +59,16 @@ export const ROUTES: RouteDoc[] = [
     method: 'get', path: '/users/:user_id/tokens/:token', userTokens: 'read', tag: 'Tokens (Courier)', scope: 'tokens:read',
     summary: 'Read one token', params: tokenParams,
     responses: { 200: { description: 'The token', schema: tokenObject }, ...errors(...common, 404) },
+  },
+  {
+    method: 'get', path: '/tokens/:token', tag: 'Tokens (Courier)', scope: 'tokens:read', apiKeyOnly: true,
+    summary: 'Find which user holds a token (an extension to Courier’s API, for support)', params: lookupParams,
+    responses: { 200: { description: 'The token, with its user_id', schema: tokenObject }, ...errors(400, 401, 403, 404, 429) },
+  },
+  {
+    method: 'get', path: '/stats', tag: 'Console', scope: 'tokens:read', apiKeyOnly: true,
+    summary: 'Overview figures: tokens by provider and status, invalidations per day over 30 days, users without a sendable token (cached ~30 s)',
+    responses: { 200: { description: 'The figures', schema: tokenStats }, ...errors(401, 403, 429) },
   },
   {
     method: 'get', path: '/users/:user_id/tokens', userTokens: 'read', tag: 'Tokens (Courier)', scope: 'tokens:read',

@@ -6,7 +6,7 @@ import type { TokenRegistry } from '../tokens/token-registry';
 import { ValidationError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
-import { listTokensQuery, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
+import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
 /** Courier's token management API: /users/:user_id/tokens[/:token]. */
 export function tokenRoutes(registry: TokenRegistry): Router {
@@ -38,6 +38,12 @@ export function tokenRoutes(registry: TokenRegistry): Router {
   router.get('/users/:user_id/tokens/:token', read, async (req, res) => {
     const { user_id, token } = parseOrThrow(tokenParams, req.params);
     res.json(await registry.get(principalOf(res).workspaceId, user_id, token));
+  });
+
+  // Which user holds a token: API keys only (a user token may only see its own user's tokens).
+  router.get('/tokens/:token', requireScope('tokens:read'), async (req, res) => {
+    const { token } = parseOrThrow(lookupParams, req.params);
+    res.json(await registry.lookup(principalOf(res).workspaceId, token));
   });
 
   router.get('/users/:user_id/tokens', read, async (req, res) => {

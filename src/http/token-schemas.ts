@@ -10,6 +10,7 @@ export const MAX_PATCH_OPERATIONS = 100;
 
 export const userParams = z.object({ user_id: userId });
 export const tokenParams = z.object({ user_id: userId, token: tokenValue });
+export const lookupParams = z.object({ token: tokenValue });
 
 export const putTokenBody = z.strictObject({ ...registrationFields, token: tokenValue.optional() });
 

@@ -212,6 +212,13 @@ export class TokenRegistry {
     return doc;
   }
 
+  /** Which user holds a token (the console's token lookup; the admin CLI's `find --token`). */
+  async lookup(workspaceId: string, token: string): Promise<TokenView> {
+    const doc = (await this.model.collection.findOne({ workspace_id: workspaceId, token, ...notExpired(this.now()) })) as TokenDocument | null;
+    if (!doc) throw new NotFoundError('No user holds this token in this workspace');
+    return toTokenView(doc);
+  }
+
   async get(workspaceId: string, userId: string, token: string): Promise<TokenView> {
     return toTokenView(await this.findLive(workspaceId, userId, token, this.now()));
   }
