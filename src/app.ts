@@ -20,11 +20,12 @@ import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
+import { consoleRoutes } from './http/console-routes';
 import { statsRoutes } from './http/stats-routes';
 import { caseSensitiveRouter } from './http/router';
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'>;
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>>;
   userTokens: UserTokens;
   logger: Logger;
   metrics: Metrics;
@@ -45,6 +46,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   // Unauthenticated and not rate limited: probes, metrics, the API reference, the JWKS.
   app.use(healthRoutes(health, metrics));
   app.use(docsRoutes());
+  if (config.consoleEnabled !== false) app.use(consoleRoutes());
   app.use(publicKeyRoutes(userTokens));
 
   const api = caseSensitiveRouter();

@@ -154,6 +154,7 @@ const envSchema = z
     FCM_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(20).default(FCM_DEFAULT_CONCURRENT_BATCHES),
     FCM_BATCH_TIMEOUT: durationText('FCM_BATCH_TIMEOUT').default(parseDuration('60s')!),
     ...guardFields,
+    CONSOLE_ENABLED: booleanText.default(true),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
@@ -253,6 +254,8 @@ export type Config = {
     workspaceKeysFile: string | undefined;
   };
   corsOrigins: '*' | string[] | undefined;
+  /** The operator's console at /console (CONSOLE_ENABLED). */
+  consoleEnabled: boolean;
   /** Encrypts credential key material at rest; undefined when CREDENTIALS_KEYS is unset. */
   credentialsBox: SecretBox | undefined;
   trustProxy: boolean | number | string[];
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workspaceKeysFile: e.WORKSPACE_JWT_KEYS_FILE,
     },
     corsOrigins: e.CORS_ORIGINS,
+    consoleEnabled: e.CONSOLE_ENABLED,
     credentialsBox: e.CREDENTIALS_KEYS,
     trustProxy: e.TRUST_PROXY,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,

@@ -33,6 +33,12 @@ export function authRoutes(userTokens: UserTokens): Router {
     }
     res.json({ token: await userTokens.issue(principal.workspaceId, parsed.scope, ttl) });
   });
+  // Who this key is: the console signs in with it, and offers only what its scopes allow.
+  router.get('/auth/key', requireApiKey, (_req, res) => {
+    const principal = principalOf(res);
+    if (principal.kind !== 'api-key') return;
+    res.json({ workspace_id: principal.workspaceId, scopes: [...principal.scopes].sort(), key_hint: principal.keyHint });
+  });
   return router;
 }
 

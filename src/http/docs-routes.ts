@@ -1,49 +1,70 @@
-import { caseSensitiveRouter } from './router';
-import type { Router } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Router } from 'express';
 import { buildOpenApiDocument } from './openapi';
+import { caseSensitiveRouter } from './router';
 
-/** /openapi.json and /docs, a plain reference page rendered from it (no scripts, no CDN). */
+/**
+ * /openapi.json, and /docs: Swagger UI (swagger-ui-dist, served from the package's own files,
+ * nothing from a CDN) reading /openapi.json, so the reference never drifts from the routes and
+ * a person can paste an API key ("Authorize") and try a request. Swagger UI over Scalar: its
+ * standalone bundle is about half the size, and it runs under the service's CSP (scripts from
+ * 'self' only; its initializer is a file here, not an inline script).
+ */
+const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+const SWAGGER_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png'];
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>API reference · push-token-registry</title>
+  <link rel="stylesheet" href="docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="docs/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <noscript>The interactive reference needs JavaScript; the machine-readable one is at <a href="openapi.json">/openapi.json</a>.</noscript>
+  <script src="docs/swagger-ui-bundle.js"></script>
+  <script src="docs/init.js"></script>
+</body>
+</html>
+`;
+
+// Relative URLs, so the page also works behind a proxy that serves the service under a prefix.
+const INIT = `window.ui = SwaggerUIBundle({
+  url: new URL('openapi.json', document.baseURI).toString(),
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  tryItOutEnabled: true,
+  persistAuthorization: false,
+  displayRequestDuration: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis],
+});
+`;
+
 export function docsRoutes(): Router {
   const document = buildOpenApiDocument();
-  const page = renderReference(document);
   const router = caseSensitiveRouter();
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
   router.get('/docs', (_req, res) => {
-    res.type('html').send(page);
+    res.type('html').send(PAGE);
   });
+  router.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').set('cache-control', 'no-cache').send(INIT);
+  });
+  const assets = express.static(SWAGGER_DIR, { index: false, maxAge: '1d', fallthrough: true });
+  for (const file of SWAGGER_FILES) {
+    router.get(`/docs/${file}`, (req, res, next) => {
+      req.url = `/${file}`;
+      assets(req, res, next);
+    });
+  }
   return router;
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-type Operation = {
-  summary: string;
-  description?: string;
-  parameters?: { name: string; in: string; required: boolean; schema: unknown }[];
-  requestBody?: { content: { 'application/json': { schema: unknown } } };
-  responses: Record<string, { description: string; content?: { 'application/json': { schema: unknown } } }>;
-};
-
-function renderReference(document: Record<string, unknown>): string {
-  const info = document.info as { title: string; description: string };
-  const sections: string[] = [];
-  for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
-    for (const [method, op] of Object.entries(methods)) {
-      const params = (op.parameters ?? [])
-        .map((p) => `<tr><td><code>${escape(p.name)}</code></td><td>${p.in}</td><td>${p.required ? 'yes' : ''}</td><td><code>${escape(JSON.stringify(p.schema))}</code></td></tr>`)
-        .join('');
-      const body = op.requestBody ? `<h4>Body</h4><pre>${escape(JSON.stringify(op.requestBody.content['application/json'].schema, null, 2))}</pre>` : '';
-      const responses = Object.entries(op.responses)
-        .map(([status, r]) => `<li><b>${status}</b> ${escape(r.description)}${r.content ? `<details><summary>schema</summary><pre>${escape(JSON.stringify(r.content['application/json'].schema, null, 2))}</pre></details>` : ''}</li>`)
-        .join('');
-      sections.push(`<section><h3><span class="m">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3><p>${escape(op.summary)}${op.description ? ` ${escape(op.description.replace(/`/g, ''))}` : ''}</p>${params ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${params}</table>` : ''}${body}<h4>Responses</h4><ul>${responses}</ul></section>`);
-    }
-  }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(info.title)} API</title><style>
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-section{border-top:1px solid #ddd;padding:.5rem 0}.m{background:#245;color:#fff;padding:.1rem .4rem;border-radius:.2rem;font-size:.8rem}
-pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.8rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .4rem;font-size:.85rem;text-align:left}
-</style></head><body><h1>${escape(info.title)}</h1><p>${escape(info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p>${sections.join('')}</body></html>`;
-}
+export const swaggerAvailable = (): boolean => SWAGGER_FILES.every((file) => existsSync(path.join(SWAGGER_DIR, file)));

@@ -68,7 +68,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: 'push-token-registry',
       version: '0.1.0',
-      description: 'A Courier-compatible token API and a Flameup-compatible Devices API over one MongoDB collection, with delivery through APNs and FCM.',
+      description: 'A Courier-compatible token API and a Flameup-compatible Devices API over one MongoDB collection, with delivery through APNs, FCM, Expo and OneSignal. Authorize with an API key to try requests here.',
     },
     components: {
       securitySchemes: {

@@ -105,3 +105,9 @@ export const tokenStats = z.object({
   invalidated_per_day: z.array(z.object({ day: z.string().describe('UTC day, YYYY-MM-DD'), reason: z.string(), count: z.number() })),
   users: z.object({ total: z.number(), without_sendable_token: z.number() }),
 });
+
+export const keyInfo = z.object({
+  workspace_id: z.string(),
+  scopes: z.array(z.string()),
+  key_hint: z.string().describe('The last characters of the key, as logs show it'),
+});

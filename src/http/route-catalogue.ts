@@ -6,7 +6,7 @@ import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
 import { appParams, credentialParams } from './app-routes';
 import { appBody, credentialBody } from '../apps/credential-schemas';
-import { appView, credentialView, tokenStats } from './response-schemas';
+import { appView, credentialView, keyInfo, tokenStats } from './response-schemas';
 import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
 /**
@@ -102,8 +102,13 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'post', path: '/send', tag: 'Sending', scope: 'send',
-    summary: 'Send a notification to users or tokens through APNs and FCM', body: sendBody,
+    summary: 'Send a notification to users or tokens through APNs, FCM, Expo and OneSignal', body: sendBody,
     responses: { 200: { description: 'One result per token, and a summary', schema: sendReport }, ...errors(...common, 413) },
+  },
+  {
+    method: 'get', path: '/auth/key', tag: 'Console', apiKeyOnly: true,
+    summary: 'The calling API key: its workspace and scopes (never the key itself)',
+    responses: { 200: { description: 'The key', schema: keyInfo }, ...errors(401, 403, 429) },
   },
   {
     method: 'post', path: '/auth/issue-token', tag: 'Client apps', apiKeyOnly: true,
@@ -126,7 +131,8 @@ export const ROUTES: RouteDoc[] = [
   },
   { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format' } } },
   { method: 'get', path: '/openapi.json', tag: 'Operations', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
-  { method: 'get', path: '/docs', tag: 'Operations', summary: 'A readable reference page', responses: { 200: { description: 'HTML' } } },
+  { method: 'get', path: '/docs', tag: 'Operations', summary: 'This reference, interactive (Swagger UI, served locally; its script and style files live under /docs/)', responses: { 200: { description: 'HTML' } } },
+  { method: 'get', path: '/console', tag: 'Operations', summary: 'The operator console (static files under /console/; sign in with an API key; CONSOLE_ENABLED=false turns it off)', responses: { 301: { description: 'To /console/' } } },
 ];
 
 function appRouteDocs(): RouteDoc[] {

@@ -1,0 +1,52 @@
+/**
+ * A few lines instead of a UI library: elements are built with `h` and text is always set as
+ * text (never HTML), so nothing a token or reason contains can become markup, and the page
+ * runs under the service's Content-Security-Policy with no inline script or style.
+ */
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') element.addEventListener(name.replace(/^on/, '').toLowerCase(), value);
+    else if (value === true) element.setAttribute(name, '');
+    else element.setAttribute(name, String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+export function append(parent: Node, children: (Child | Child[])[]): void {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function replace(parent: Element, ...children: (Child | Child[])[]): void {
+  parent.replaceChildren();
+  append(parent, children);
+}
+
+/** Dates as people read them, in their own time zone; ISO in the title for exactness. */
+export function when(iso: string | null | undefined): HTMLElement | string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return h('time', { datetime: iso, title: iso }, date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+}
+
+/** `abcd1234…ef9876`: enough to recognise a token, short enough for a table. */
+export function shorten(token: string): string {
+  return token.length <= 20 ? token : `${token.slice(0, 10)}…${token.slice(-6)}`;
+}
+
+export function statusBadge(status: string): HTMLElement {
+  return h('span', { class: `badge badge-${status}` }, status);
+}
+
+/** A designed state, never a blank area: loading, empty, or an error with what to do. */
+export function notice(kind: 'loading' | 'empty' | 'error', text: string): HTMLElement {
+  return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}

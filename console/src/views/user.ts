@@ -1,0 +1,154 @@
+import { api, ApiError, enc } from '../api';
+import { h, notice, replace, shorten, statusBadge, when } from '../dom';
+import type { Context } from '../main';
+
+export type Token = {
+  user_id: string;
+  token: string;
+  provider_key: string;
+  status: string;
+  status_reason: string | null;
+  device: { app_id?: string; platform?: string; model?: string } | null;
+  expiry_date: string | null;
+  created_at: string;
+  last_used_at: string | null;
+};
+type Page = { tokens: Token[]; paging: { more: boolean; cursor: string | null } };
+type SendReport = { results: { token: string; outcome: string; reason: string | null }[]; summary: Record<string, number> };
+
+/** A user's page: every token with its state, and revoke, delete and test-send where the key's scopes allow. */
+export async function userView(ctx: Context, main: HTMLElement, userId?: string): Promise<void> {
+  const input = h('input', { id: 'user-id', type: 'search', value: userId ?? '', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const form = h(
+    'form',
+    { class: 'search', role: 'search', onsubmit: (e: Event) => (e.preventDefault(), input.value.trim() && ctx.go(`#/users/${enc(input.value.trim())}`)) },
+    h('label', { for: 'user-id' }, 'User ID'),
+    input,
+    h('button', { type: 'submit' }, 'Search'),
+  );
+  const results = h('div', { id: 'user-results' });
+  replace(main, h('h1', {}, userId ? `User ${userId}` : 'Users'), form, results);
+  if (!userId) {
+    input.focus();
+    return replace(results, notice('empty', 'Search for a user by the id your backend registers tokens under.'));
+  }
+  await showUser(ctx, results, userId);
+}
+
+async function showUser(ctx: Context, results: HTMLElement, userId: string): Promise<void> {
+  replace(results, notice('loading', 'Loading tokens…'));
+  const outcomes = new Map<string, HTMLElement>();
+  const list = h('ul', { class: 'tokens', 'aria-label': `Tokens of ${userId}` });
+  const more = h('button', { type: 'button', hidden: true }, 'Load more tokens');
+  const summary = h('p', { class: 'send-summary', role: 'status' });
+  let cursor: string | null = null;
+  let loaded = 0;
+
+  async function load(): Promise<void> {
+    more.disabled = true;
+    try {
+      const page = await api<Page>('GET', `/users/${enc(userId)}/tokens?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+      for (const token of page.tokens) list.append(tokenItem(ctx, token, outcomes, () => void showUser(ctx, results, userId)));
+      loaded += page.tokens.length;
+      cursor = page.paging.cursor;
+      more.hidden = !page.paging.more;
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => void load().catch((e: Error) => results.append(notice('error', e.message))));
+
+  try {
+    await load();
+  } catch (error) {
+    return replace(results, notice('error', `The tokens could not be loaded: ${(error as Error).message}`));
+  }
+  if (loaded === 0) return replace(results, notice('empty', `No tokens are registered for ${userId}. Check the id, or whether the app registered a token yet.`));
+
+  const sendAll = ctx.can('send')
+    ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend(summary, outcomes, { user_id: userId }) }, 'Send test notification')
+    : null;
+  replace(results, h('div', { class: 'toolbar' }, sendAll, summary), list, more);
+}
+
+function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement>, reload: () => void): HTMLElement {
+  const outcome = h('p', { class: 'outcome', role: 'status' });
+  outcomes.set(token.token, outcome);
+  const copy = h('button', { type: 'button', class: 'link', 'aria-label': `Copy token ${shorten(token.token)}` }, 'Copy');
+  copy.addEventListener('click', () => {
+    void navigator.clipboard?.writeText(token.token).then(() => (copy.textContent = 'Copied'), () => (copy.textContent = 'Copy failed'));
+  });
+  const path = `/users/${enc(token.user_id)}/tokens/${enc(token.token)}`;
+  const actions: HTMLElement[] = [];
+  if (ctx.can('send') && token.status === 'active') {
+    actions.push(h('button', { type: 'button', onclick: () => void testSend(outcome, outcomes, { token: token.token }) }, 'Send test notification'));
+  }
+  if (ctx.can('tokens:write')) {
+    if (token.status !== 'revoked') {
+      actions.push(h('button', { type: 'button', onclick: () => void act(outcome, () => api('PATCH', path, { patch: [{ op: 'replace', path: '/status', value: 'revoked' }, { op: 'add', path: '/status_reason', value: 'revoked from the console' }] }), reload) }, 'Revoke'));
+    }
+    actions.push(
+      h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Delete token ${shorten(token.token)} of ${token.user_id}? This can't be undone; the app must register it again.`) && void act(outcome, () => api('DELETE', path), reload) }, 'Delete'),
+    );
+  }
+  const d = token.device ?? {};
+  return h(
+    'li',
+    { class: 'token' },
+    h(
+      'div',
+      { class: 'token-head' },
+      h('code', { title: token.token }, shorten(token.token)),
+      copy,
+      statusBadge(token.status),
+      token.status_reason ? h('span', { class: 'reason' }, token.status_reason) : null,
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Provider', token.provider_key),
+      fact('App', d.app_id ?? '—'),
+      fact('Platform', d.platform ?? '—'),
+      fact('Model', d.model ?? '—'),
+      fact('Last used', when(token.last_used_at)),
+      fact('Created', when(token.created_at)),
+      fact('Expires', token.expiry_date ? when(token.expiry_date) : 'never'),
+    ),
+    actions.length > 0 ? h('div', { class: 'actions' }, actions) : null,
+    outcome,
+  );
+}
+
+/** A term over its value, kept together when the grid wraps (a <div> inside a <dl> is valid HTML). */
+function fact(term: string, value: Node | string): HTMLElement {
+  return h('div', { class: 'fact' }, h('dt', {}, term), h('dd', {}, value));
+}
+
+async function act(outcome: HTMLElement, action: () => Promise<unknown>, reload: () => void): Promise<void> {
+  outcome.textContent = 'Working…';
+  try {
+    await action();
+    reload();
+  } catch (error) {
+    outcome.textContent = (error as Error).message;
+    outcome.className = 'outcome outcome-error';
+  }
+}
+
+/** POST /send to the user or one token; each token's result is shown next to it. */
+async function testSend(where: HTMLElement, outcomes: Map<string, HTMLElement>, to: { user_id: string } | { token: string }): Promise<void> {
+  where.textContent = 'Sending…';
+  try {
+    const report = await api<SendReport>('POST', '/send', { message: { to, content: { title: 'Test notification', body: 'Sent from the push-token-registry console.' } } });
+    for (const result of report.results) {
+      const target = outcomes.get(result.token);
+      if (!target) continue;
+      target.textContent = `Test send: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`;
+      target.className = `outcome outcome-${result.outcome}`;
+    }
+    const s = report.summary;
+    where.textContent = `Test send: ${s.delivered ?? 0} delivered, ${s.invalidated ?? 0} invalidated, ${s.failed ?? 0} failed, ${s.skipped ?? 0} skipped.`;
+  } catch (error) {
+    where.textContent = error instanceof ApiError ? `The test send failed: ${error.message}` : 'The test send failed.';
+  }
+}

@@ -1,0 +1,183 @@
+/// <reference lib="dom" />
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
+import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { openTestDatabase } from '../support/test-db';
+import { launchBrowser, screenshot, SCREENS, watchedPage, type WatchedPage } from './browser';
+
+/**
+ * The console and /docs in real Chromium, against the real service (built assets, test
+ * MongoDB, provider simulators). Tokens are registered through the API; the dead ones are
+ * produced by a send through the simulators, as in production.
+ */
+const FULL = 'sk_e2e_full_0123456789';
+const READ_ONLY = 'sk_e2e_read_0123456789';
+const live = 'a'.repeat(64);
+const dead = 'd'.repeat(64);
+const deadFcm = 'fcm-e2e:APA91b-dead';
+const other = 'c'.repeat(64);
+
+let sims: SimulatedProviders;
+let service: ServiceProcess;
+let browser: Browser;
+let closeDb: () => Promise<void>;
+let current: WatchedPage | undefined;
+const timings: Record<string, number> = {};
+
+async function api(method: string, route: string, body?: unknown, key = FULL): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${service.url}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  const db = await openTestDatabase();
+  closeDb = db.close;
+  sims = await startSimulatedProviders();
+  service = await startServiceProcess({ ...simulatorEnv(sims), MONGODB_URI: db.uri, API_KEYS: `ws_e2e:${FULL},ws_e2e:${READ_ONLY}=tokens:read+devices:read`, AUTH_FAILURES_PER_MINUTE: '0' });
+  const put = async (user: string, token: string, provider_key: string, device: object = {}) => expect((await api('PUT', `/users/${user}/tokens/${encodeURIComponent(token)}`, { provider_key, device })).status).toBe(204);
+  await put('alice', live, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone15,2' });
+  await put('alice', dead, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone12,1' });
+  await put('alice', deadFcm, 'firebase-fcm', { app_id: 'com.example.android', platform: 'android', model: 'Pixel 8' });
+  await put('bob', other, 'apn');
+  sims.apns.stage(dead, { status: 410, reason: 'Unregistered', timestamp: Date.now() + 60_000 });
+  sims.fcm.stage(deadFcm, { errorCode: 'UNREGISTERED' });
+  const sent = await api('POST', '/send', { message: { to: { user_id: 'alice' }, content: { title: 'Hello' } } });
+  expect(sent.json.summary).toMatchObject({ delivered: 1, invalidated: 2 });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterEach(async () => {
+  const problems = current?.problems ?? [];
+  await current?.page.context().close();
+  current = undefined;
+  expect(problems).toEqual([]);
+});
+
+afterAll(async () => {
+  writeFileSync(path.join(SCREENS, 'timings.json'), JSON.stringify(timings, null, 2));
+  await browser?.close();
+  service?.child.kill('SIGTERM');
+  await service?.exited;
+  await sims?.close();
+  await closeDb?.();
+});
+
+async function open(viewport?: { width: number; height: number }): Promise<Page> {
+  current = await watchedPage(browser, viewport);
+  return current.page;
+}
+
+async function signIn(page: Page, key = FULL): Promise<void> {
+  await page.goto(`${service.url}/console/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+it('signs in, finds a user, and shows a failed token with its status and reason', async () => {
+  const page = await open();
+  const started = Date.now();
+  await signIn(page);
+  await page.getByText('Users with no sendable token').waitFor();
+  timings.first_useful_screen_ms = Date.now() - started;
+  process.stdout.write(`console: first useful screen (sign-in to overview figures) in ${timings.first_useful_screen_ms} ms\n`);
+  await screenshot(page, '01-overview');
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('User ID').fill('alice');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const deadItem = page.locator('li.token', { hasText: 'apns:Unregistered' });
+  await deadItem.waitFor();
+  await expect(deadItem.locator('.badge').textContent()).resolves.toBe('failed');
+  await expect(page.locator('li.token', { hasText: 'fcm:UNREGISTERED' }).locator('.badge').textContent()).resolves.toBe('failed');
+  expect(await page.locator('li.token').count()).toBe(3);
+  await screenshot(page, '02-user');
+});
+
+it('revokes a token; the API then shows it revoked', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/bob`);
+  const item = page.locator('li.token').first();
+  await item.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('li.token .badge', { hasText: 'revoked' }).waitFor();
+  const token = await api('GET', `/users/bob/tokens/${other}`);
+  expect(token.json).toMatchObject({ status: 'revoked', status_reason: 'revoked from the console' });
+});
+
+it('sends a test notification and shows each token’s result next to it', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/alice`);
+  await page.getByRole('button', { name: 'Send test notification' }).first().click();
+  await page.getByText(/Test send: 1 delivered/).waitFor();
+  await expect(page.locator('li.token', { hasText: 'apns:Unregistered' }).locator('.outcome').textContent()).resolves.toMatch(/skipped|^$/);
+  await expect(page.locator(`li.token:has(code[title="${live}"]) .outcome`).textContent()).resolves.toBe('Test send: delivered');
+  await screenshot(page, '03-test-send');
+});
+
+it('offers a read-only key no revoke, delete or send', async () => {
+  const page = await open();
+  await signIn(page, READ_ONLY);
+  await page.getByText('Users with no sendable token').waitFor();
+  await page.goto(`${service.url}/console/#/users/alice`);
+  await page.locator('li.token').first().waitFor();
+  await expect(page.getByRole('button', { name: 'Revoke' }).count()).resolves.toBe(0);
+  await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);
+  await expect(page.getByRole('button', { name: 'Send test notification' }).count()).resolves.toBe(0);
+  await expect(page.getByRole('link', { name: 'Apps & credentials' }).count()).resolves.toBe(0);
+});
+
+it('tells a wrong key so', async () => {
+  const page = await open();
+  current!.expectStatus(401, '/auth/key');
+  await signIn(page, 'sk_wrong_0000000000');
+  await page.getByText('This API key was not accepted. Check it and try again.').waitFor();
+  await screenshot(page, '04-wrong-key');
+});
+
+it('draws the overview chart from data', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.locator('svg.chart').waitFor();
+  expect(await page.locator('svg.chart rect').count()).toBeGreaterThan(0);
+  expect(await page.locator('.legend li').allTextContents()).toEqual(['apns:Unregistered', 'fcm:UNREGISTERED']);
+});
+
+it('looks a token up, and shows the apps and credentials page', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Token lookup' }).click();
+  await page.getByLabel('Token').fill(dead);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByRole('link', { name: 'alice' }).waitFor();
+  await screenshot(page, '05-lookup');
+  await page.getByRole('link', { name: 'Apps & credentials' }).click();
+  await page.getByRole('heading', { name: 'Credentials' }).waitFor();
+  await screenshot(page, '06-apps');
+});
+
+it('works at phone width', async () => {
+  const page = await open({ width: 390, height: 844 });
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/alice`);
+  await page.locator('li.token').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, '07-phone');
+});
+
+it('/docs: pastes a key and tries a request successfully', async () => {
+  const page = await open();
+  await page.goto(`${service.url}/docs`);
+  await page.getByRole('button', { name: /Authorize/ }).first().click();
+  await page.locator('.auth-container input').first().fill(FULL);
+  await page.locator('.auth-btn-wrapper button.authorize').first().click();
+  await page.getByRole('button', { name: 'Close' }).first().click();
+  const op = page.locator('.opblock', { has: page.locator('.opblock-summary-path', { hasText: /^\/auth\/key$/ }) });
+  await op.locator('.opblock-summary').click();
+  await op.getByRole('button', { name: 'Execute' }).click();
+  await op.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
+  await screenshot(page, '08-docs');
+});
