@@ -17,18 +17,13 @@ export function consoleDirectory(): string | undefined {
 /** `dir`: where the built console is; null when it is not built. */
 export function consoleRoutes(dir: string | null = consoleDirectory() ?? null): Router {
   const router = caseSensitiveRouter();
-  // Relative asset URLs need the trailing slash.
+  // One route, whether built or not. Routing is not strict, so /console/ lands here too: only
+  // the bare path redirects (relative asset URLs need the trailing slash).
   router.get('/console', (req, res, next) => {
-    // Routing is not strict, so /console/ lands here too: only the bare path redirects.
-    if (req.path.endsWith('/')) return next();
-    res.redirect(301, 'console/');
+    if (!req.path.endsWith('/')) return res.redirect(301, 'console/');
+    if (!dir) return void res.status(404).type('text').send('The console is not built: run `npm run build` (npm start does).\n');
+    next();
   });
-  if (!dir) {
-    router.get('/console/', (_req, res) => {
-      res.status(404).type('text').send('The console is not built: run `npm run build` (npm start does).\n');
-    });
-    return router;
-  }
-  router.use('/console', express.static(dir, { index: 'index.html', maxAge: 0, redirect: false }));
+  if (dir) router.use('/console', express.static(dir, { index: 'index.html', maxAge: 0, redirect: false }));
   return router;
 }

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { makeServiceAccount } from '../simulators/credentials';
 import type { Browser, Page } from 'playwright-core';
 import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
@@ -72,8 +74,8 @@ async function open(viewport?: { width: number; height: number }): Promise<Page>
 
 async function signIn(page: Page, key = FULL): Promise<void> {
   await page.goto(`${service.url}/console/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 it('signs in, finds a user, and shows a failed token with its status and reason', async () => {
@@ -84,9 +86,9 @@ it('signs in, finds a user, and shows a failed token with its status and reason'
   timings.first_useful_screen_ms = Date.now() - started;
   process.stdout.write(`console: first useful screen (sign-in to overview figures) in ${timings.first_useful_screen_ms} ms\n`);
   await screenshot(page, '01-overview');
-  await page.getByRole('link', { name: 'Users' }).click();
-  await page.getByLabel('User ID').fill('alice');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByLabel('User ID', { exact: true }).fill('alice');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   const deadItem = page.locator('li.token', { hasText: 'apns:Unregistered' });
   await deadItem.waitFor();
   await expect(deadItem.locator('.badge').textContent()).resolves.toBe('failed');
@@ -100,7 +102,7 @@ it('revokes a token; the API then shows it revoked', async () => {
   await signIn(page);
   await page.goto(`${service.url}/console/#/users/bob`);
   const item = page.locator('li.token').first();
-  await item.getByRole('button', { name: 'Revoke' }).click();
+  await item.getByRole('button', { name: 'Revoke', exact: true }).click();
   await page.locator('li.token .badge', { hasText: 'revoked' }).waitFor();
   const token = await api('GET', `/users/bob/tokens/${other}`);
   expect(token.json).toMatchObject({ status: 'revoked', status_reason: 'revoked from the console' });
@@ -110,7 +112,7 @@ it('sends a test notification and shows each token’s result next to it', async
   const page = await open();
   await signIn(page);
   await page.goto(`${service.url}/console/#/users/alice`);
-  await page.getByRole('button', { name: 'Send test notification' }).first().click();
+  await page.getByRole('button', { name: 'Send test notification', exact: true }).first().click();
   await page.getByText(/Test send: 1 delivered/).waitFor();
   await expect(page.locator('li.token', { hasText: 'apns:Unregistered' }).locator('.outcome').textContent()).resolves.toMatch(/skipped|^$/);
   await expect(page.locator(`li.token:has(code[title="${live}"]) .outcome`).textContent()).resolves.toBe('Test send: delivered');
@@ -123,10 +125,10 @@ it('offers a read-only key no revoke, delete or send', async () => {
   await page.getByText('Users with no sendable token').waitFor();
   await page.goto(`${service.url}/console/#/users/alice`);
   await page.locator('li.token').first().waitFor();
-  await expect(page.getByRole('button', { name: 'Revoke' }).count()).resolves.toBe(0);
-  await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);
-  await expect(page.getByRole('button', { name: 'Send test notification' }).count()).resolves.toBe(0);
-  await expect(page.getByRole('link', { name: 'Apps & credentials' }).count()).resolves.toBe(0);
+  await expect(page.getByRole('button', { name: 'Revoke', exact: true }).count()).resolves.toBe(0);
+  await expect(page.getByRole('button', { name: 'Delete', exact: true }).count()).resolves.toBe(0);
+  await expect(page.getByRole('button', { name: 'Send test notification', exact: true }).count()).resolves.toBe(0);
+  await expect(page.getByRole('link', { name: 'Apps & credentials', exact: true }).count()).resolves.toBe(0);
 });
 
 it('tells a wrong key so', async () => {
@@ -148,14 +150,37 @@ it('draws the overview chart from data', async () => {
 it('looks a token up, and shows the apps and credentials page', async () => {
   const page = await open();
   await signIn(page);
-  await page.getByRole('link', { name: 'Token lookup' }).click();
-  await page.getByLabel('Token').fill(dead);
-  await page.getByRole('button', { name: 'Look up' }).click();
-  await page.getByRole('link', { name: 'alice' }).waitFor();
+  await page.getByRole('link', { name: 'Token lookup', exact: true }).click();
+  await page.getByLabel('Token', { exact: true }).fill(dead);
+  await page.getByRole('button', { name: 'Look up', exact: true }).click();
+  await page.getByRole('link', { name: 'alice', exact: true }).waitFor();
   await screenshot(page, '05-lookup');
-  await page.getByRole('link', { name: 'Apps & credentials' }).click();
-  await page.getByRole('heading', { name: 'Credentials' }).waitFor();
+  await page.getByRole('link', { name: 'Apps & credentials', exact: true }).click();
+  await page.getByRole('heading', { name: 'Credentials', exact: true }).waitFor();
   await screenshot(page, '06-apps');
+});
+
+it('adds a credential from a service-account file and points an app at it; the key is never shown', async () => {
+  const account = makeServiceAccount('console-e2e-project');
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'console-e2e-')), 'service-account.json');
+  writeFileSync(file, JSON.stringify(account.json));
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Apps & credentials', exact: true }).click();
+  await page.getByText('Add or rotate a credential').click();
+  await page.getByLabel('Credential ID', { exact: true }).fill('android-main');
+  await page.getByLabel('Provider', { exact: true }).selectOption('firebase-fcm');
+  await page.getByLabel('Service account JSON file', { exact: true }).setInputFiles(file);
+  await page.getByRole('button', { name: 'Save credential', exact: true }).click();
+  await page.getByRole('cell', { name: /project console-e2e-project/ }).waitFor();
+  await page.getByText('Add or edit an app').click();
+  await page.getByLabel('App ID', { exact: true }).fill('com.example.android');
+  await page.getByLabel('firebase-fcm credential', { exact: true }).selectOption('android-main');
+  await page.getByRole('button', { name: 'Save app', exact: true }).click();
+  await page.getByRole('rowheader', { name: 'com.example.android' }).waitFor();
+  expect(await page.content()).not.toContain('PRIVATE KEY');
+  expect((await api('GET', '/apps/com.example.android')).json).toMatchObject({ 'firebase-fcm': { credential_id: 'android-main' } });
+  await screenshot(page, '06b-apps-with-credential');
 });
 
 it('works at phone width', async () => {
@@ -174,10 +199,10 @@ it('/docs: pastes a key and tries a request successfully', async () => {
   await page.getByRole('button', { name: /Authorize/ }).first().click();
   await page.locator('.auth-container input').first().fill(FULL);
   await page.locator('.auth-btn-wrapper button.authorize').first().click();
-  await page.getByRole('button', { name: 'Close' }).first().click();
+  await page.getByRole('button', { name: 'Close', exact: true }).first().click();
   const op = page.locator('.opblock', { has: page.locator('.opblock-summary-path', { hasText: /^\/auth\/key$/ }) });
   await op.locator('.opblock-summary').click();
-  await op.getByRole('button', { name: 'Execute' }).click();
+  await op.getByRole('button', { name: 'Execute', exact: true }).click();
   await op.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
   await screenshot(page, '08-docs');
 });

@@ -15,6 +15,7 @@ import { bearer, createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../suppo
 const MINUTE = 60_000;
 let sim: ExpoSimulator;
 let t: TestApp;
+let providers: ProviderRegistry;
 let clock = Date.now();
 const now = () => new Date(clock);
 /** Moves the service's and Expo's clocks together. */
@@ -25,8 +26,9 @@ const advance = (ms: number) => {
 
 beforeAll(async () => {
   sim = await ExpoSimulator.start({ receiptDelayMs: 10 * MINUTE });
+  providers = ProviderRegistry.of([new ExpoProvider({ baseUrl: new URL(sim.url) })]);
   t = await createTestApp({
-    providers: ProviderRegistry.of([new ExpoProvider({ baseUrl: new URL(sim.url) })]),
+    providers,
     retry: FAST_RETRY,
     now,
     expoReceipts: { delayMs: 15 * MINUTE, intervalMs: MINUTE },
@@ -40,6 +42,7 @@ beforeEach(async () => {
 });
 afterAll(async () => {
   await t.close();
+  await providers.close();
   await sim.close();
 });
 
@@ -92,7 +95,8 @@ describe('tickets: every row of the Expo table, through POST /send', () => {
 
   it('UNAUTHORIZED (enhanced security, no access token) is rejected and the token stays active', async () => {
     const secured = await ExpoSimulator.start({ accessToken: 'expo-access-token-e2e' });
-    const app = await createTestApp({ providers: ProviderRegistry.of([new ExpoProvider({ baseUrl: new URL(secured.url) })]), retry: FAST_RETRY });
+    const securedProviders = ProviderRegistry.of([new ExpoProvider({ baseUrl: new URL(secured.url) })]);
+    const app = await createTestApp({ providers: securedProviders, retry: FAST_RETRY });
     try {
       const token = expoToken();
       await request(app.app).put(`/users/u/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).send({ provider_key: 'expo' }).expect(204);
@@ -101,6 +105,7 @@ describe('tickets: every row of the Expo table, through POST /send', () => {
       expect(report.summary.invalidated).toBe(0);
     } finally {
       await app.close();
+      await securedProviders.close();
       await secured.close();
     }
   });

@@ -66,7 +66,7 @@ function credentialTable(credentials: Credential[]): HTMLElement {
         'tbody',
         {},
         credentials.map((c) =>
-          h('tr', {}, h('th', { scope: 'row' }, c.credential_id), h('td', {}, c.provider_key), h('td', {}, fingerprint(c)), h('td', {}, h('code', { title: c.key_sha256 }, `${c.key_sha256.slice(0, 12)}…`)), h('td', { class: 'num' }, c.revision), h('td', {}, when(c.updated_at))),
+          h('tr', {}, h('th', { scope: 'row' }, c.credential_id), h('td', {}, c.provider_key), h('td', { class: 'wrap' }, fingerprint(c)), h('td', {}, h('code', { title: c.key_sha256 }, `${c.key_sha256.slice(0, 12)}…`)), h('td', { class: 'num' }, c.revision), h('td', {}, when(c.updated_at))),
         ),
       ),
     ),
