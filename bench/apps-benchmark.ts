@@ -33,7 +33,7 @@ export async function appsBenchmark(options: { mongoUri: string; node: string; r
   const dir = path.join(os.tmpdir(), `bench-apps-${process.pid}`);
   const { proc: sims, match } = await startProcess(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--dir', dir, '--apps', String(APPS_PER_PROVIDER)],
+    ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--dir', dir, '--apps', String(APPS_PER_PROVIDER)],
     { core: 1, ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+)/ },
   );
   const { proc: service, url } = await startService({
