@@ -183,6 +183,33 @@ it('adds a credential from a service-account file and points an app at it; the k
   await screenshot(page, '06b-apps-with-credential');
 });
 
+it('works from the keyboard alone: sign in, search a user, revoke, with visible focus', async () => {
+  const page = await open();
+  await page.goto(`${service.url}/console/`);
+  // The key field has focus on arrival; Enter submits.
+  await page.keyboard.type(FULL);
+  await page.keyboard.press('Enter');
+  await page.getByText('Users with no sendable token').waitFor();
+  await page.goto(`${service.url}/console/#/users`);
+  await page.getByLabel('User ID', { exact: true }).waitFor();
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('user-id');
+  await page.keyboard.type('alice');
+  await page.keyboard.press('Enter');
+  await page.locator('li.token').first().waitFor();
+  // Tab to the first Revoke button and press it.
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => ({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    if (focused.text === 'Revoke') {
+      expect(focused.outline).not.toBe('none');
+      break;
+    }
+  }
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Revoke');
+  await page.keyboard.press('Enter');
+  await page.locator('li.token .badge', { hasText: 'revoked' }).waitFor();
+});
+
 it('works at phone width', async () => {
   const page = await open({ width: 390, height: 844 });
   await signIn(page);
