@@ -376,6 +376,8 @@ export type AdminConfig = {
   credentialsBox: SecretBox | undefined;
   /** For `receipts check`: the instance-wide Expo client, and the same guard as the service. */
   expo: Config['expo'];
+  /** Where per-app Expo clients send, even when the instance-wide client is off. */
+  expoBaseUrl: URL | undefined;
   expoReceipts: ExpoReceiptConfig;
   invalidationGuard: Config['invalidationGuard'];
 };
@@ -403,6 +405,7 @@ export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConf
     nodeEnv: result.data.NODE_ENV,
     credentialsBox: result.data.CREDENTIALS_KEYS,
     expo: expoConfig(result.data),
+    expoBaseUrl: result.data.EXPO_BASE_URL,
     expoReceipts: expoReceiptConfig(result.data),
     invalidationGuard: { minTokens: result.data.INVALIDATION_GUARD_MIN_TOKENS, maxShare: result.data.INVALIDATION_GUARD_MAX_SHARE },
   };

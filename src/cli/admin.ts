@@ -313,7 +313,7 @@ async function checkReceipts(config: AdminConfig): Promise<ReceiptPassReport> {
     connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
     const credentials = new CredentialStore(connection.db!, box);
     clients = new ProviderClients(credentials, {
-      endpoints: { apns: undefined, apnsSandbox: undefined, fcm: undefined, expo: config.expo?.baseUrl },
+      endpoints: { apns: undefined, apnsSandbox: undefined, fcm: undefined, expo: config.expoBaseUrl },
       apnsMaxInFlight: 1,
       fcmConcurrentBatches: 1,
       fcmBatchTimeoutMs: 60_000,
