@@ -56,4 +56,29 @@ describe('loadConfig', () => {
   ])('refuses API_KEYS with %s', (_name, value) => {
     expect(() => loadConfig({ API_KEYS: value })).toThrow(/API_KEYS/);
   });
+
+  it('turns Expo on by default (no credential needed), with receipts at 15m / 1m, and the console on', () => {
+    const config = loadConfig(base);
+    expect(config.expo).toEqual({});
+    expect(config.expoReceipts).toEqual({ delayMs: 15 * 60_000, intervalMs: 60_000 });
+    expect(config.consoleEnabled).toBe(true);
+  });
+
+  it('reads the Expo settings, and EXPO_ENABLED=false and CONSOLE_ENABLED=false turn them off', () => {
+    const config = loadConfig({ ...base, EXPO_ACCESS_TOKEN: 'expo-token-0123', EXPO_BASE_URL: 'https://127.0.0.1:6443', EXPO_RECEIPT_DELAY: '1m', EXPO_RECEIPT_INTERVAL: '30s' });
+    expect(config.expo).toEqual({ accessToken: 'expo-token-0123', baseUrl: new URL('https://127.0.0.1:6443') });
+    expect(config.delivery.endpoints.expo).toEqual(new URL('https://127.0.0.1:6443'));
+    expect(config.expoReceipts).toEqual({ delayMs: 60_000, intervalMs: 30_000 });
+    const off = loadConfig({ ...base, EXPO_ENABLED: 'false', CONSOLE_ENABLED: 'false' });
+    expect(off.expo).toBeUndefined();
+    expect(off.consoleEnabled).toBe(false);
+  });
+
+  it.each([
+    ['EXPO_BASE_URL', 'exp.host'],
+    ['EXPO_RECEIPT_DELAY', 'soon'],
+    ['EXPO_ENABLED', 'maybe'],
+  ])('refuses a bad %s, naming it', (name, value) => {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
 });
