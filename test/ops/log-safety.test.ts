@@ -4,6 +4,8 @@ import request from 'supertest';
 import { createLogger } from '../../src/logger';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { bearer, createTestApp, type TestApp } from '../support/test-app';
+import { ExpoSimulator } from '../simulators/expo-simulator';
+import { OneSignalSimulator } from '../simulators/onesignal-simulator';
 
 /**
  * Runs the whole API surface, error paths included, with every log line captured at the most
@@ -145,3 +147,65 @@ it('When paths vary in case, ids are odd or nothing matches, then no log line ho
   expect(added.some((l) => l.includes(`"path":"/users/tokens/tokens/****${token.slice(-4)}"`))).toBe(true);
   expect(added.some((l) => l.includes('"route":"unmatched"') && !l.includes('"path"'))).toBe(true);
 });
+
+it('When Expo and OneSignal credentials, sends, receipts, the token lookup and /stats run, then no log line holds a token, an access token or an API key', async () => {
+  const expoAccess = `expo_${random(16)}`;
+  const osKey = `os_v2_app_${random(16)}`;
+  const osApp = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+  const expoTokens = [`ExponentPushToken[${random(11)}]`, `ExponentPushToken[${random(11)}]`];
+  const osIds = ['6b1f0f5e-3a3c-4c3e-9b7e-1f2a3b4c5d6e', '7c2a1e6f-4b4d-4d4f-8c8f-2a3b4c5d6e7f'];
+  const expo = await ExpoSimulator.start({ accessToken: expoAccess });
+  const onesignal = await OneSignalSimulator.start({ appId: osApp, apiKey: osKey });
+  let clock = Date.now();
+  const app = await createTestApp({
+    apiKeys: `ws_a:${KEY}`,
+    logger: createLogger('trace', capture),
+    delivery: { endpoints: { apns: undefined, apnsSandbox: undefined, fcm: undefined, expo: new URL(expo.url), onesignal: new URL(onesignal.url) } },
+    now: () => new Date(clock),
+  });
+  const before = lines.length;
+  try {
+    const k = bearer(KEY);
+    const enc = encodeURIComponent;
+    await request(app.app).put('/credentials/expo-main').set(k).send({ provider_key: 'expo', access_token: expoAccess }).expect(201);
+    await request(app.app).put('/credentials/os-main').set(k).send({ provider_key: 'onesignal', app_id: osApp, api_key: osKey }).expect(201);
+    await request(app.app).put('/credentials/os-bad').set(k).send({ provider_key: 'onesignal', app_id: 'nope', api_key: osKey }).expect(400);
+    await request(app.app).put('/apps/com.example.rn').set(k).send({ expo: { credential_id: 'expo-main' }, onesignal: { credential_id: 'os-main' } }).expect(201);
+    const device = { app_id: 'com.example.rn' };
+    for (const token of expoTokens) await request(app.app).put(`/users/rn/tokens/${enc(token)}`).set(k).send({ provider_key: 'expo', device }).expect(204);
+    for (const id of osIds) await request(app.app).put(`/users/rn/tokens/${id}`).set(k).send({ provider_key: 'onesignal', device }).expect(204);
+    await request(app.app).put(`/users/rn/tokens/${enc(expoTokens[0]!.slice(0, -1))}`).set(k).send({ provider_key: 'expo' }).expect(400);
+    expo.stageReceipt(expoTokens[0]!, { status: 'error', error: 'DeviceNotRegistered' });
+    expo.stageTicket(expoTokens[1]!, { status: 'error', error: 'InvalidCredentials' });
+    onesignal.setState(osIds[0]!, 'unsubscribed');
+    const sent = await request(app.app).post('/send').set(k).send({ message: { to: { user_id: 'rn' }, content: { title: 'x' } } }).expect(200);
+    expect(sent.body.summary).toMatchObject({ delivered: 2, invalidated: 1 });
+    clock += 16 * 60_000;
+    expo.clock = clock;
+    expect(await app.receipts.runOnce()).toMatchObject({ invalidated: 1 });
+    await request(app.app).get(`/tokens/${enc(expoTokens[0]!)}`).set(k).expect(200);
+    await request(app.app).get(`/tokens/${osIds[1]}`).set(k).expect(200);
+    await request(app.app).get(`/tokens/${enc(expoTokens[1]!)}x`).set(k).expect(404);
+    await request(app.app).get('/stats').set(k).expect(200);
+    await request(app.app).get('/credentials').set(k).expect(200);
+    await request(app.app).get('/metrics').expect(200);
+  } finally {
+    await app.close();
+    await expo.close();
+    await onesignal.close();
+  }
+  const mine = lines.slice(before);
+  expect(mine.length).toBeGreaterThan(15);
+  const leaks: string[] = [];
+  for (const secret of [expoAccess, osKey, ...expoTokens.map((t) => t.slice(18, -1)), ...osIds]) {
+    for (let i = 0; i + 8 <= secret.length; i++) {
+      const piece = secret.slice(i, i + 8);
+      const line = mine.find((l) => l.includes(piece));
+      if (line) leaks.push(`${piece} (of ${secret.slice(0, 4)}…) in ${line.slice(0, 200)}`);
+    }
+  }
+  expect(leaks).toEqual([]);
+  expect(mine.some((l) => l.includes('expo:InvalidCredentials'))).toBe(true);
+  expect(mine.some((l) => l.includes('tokens invalidated by Expo receipts'))).toBe(true);
+});
+
