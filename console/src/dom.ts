@@ -50,3 +50,14 @@ export function statusBadge(status: string): HTMLElement {
 export function notice(kind: 'loading' | 'empty' | 'error', text: string): HTMLElement {
   return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
+
+/** A labelled search box whose submit hands the trimmed value to `go`; used by the user page and the token lookup. */
+export function searchForm(options: { id: string; label: string; button: string; value: string | undefined; go: (value: string) => void }): { form: HTMLFormElement; input: HTMLInputElement } {
+  const input = h('input', { id: options.id, type: 'search', value: options.value ?? '', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (input.value.trim()) options.go(input.value.trim());
+  };
+  const form = h('form', { class: 'search', role: 'search', onsubmit: submit }, h('label', { for: options.id }, options.label), input, h('button', { type: 'submit' }, options.button));
+  return { form, input };
+}

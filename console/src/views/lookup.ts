@@ -1,19 +1,12 @@
 import { api, ApiError, enc } from '../api';
-import { h, notice, replace, shorten, statusBadge, when } from '../dom';
+import { h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
 import type { Context } from '../main';
 import type { Token } from './user';
 
 /** Paste a token: which user holds it, and its state. */
 export async function lookupView(ctx: Context, main: HTMLElement, token?: string): Promise<void> {
-  const input = h('input', { id: 'token', type: 'search', value: token ?? '', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const { form, input } = searchForm({ id: 'token', label: 'Token', button: 'Look up', value: token, go: (value) => ctx.go(`#/lookup/${enc(value)}`) });
   const result = h('div', { id: 'lookup-result' });
-  const form = h(
-    'form',
-    { class: 'search', role: 'search', onsubmit: (e: Event) => (e.preventDefault(), input.value.trim() && ctx.go(`#/lookup/${enc(input.value.trim())}`)) },
-    h('label', { for: 'token' }, 'Token'),
-    input,
-    h('button', { type: 'submit' }, 'Look up'),
-  );
   replace(main, h('h1', {}, 'Token lookup'), form, result);
   if (!token) {
     input.focus();

@@ -1,5 +1,5 @@
 import { api, ApiError, enc } from '../api';
-import { h, notice, replace, shorten, statusBadge, when } from '../dom';
+import { h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
 import type { Context } from '../main';
 
 export type Token = {
@@ -18,14 +18,7 @@ type SendReport = { results: { token: string; outcome: string; reason: string | 
 
 /** A user's page: every token with its state, and revoke, delete and test-send where the key's scopes allow. */
 export async function userView(ctx: Context, main: HTMLElement, userId?: string): Promise<void> {
-  const input = h('input', { id: 'user-id', type: 'search', value: userId ?? '', required: true, autocomplete: 'off', spellcheck: 'false' });
-  const form = h(
-    'form',
-    { class: 'search', role: 'search', onsubmit: (e: Event) => (e.preventDefault(), input.value.trim() && ctx.go(`#/users/${enc(input.value.trim())}`)) },
-    h('label', { for: 'user-id' }, 'User ID'),
-    input,
-    h('button', { type: 'submit' }, 'Search'),
-  );
+  const { form, input } = searchForm({ id: 'user-id', label: 'User ID', button: 'Search', value: userId, go: (value) => ctx.go(`#/users/${enc(value)}`) });
   const results = h('div', { id: 'user-results' });
   replace(main, h('h1', {}, userId ? `User ${userId}` : 'Users'), form, results);
   if (!userId) {
