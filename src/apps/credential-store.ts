@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { CREDENTIAL_PROVIDERS, type AppInput, type ApnsEnvironment, type CredentialInput, type CredentialProvider } from './credential-schemas';
@@ -23,10 +23,29 @@ export type CredentialDocument = {
   /** SHA-256 of the key material: tells two keys apart without revealing either. */
   key_sha256: string;
   secret: Sealed;
+  /**
+   * Random, and new whenever the sealed secret is written: created, replaced or rekeyed. The
+   * provider-client cache keys clients by it, so a credential deleted and created again (whose
+   * revision starts over) or rekeyed never reuses a client built from the key it had before.
+   * Absent on documents written before it existed (see credentialIdentity).
+   */
+  generation?: string;
+  /** How many app saves are linking this credential right now, and until when at the latest (putApp): deleting it waits. */
+  linking?: number;
+  linking_until?: Date;
+  /** Until when a delete is checking that no app uses this credential: linking an app waits. */
+  deleting_until?: Date;
   revision: number;
   created_at: Date;
   updated_at: Date;
 };
+
+/** What a cached provider client was built from: changes with every write of the credential's key. */
+export function credentialIdentity(doc: Pick<CredentialDocument, 'generation' | 'revision'> & { _id?: unknown }): string {
+  return doc.generation ?? `legacy:${String(doc._id)}:${doc.revision}`;
+}
+
+const newGeneration = () => randomBytes(12).toString('hex');
 
 export type AppDocument = {
   workspace_id: string;
@@ -57,7 +76,21 @@ export type CredentialView = {
   revision: number;
   updated_at: string;
 };
+/** What a send needs to know of a credential: no secret, and the identity its cached client is keyed by. */
+export type CredentialRef = Pick<CredentialDocument, 'credential_id' | 'provider_key' | 'apn'> & { identity: string };
+
 export type AppView = Omit<AppDocument, 'workspace_id' | 'created_at' | 'updated_at'> & { updated_at: string };
+
+/**
+ * How long the marks that keep an app save and a credential delete apart hold. Each side's
+ * work between setting its mark and finishing is one or two single-document writes, so this
+ * is far longer than it needs; a replica that dies holding a mark blocks the other side no
+ * longer than this. Replicas' clocks must agree to well within it.
+ */
+const MARK_MS = 30_000;
+const markFree = (field: 'linking_until' | 'deleting_until', now: Date) => ({ $or: [{ [field]: { $exists: false } }, { [field]: { $lt: now } }] });
+/** No app save in progress: none counted, or the last mark ran out (a replica died holding it). */
+const noLinkInProgress = (now: Date) => ({ $or: [{ linking: { $exists: false } }, { linking: { $lte: 0 } }, ...markFree('linking_until', now).$or] });
 
 const MISSING_KEYS = 'CREDENTIALS_KEYS is not set, so credentials can not be stored or read (see .env.example); nothing is stored in plaintext';
 
@@ -101,6 +134,7 @@ export class CredentialStore {
           ...fields,
           key_sha256: createHash('sha256').update(material).digest('hex'),
           secret: box.seal(material, [workspaceId, credentialId]),
+          generation: newGeneration(),
           updated_at: now,
         },
         $unset: Object.fromEntries(PUBLIC_FIELDS.filter((field) => !(field in fields)).map((field) => [field, ''])),
@@ -123,10 +157,31 @@ export class CredentialStore {
     return docs.map(credentialView);
   }
 
+  /**
+   * Deletes a credential no app uses. It can race with an app being saved to use it, so the two
+   * take turns through marks on the credential document (MARK_MS): the delete marks it first,
+   * which an app save in progress prevents (409) and which makes a later app save fail
+   * (putApp), and only then looks for apps that use it. So an app never points at a deleted
+   * credential, whichever comes first.
+   */
   async deleteCredential(workspaceId: string, credentialId: string): Promise<void> {
-    await this.assertUnused(workspaceId, credentialId, 'it is still used by apps');
-    const result = await this.credentials.deleteOne({ workspace_id: workspaceId, credential_id: credentialId });
-    if (result.deletedCount === 0) throw new NotFoundError('No credential with this id in this workspace');
+    const id = { workspace_id: workspaceId, credential_id: credentialId };
+    const now = this.now();
+    const marked = await this.credentials.updateOne(
+      { ...id, $and: [noLinkInProgress(now), markFree('deleting_until', now)] },
+      { $set: { deleting_until: new Date(now.getTime() + MARK_MS) } },
+    );
+    if (marked.matchedCount === 0) {
+      if (!(await this.credentials.findOne(id, { projection: { _id: 1 } }))) throw new NotFoundError('No credential with this id in this workspace');
+      throw new ConflictError(`Credential ${credentialId} is being linked to an app or deleted right now; try again`);
+    }
+    try {
+      await this.assertUnused(workspaceId, credentialId, 'it is still used by apps');
+    } catch (error) {
+      await this.credentials.updateOne(id, { $unset: { deleting_until: '' } });
+      throw error;
+    }
+    await this.credentials.deleteOne(id);
   }
 
   private async assertUnused(workspaceId: string, credentialId: string, why: string): Promise<void> {
@@ -137,31 +192,52 @@ export class CredentialStore {
     if (users.length > 0) throw new ConflictError(`Credential ${credentialId}: ${why}: ${users.map((app) => app.app_id).join(', ')}`);
   }
 
+  /**
+   * Stores an app. Each credential it names is marked as being linked (MARK_MS) before the app
+   * is written, in the same update that checks it exists and is not being deleted, so a delete
+   * racing with this save either sees the app or makes this save fail (deleteCredential).
+   */
   async putApp(workspaceId: string, appId: string, input: AppInput): Promise<{ created: boolean; app: AppView }> {
+    const now = this.now();
     const problems: { path: string; message: string }[] = [];
+    const linked: string[] = [];
     for (const provider of CREDENTIAL_PROVIDERS) {
       const ref = input[provider];
       if (!ref) continue;
-      const credential = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: ref.credential_id }, { projection: { provider_key: 1, apn: 1 } });
-      if (!credential) problems.push({ path: `${provider}.credential_id`, message: 'no credential with this id in this workspace' });
-      else if (credential.provider_key !== provider) problems.push({ path: `${provider}.credential_id`, message: `is a ${credential.provider_key} credential` });
+      const id = { workspace_id: workspaceId, credential_id: ref.credential_id };
+      const credential = await this.credentials.findOneAndUpdate(
+        { ...id, ...markFree('deleting_until', now) },
+        { $inc: { linking: 1 }, $max: { linking_until: new Date(now.getTime() + MARK_MS) } },
+        { projection: { provider_key: 1, apn: 1 }, returnDocument: 'after', includeResultMetadata: false },
+      );
+      if (!credential) {
+        if (await this.credentials.findOne(id, { projection: { _id: 1 } })) throw new ConflictError(`Credential ${ref.credential_id} is being deleted`);
+        problems.push({ path: `${provider}.credential_id`, message: 'no credential with this id in this workspace' });
+        continue;
+      }
+      linked.push(ref.credential_id);
+      if (credential.provider_key !== provider) problems.push({ path: `${provider}.credential_id`, message: `is a ${credential.provider_key} credential` });
       else if (provider === 'apn' && input.apn!.environment !== 'auto' && !credential.apn?.environments.includes(input.apn!.environment)) {
         problems.push({ path: 'apn.environment', message: `the credential allows only ${credential.apn?.environments.join(' and ')}` });
       }
     }
-    if (problems.length > 0) throw new ValidationError(problems);
-    const now = this.now();
-    const before = await this.apps.findOneAndUpdate(
-      { workspace_id: workspaceId, app_id: appId },
-      {
-        $set: { ...Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => input[p]).map((p) => [p, input[p]])), updated_at: now },
-        $unset: Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => !input[p]).map((p) => [p, ''])),
-        $setOnInsert: { created_at: now },
-        $inc: { revision: 1 },
-      },
-      { upsert: true, returnDocument: 'before', includeResultMetadata: false },
-    );
-    return { created: before === null, app: await this.getApp(workspaceId, appId) };
+    try {
+      if (problems.length > 0) throw new ValidationError(problems);
+      const before = await this.apps.findOneAndUpdate(
+        { workspace_id: workspaceId, app_id: appId },
+        {
+          $set: { ...Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => input[p]).map((p) => [p, input[p]])), updated_at: now },
+          $unset: Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => !input[p]).map((p) => [p, ''])),
+          $setOnInsert: { created_at: now },
+          $inc: { revision: 1 },
+        },
+        { upsert: true, returnDocument: 'before', includeResultMetadata: false },
+      );
+      return { created: before === null, app: await this.getApp(workspaceId, appId) };
+    } finally {
+      // The app is written (or not): once no other save is linking it, a delete may look.
+      if (linked.length > 0) await this.credentials.updateMany({ workspace_id: workspaceId, credential_id: { $in: linked } }, { $inc: { linking: -1 } });
+    }
   }
 
   async getApp(workspaceId: string, appId: string): Promise<AppView> {
@@ -185,18 +261,23 @@ export class CredentialStore {
     return new Map(docs.map((doc) => [doc.app_id, doc]));
   }
 
-  /** Revisions and fingerprints of the credentials a send needs (no secrets). */
-  async credentialsById(workspaceId: string, credentialIds: readonly string[]): Promise<Map<string, Pick<CredentialDocument, 'credential_id' | 'provider_key' | 'apn' | 'revision'>>> {
+  /** Identities and fingerprints of the credentials a send needs (no secrets). */
+  async credentialsById(workspaceId: string, credentialIds: readonly string[]): Promise<Map<string, CredentialRef>> {
     const docs = await this.credentials
-      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, apn: 1, revision: 1 } })
+      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, apn: 1, revision: 1, generation: 1 } })
       .toArray();
-    return new Map(docs.map((doc) => [doc.credential_id, doc]));
+    return new Map(docs.map((doc) => [doc.credential_id, { credential_id: doc.credential_id, provider_key: doc.provider_key, ...(doc.apn ? { apn: doc.apn } : {}), identity: credentialIdentity(doc) }]));
   }
 
-  /** For provider clients only: the decrypted key material of one credential, at its revision. */
-  async keyMaterial(workspaceId: string, credentialId: string): Promise<{ doc: CredentialDocument; material: string }> {
+  /**
+   * For provider clients only: the decrypted key material of one credential, as it is at
+   * `identity`. A credential that was deleted, replaced or rekeyed since the send read it is
+   * refused rather than silently built from another key than the one the send planned with.
+   */
+  async keyMaterial(workspaceId: string, credentialId: string, identity?: string): Promise<{ doc: CredentialDocument; material: string }> {
     const doc = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId });
     if (!doc) throw new NotFoundError('No credential with this id in this workspace');
+    if (identity !== undefined && credentialIdentity(doc) !== identity) throw new ConflictError(`Credential ${credentialId} changed while the send was being planned`);
     return { doc, material: this.requireBox().open(doc.secret, [workspaceId, credentialId]) };
   }
 
@@ -220,7 +301,7 @@ export class CredentialStore {
       }
       const result = await this.credentials.updateOne(
         { workspace_id: doc.workspace_id, credential_id: doc.credential_id, revision: doc.revision },
-        { $set: { secret: box.seal(material, [doc.workspace_id, doc.credential_id]) } },
+        { $set: { secret: box.seal(material, [doc.workspace_id, doc.credential_id]), generation: newGeneration() } },
       );
       rekeyed += result.modifiedCount;
     }

@@ -8,18 +8,20 @@ import { ExpoProvider } from '../providers/expo-provider';
 import { OneSignalProvider } from '../providers/onesignal-provider';
 
 /**
- * The live provider clients built from API credentials: one per credential, revision and
+ * The live provider clients built from API credentials: one per credential identity and
  * APNs environment, reused by every send (never built per send: APNs limits how often a
- * provider JWT may be refreshed). A send that finds a newer revision of its credential than
- * its cached client builds a new client, so a credential changed through the API is used by
- * the next send on every replica; the old client closes once no send uses it. Clients unused
+ * provider JWT may be refreshed). Every send reads its credentials' identities from the
+ * database first (credentialIdentity: new whenever the key is written, deleted and created
+ * again, or rekeyed), and a cached client whose identity differs is retired, never reused: so
+ * a credential replaced or deleted through the API stops being used by the next send on every
+ * replica, and the old client closes once no send uses it. Clients unused
  * for `clientIdleMs` are closed, and at most `maxClients` live at once (least recently used
  * first). This is the only code that decrypts key material, and it never hands it out.
  */
 type Entry = {
   key: string;
   provider: CredentialProvider;
-  revision: number;
+  identity: string;
   client: Promise<PushProvider>;
   users: number;
   lastUsed: number;
@@ -43,16 +45,17 @@ export class ProviderClients {
     this.sweeper.unref();
   }
 
-  /** A client for one credential at `revision` (and one APNs environment); release it when the send is done. */
-  async lease(workspaceId: string, credentialId: string, revision: number, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<Lease> {
+  /** A client for one credential as it is at `identity` (and one APNs environment); release it when the send is done. */
+  async lease(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<Lease> {
     const key = [workspaceId, credentialId, provider, environment ?? ''].join('\u0000');
     let entry = this.entries.get(key);
-    if (entry && entry.revision < revision) {
+    // Any other identity, older or newer: a credential created again starts at revision 1.
+    if (entry && entry.identity !== identity) {
       this.retire(entry);
       entry = undefined;
     }
     if (!entry) {
-      entry = { key, provider, revision, client: this.build(workspaceId, credentialId, provider, environment), users: 0, lastUsed: this.now(), retired: false };
+      entry = { key, provider, identity, client: this.build(workspaceId, credentialId, identity, provider, environment), users: 0, lastUsed: this.now(), retired: false };
       this.entries.set(key, entry);
       entry.client.catch(() => this.entries.get(key) === entry && this.entries.delete(key));
       this.evictOverflow();
@@ -80,8 +83,8 @@ export class ProviderClients {
     };
   }
 
-  private async build(workspaceId: string, credentialId: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<PushProvider> {
-    const { doc, material } = await this.store.keyMaterial(workspaceId, credentialId);
+  private async build(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<PushProvider> {
+    const { doc, material } = await this.store.keyMaterial(workspaceId, credentialId, identity);
     const { endpoints } = this.config;
     if (doc.provider_key !== provider) throw new Error(`credential ${credentialId} is a ${doc.provider_key} credential, not ${provider}`);
     if (provider === 'expo') return new ExpoProvider({ ...(material ? { accessToken: material } : {}), ...(endpoints.expo ? { baseUrl: endpoints.expo } : {}) });

@@ -66,7 +66,7 @@ export class DeliveryRouter {
       }
       try {
         const lease = (environment?: 'production' | 'sandbox') =>
-          this.clients.lease(workspaceId, route.credentialId, credential.revision, route.kind, environment).then((leased) => {
+          this.clients.lease(workspaceId, route.credentialId, credential.identity, route.kind, environment).then((leased) => {
             leases.push(leased);
             return leased.client;
           });

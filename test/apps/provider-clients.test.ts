@@ -26,12 +26,12 @@ afterAll(async () => {
 
 it('reuses one client per credential and environment, and builds a new one for a newer revision (closing the old once released)', async () => {
   const clients = new ProviderClients(store, delivery({}), { now: () => clock });
-  const a = await clients.lease('ws', 'c0', 1, 'apn', 'production');
-  const b = await clients.lease('ws', 'c0', 1, 'apn', 'production');
+  const a = await clients.lease('ws', 'c0', 'g1', 'apn', 'production');
+  const b = await clients.lease('ws', 'c0', 'g1', 'apn', 'production');
   expect(b.client).toBe(a.client);
-  const sandbox = await clients.lease('ws', 'c0', 1, 'apn', 'sandbox');
+  const sandbox = await clients.lease('ws', 'c0', 'g1', 'apn', 'sandbox');
   expect(sandbox.client).not.toBe(a.client);
-  const newer = await clients.lease('ws', 'c0', 2, 'apn', 'production');
+  const newer = await clients.lease('ws', 'c0', 'g2', 'apn', 'production');
   expect(newer.client).not.toBe(a.client);
   expect(a.client.ready()).toBe(true); // still leased by two sends
   a.release();
@@ -47,9 +47,9 @@ it('reuses one client per credential and environment, and builds a new one for a
 it('closes clients idle for longer than clientIdleMs, never one that is leased', async () => {
   clock = 0;
   const clients = new ProviderClients(store, delivery({ clientIdleMs: 1_000 }), { now: () => clock });
-  const idle = await clients.lease('ws', 'c1', 1, 'apn', 'production');
+  const idle = await clients.lease('ws', 'c1', 'g1', 'apn', 'production');
   idle.release();
-  const busy = await clients.lease('ws', 'c2', 1, 'apn', 'production');
+  const busy = await clients.lease('ws', 'c2', 'g1', 'apn', 'production');
   clock = 5_000;
   clients.closeIdle();
   await new Promise((resolve) => setImmediate(resolve));
@@ -66,7 +66,7 @@ it('keeps at most maxClients, closing the least recently used idle ones first', 
   const leases = [];
   for (let i = 0; i < 3; i++) {
     clock += 10;
-    const lease = await clients.lease('ws', `c${i}`, 1, 'apn', 'production');
+    const lease = await clients.lease('ws', `c${i}`, 'g1', 'apn', 'production');
     lease.release();
     leases.push(lease);
   }
