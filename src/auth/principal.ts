@@ -1,4 +1,5 @@
 import type { Scope } from './scopes';
+import type { UserTokenScope } from './user-scope';
 
 /**
  * Who is calling, as the routes see it after authentication (http/auth.ts): a secret API key
@@ -20,6 +21,11 @@ export type UserPrincipal = {
   userIds: ReadonlySet<string>;
   read: boolean;
   write: boolean;
+  /**
+   * The API scopes the token reaches for its users: what read/write stand for, within what its
+   * issuer held (user-scope.ts's userTokenReach). A route needs its scope here as well.
+   */
+  reach: ReadonlySet<UserTokenScope>;
   /** Names the user(s) in rate limiting: a user's tokens share one budget. */
   keyId: string;
 };

@@ -1,4 +1,5 @@
 import { isValidUserId, MAX_USER_ID_LENGTH } from '../tokens/token-fields';
+import type { Scope } from './scopes';
 
 /**
  * Courier's scope grammar for user tokens (POST /auth/issue-token): space-separated entries,
@@ -39,4 +40,35 @@ export function parseUserScope(text: string): { scope: UserScope } | { problem: 
 
 export function formatUserScope(scope: UserScope): string {
   return [...scope.userIds.map((id) => `${USER_PREFIX}${id}`), ...(scope.read ? [READ_USER_TOKENS] : []), ...(scope.write ? [WRITE_USER_TOKENS] : [])].join(' ');
+}
+
+/**
+ * What a user token can reach, as API-key scopes: `read:user-tokens` stands for reading through
+ * both APIs (Courier's tokens, Flameup's devices) and `write:user-tokens` for writing through
+ * both. Each API is granted separately, and only where the issuer holds it.
+ */
+export const USER_TOKEN_REACH = { read: ['tokens:read', 'devices:read'], write: ['tokens:write', 'devices:write'] } as const satisfies Record<'read' | 'write', readonly Scope[]>;
+export type UserTokenScope = (typeof USER_TOKEN_REACH)[keyof typeof USER_TOKEN_REACH][number];
+export const USER_TOKEN_SCOPES: readonly UserTokenScope[] = [...USER_TOKEN_REACH.read, ...USER_TOKEN_REACH.write];
+
+export function isUserTokenScope(value: unknown): value is UserTokenScope {
+  return typeof value === 'string' && (USER_TOKEN_SCOPES as readonly string[]).includes(value);
+}
+
+/**
+ * The scopes a token with `scope` reaches when its issuer may grant only `grantable`: what
+ * read:user-tokens and write:user-tokens stand for, within what the issuer holds. Answers,
+ * for each of read and write that the scope asks for, whether anything of it was left to
+ * grant (an issuer refuses a token whose read or write part would grant nothing).
+ */
+export function userTokenReach(scope: Pick<UserScope, 'read' | 'write'>, grantable: ReadonlySet<string>): { reach: UserTokenScope[]; empty: ('read' | 'write')[] } {
+  const reach: UserTokenScope[] = [];
+  const empty: ('read' | 'write')[] = [];
+  for (const part of ['read', 'write'] as const) {
+    if (!scope[part]) continue;
+    const granted = USER_TOKEN_REACH[part].filter((s) => grantable.has(s));
+    if (granted.length === 0) empty.push(part);
+    reach.push(...granted);
+  }
+  return { reach, empty };
 }

@@ -3,7 +3,7 @@ import { decodeProtectedHeader, jwtVerify, SignJWT, type CryptoKey, type JWTPayl
 import { UnauthenticatedError, UnavailableError } from '../errors';
 import type { UserPrincipal } from './principal';
 import type { SigningKeyRing } from './signing-keys';
-import { formatUserScope, parseUserScope, type UserScope } from './user-scope';
+import { formatUserScope, isUserTokenScope, parseUserScope, USER_TOKEN_SCOPES, userTokenReach, type UserScope, type UserTokenScope } from './user-scope';
 import type { WorkspaceKey } from './workspace-keys';
 
 /**
@@ -17,6 +17,12 @@ export const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const CLOCK_TOLERANCE_S = 5;
 const CACHE_LIMIT = 10_000;
 const INVALID = 'The user token is invalid or expired';
+/**
+ * The API scopes a token reaches (user-scope.ts). The service's own tokens always carry it;
+ * one issued before it existed reaches what its read/write scope stands for, as it did then.
+ */
+const REACH_CLAIM = 'reach';
+const ALL_REACH: ReadonlySet<string> = new Set(USER_TOKEN_SCOPES);
 
 export type UserTokenOptions = {
   /** Undefined where no key is configured: verification of workspace keys still works, issuing does not. */
@@ -44,12 +50,13 @@ export class UserTokens {
     return this.options.ring?.publicJwks() ?? { keys: [] };
   }
 
-  async issue(workspaceId: string, scope: UserScope, ttlSeconds: number): Promise<string> {
+  /** `reach`: the API scopes the token may use, within what its issuer holds (userTokenReach). */
+  async issue(workspaceId: string, scope: UserScope, ttlSeconds: number, reach: readonly UserTokenScope[]): Promise<string> {
     const ring = this.options.ring;
     if (!ring) throw new UnavailableError(this.options.missingRingReason ?? 'No signing key is configured for user tokens');
     const { kid, alg, privateKey } = ring.signer;
     const issuedAt = Math.floor(this.now() / 1000);
-    return new SignJWT({ workspace_id: workspaceId, scope: formatUserScope(scope) })
+    return new SignJWT({ workspace_id: workspaceId, scope: formatUserScope(scope), [REACH_CLAIM]: [...reach] })
       .setProtectedHeader({ alg, kid, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setIssuedAt(issuedAt)
@@ -91,10 +98,11 @@ export class UserTokens {
     if (typeof workspaceId !== 'string' || (theirs && payload.workspace_id !== undefined && payload.workspace_id !== workspaceId)) {
       throw new UnauthenticatedError(INVALID);
     }
-    return this.principalOf(workspaceId, payload);
+    return this.principalOf(workspaceId, payload, theirs ? new Set(theirs.scopes) : ALL_REACH);
   }
 
-  private principalOf(workspaceId: string, payload: JWTPayload): UserPrincipal & { expiresAtMs: number } {
+  /** `grantable`: what the signer may grant (everything for the service's own keys, which checked the issuing API key). */
+  private principalOf(workspaceId: string, payload: JWTPayload, grantable: ReadonlySet<string>): UserPrincipal & { expiresAtMs: number } {
     const expiresAtMs = payload.exp! * 1000;
     // A token that lives longer than USER_TOKEN_MAX_TTL is refused, whoever signed it.
     if (expiresAtMs > this.now() + (this.options.maxTtlSeconds + CLOCK_TOLERANCE_S) * 1000) throw new UnauthenticatedError(INVALID);
@@ -102,7 +110,12 @@ export class UserTokens {
     const parsed = parseUserScope(payload.scope);
     if ('problem' in parsed) throw new UnauthenticatedError(INVALID);
     const { userIds, read, write } = parsed.scope;
+    // An optional `reach` claim narrows the token further; it can never widen it.
+    const claimed = payload[REACH_CLAIM];
+    if (claimed !== undefined && !(Array.isArray(claimed) && claimed.every(isUserTokenScope))) throw new UnauthenticatedError(INVALID);
+    const narrowed = claimed === undefined ? grantable : new Set(claimed.filter((s) => grantable.has(s)));
+    const reach = new Set(userTokenReach(parsed.scope, narrowed).reach);
     const keyId = createHash('sha256').update(`user:${workspaceId}:${userIds.join('\n')}`).digest('hex').slice(0, 16);
-    return { kind: 'user', workspaceId, userIds: new Set(userIds), read, write, keyId, expiresAtMs };
+    return { kind: 'user', workspaceId, userIds: new Set(userIds), read, write, reach, keyId, expiresAtMs };
   }
 }

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { parseExpiresIn } from '../auth/expires-in';
-import { parseUserScope } from '../auth/user-scope';
+import { parseUserScope, USER_TOKEN_REACH, userTokenReach } from '../auth/user-scope';
 import type { UserTokens } from '../auth/user-tokens';
 import { ForbiddenError, ValidationError } from '../errors';
 import { parseOrThrow } from '../validation';
@@ -25,13 +25,16 @@ export function authRoutes(userTokens: UserTokens): Router {
     if (ttl > userTokens.maxTtlSeconds) {
       throw new ValidationError([{ path: 'expires_in', message: `must be at most ${userTokens.maxTtlSeconds} seconds (USER_TOKEN_MAX_TTL)` }]);
     }
-    // A key can't grant what it doesn't hold.
+    // A key can't grant what it doesn't hold: the token reaches each API only where the key does.
     const principal = principalOf(res);
-    if (principal.kind === 'api-key') {
-      if (parsed.scope.write && !principal.scopes.has('tokens:write')) throw new ForbiddenError('tokens:write', 'Only a key with tokens:write can issue write:user-tokens');
-      if (parsed.scope.read && !principal.scopes.has('tokens:read')) throw new ForbiddenError('tokens:read', 'Only a key with tokens:read can issue read:user-tokens');
+    if (principal.kind !== 'api-key') return;
+    const { reach, empty } = userTokenReach(parsed.scope, principal.scopes);
+    if (empty.length > 0) {
+      const part = empty[0]!;
+      const needed = USER_TOKEN_REACH[part];
+      throw new ForbiddenError(needed[0], `Only a key with ${needed.join(' or ')} can issue ${part}:user-tokens`);
     }
-    res.json({ token: await userTokens.issue(principal.workspaceId, parsed.scope, ttl) });
+    res.json({ token: await userTokens.issue(principal.workspaceId, parsed.scope, ttl, reach) });
   });
   // Who this key is: the console signs in with it, and offers only what its scopes allow.
   router.get('/auth/key', requireApiKey, (_req, res) => {

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
-import { READ_USER_TOKENS, WRITE_USER_TOKENS } from '../auth/user-scope';
+import { READ_USER_TOKENS, WRITE_USER_TOKENS, type UserTokenScope } from '../auth/user-scope';
 import { JWT_SHAPE, type UserTokens } from '../auth/user-tokens';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../errors';
 
@@ -47,7 +47,8 @@ export function authenticate(keys: ApiKeyStore, userTokens: UserTokens) {
  * Lets the request through if the caller may act with `scope`. An API key needs the scope. A
  * user token is refused unless the route is about one user, named by the path parameter
  * `forUser`, and that user is one of the token's: `read:user-tokens` stands for the read
- * scopes, `write:user-tokens` for the write scopes. Routes that do not pass `forUser` (bulk
+ * scopes, `write:user-tokens` for the write scopes, each only as far as the token's issuer held
+ * it (UserPrincipal.reach). Routes that do not pass `forUser` (bulk
  * writes, sending, issuing tokens, and any route added later) refuse user tokens.
  */
 export function requireScope(scope: Scope, forUser?: 'user_id' | 'person_id') {
@@ -60,6 +61,9 @@ export function requireScope(scope: Scope, forUser?: 'user_id' | 'person_id') {
     if (!(reading ? principal.read : principal.write)) {
       const needed = reading ? READ_USER_TOKENS : WRITE_USER_TOKENS;
       return next(new ForbiddenError(needed, `This user token lacks the scope ${needed}`));
+    }
+    if (!principal.reach.has(scope as UserTokenScope)) {
+      return next(new ForbiddenError(scope, `This user token does not reach ${scope}: whoever issued it does not hold that scope`));
     }
     const userId = req.params[forUser];
     if (typeof userId !== 'string' || !principal.userIds.has(userId)) {
