@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 
 /**
  * `npm run build` runs this: console/src → dist/console/app.js (one minified ES module),
- * plus index.html and app.css, and prints the gzipped weight (the budget is 200 KB).
+ * plus index.html, app.css and favicon.svg, and prints the gzipped weight (the budget is 200 KB).
  */
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist/console');
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   });
   copyFileSync(path.join(ROOT, 'console/index.html'), path.join(OUT, 'index.html'));
   copyFileSync(path.join(ROOT, 'console/app.css'), path.join(OUT, 'app.css'));
+  // The page's own icon: without one, every browser asks for /favicon.ico.
+  copyFileSync(path.join(ROOT, 'console/favicon.svg'), path.join(OUT, 'favicon.svg'));
   const gzipped = ['app.js', 'app.css', 'index.html'].map((file) => gzipSync(readFileSync(path.join(OUT, file))).length);
   const total = gzipped.reduce((a, b) => a + b, 0);
   writeFileSync(path.join(OUT, 'weight.json'), JSON.stringify({ gzipped_bytes: total }));

@@ -15,7 +15,10 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { jsonBody } from './http/json-body';
 import { rateLimitPerKey } from './http/rate-limit';
-import { limitFailedAuthentication } from './http/failed-auth-limit';
+import { FailedAuthBudget } from './http/failed-auth-limit';
+import { refuseTooManyHeaders } from './http/header-limit';
+import { ROUTES } from './http/route-catalogue';
+import { RoutePaths } from './http/route-paths';
 import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { tokenRoutes } from './http/token-routes';
@@ -23,6 +26,9 @@ import { docsRoutes } from './http/docs-routes';
 import { consoleRoutes } from './http/console-routes';
 import { statsRoutes } from './http/stats-routes';
 import { caseSensitiveRouter } from './http/router';
+
+/** The authenticated routes: the route table's entries that need a key or a user token. */
+const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly));
 
 export type AppDeps = Services & {
   config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>>;
@@ -39,6 +45,7 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.set('query parser', 'simple');
   app.set('case sensitive routing', true);
   app.use(requestContext(logger, metrics.observeRequest, health.draining));
+  app.use(refuseTooManyHeaders);
   app.use(helmet());
   // Before authentication: a browser's preflight carries no credentials.
   app.use(corsForClientApps(config.corsOrigins));
@@ -50,8 +57,11 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.use(publicKeyRoutes(userTokens));
 
   const api = caseSensitiveRouter();
-  if (config.authFailuresPerMinute > 0) api.use(limitFailedAuthentication(config.authFailuresPerMinute));
-  api.use(authenticate(new ApiKeyStore(config.apiKeys), userTokens));
+  // A path no route has is a 404, never a 401: it needs no credentials, and never uses up an
+  // address's failed-authentication budget (a browser asking for a missing asset would).
+  api.use((req, _res, next) => next(API_PATHS.methodsFor(req.path).length > 0 ? undefined : 'router'));
+  const failures = config.authFailuresPerMinute > 0 ? new FailedAuthBudget(config.authFailuresPerMinute) : undefined;
+  api.use(authenticate(new ApiKeyStore(config.apiKeys), userTokens, failures));
   if (config.rateLimitPerMinute > 0) api.use(rateLimitPerKey(config.rateLimitPerMinute));
   api.use(jsonBody());
   api.use(tokenRoutes(registry));

@@ -48,7 +48,18 @@ export class UnavailableError extends DomainError {
   readonly kind = 'unavailable';
 }
 
-/** Too many requests with one API key; the HTTP layer adds Retry-After. */
+/** Too many requests (or failed authentications); `retryAfterSeconds` becomes Retry-After when known. */
 export class RateLimitedError extends DomainError {
   readonly kind = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** More request headers than the service reads: refused whole, so none is dropped unseen. */
+export class TooManyHeadersError extends DomainError {
+  readonly kind = 'too_many_headers';
 }

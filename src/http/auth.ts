@@ -5,6 +5,7 @@ import type { Scope } from '../auth/scopes';
 import { READ_USER_TOKENS, WRITE_USER_TOKENS, type UserTokenScope } from '../auth/user-scope';
 import { JWT_SHAPE, type UserTokens } from '../auth/user-tokens';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../errors';
+import type { FailedAuthBudget } from './failed-auth-limit';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -26,11 +27,13 @@ function authorizationHeaderCount(req: Request): number {
  * verified as a user token and never falls back to API-key rights. A missing, unknown,
  * expired or tampered credential is a 401 with no hint of which.
  */
-export function authenticate(keys: ApiKeyStore, userTokens: UserTokens) {
+export function authenticate(keys: ApiKeyStore, userTokens: UserTokens, failures?: FailedAuthBudget) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (authorizationHeaderCount(req) > 1) {
       return next(new ValidationError([{ path: 'Authorization', message: 'must be sent once' }]));
     }
+    // Counted as a failure from here until it succeeds (FailedAuthBudget); a 429 if none are left.
+    const attempt = failures?.attempt(req.ip);
     const presented = BEARER.exec(req.get('authorization') ?? '')?.[1];
     const principal: Principal | undefined = !presented
       ? undefined
@@ -38,6 +41,7 @@ export function authenticate(keys: ApiKeyStore, userTokens: UserTokens) {
         ? await userTokens.verify(presented)
         : keys.find(presented);
     if (!principal) return next(new UnauthenticatedError('A valid API key or user token is required: Authorization: Bearer <key or token>'));
+    attempt?.succeeded();
     res.locals.principal = principal;
     next();
   };

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
-import { MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
+import { displayText, MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
 import { pageLimit, queryWholeNumber } from './token-schemas';
 
 /** Request shapes of the Flameup-compatible Devices API. */
 const platform = z.enum(DEVICE_PLATFORMS, { error: `must be one of ${DEVICE_PLATFORMS.join(', ')}` });
-const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
+const text = displayText(MAX_FIELD_LENGTH);
 /** Offsets beyond this are a sign of a scan, not of a person's devices. */
 export const MAX_DEVICE_OFFSET = 10_000;
 

@@ -51,7 +51,10 @@ export function docsRoutes(): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.get('/docs', (_req, res) => {
+  // Routing is not strict, so /docs/ lands here too; the page's relative asset links need the
+  // bare path (from /docs/ they would resolve to /docs/docs/…), so it redirects there.
+  router.get('/docs', (req, res) => {
+    if (req.path.endsWith('/')) return res.redirect(301, '../docs');
     res.type('html').send(PAGE);
   });
   router.get('/docs/init.js', (_req, res) => {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { errorForLog, type Logger } from '../logger';
-import { DomainError, ForbiddenError, ValidationError, type FieldProblem } from '../errors';
+import { DomainError, ForbiddenError, RateLimitedError, ValidationError, type FieldProblem } from '../errors';
 
 /**
  * The one place where errors become HTTP. Every error body has a stable `type`, Courier's
@@ -15,6 +15,7 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   not_found: { status: 404, type: 'not_found_error' },
   conflict: { status: 409, type: 'conflict_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  too_many_headers: { status: 431, type: 'invalid_request_error' },
   unavailable: { status: 503, type: 'service_unavailable_error' },
 };
 
@@ -55,6 +56,7 @@ function classify(error: unknown): { status: number; body: ErrorBody; headers?: 
     if (error instanceof ValidationError) body.errors = error.problems;
     if (error instanceof ForbiddenError) body.missing_scope = error.missingScope;
     if (status === 401) return { status, body, headers: { 'WWW-Authenticate': 'Bearer' } };
+    if (error instanceof RateLimitedError && error.retryAfterSeconds !== undefined) return { status, body, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
     return { status, body };
   }
   if (isDatabaseUnavailable(error)) {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import type { HttpServerLimits } from '../config';
+import { MAX_REQUEST_HEADERS } from './header-limit';
 
 /**
  * The HTTP server around the app, with its connection limits set on purpose rather than left
@@ -51,6 +52,8 @@ export function createHttpServer(app: Express, limits: HttpServerLimits): http.S
     app,
   );
   server.maxConnections = limits.maxConnections;
+  // One more than the service accepts, so a request Node cut short is seen to be over the bound (header-limit.ts).
+  server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
   server.on('clientError', answerClientError);
   return server;
 }

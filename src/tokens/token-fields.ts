@@ -61,16 +61,41 @@ export const tokenValue = z.string().superRefine((token, ctx) => {
  */
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
+/**
+ * An id that shows as nothing: only white space and characters that render blank, such as the
+ * Hangul filler U+3164 and the braille blank U+2800 (Default_Ignorable_Code_Point covers the
+ * fillers; the braille blank is a visible-width symbol with no dots). Two such ids can't be
+ * told apart by a person reading a log or the console.
+ */
+const BLANK = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
 /** The user-id rule as a predicate, for ids that arrive elsewhere than a path (a user token's scope). */
-export const isValidUserId = (id: string): boolean => id.length >= 1 && id.length <= MAX_USER_ID_LENGTH && !INVISIBLE_OR_CONTROL.test(id);
+export const isValidUserId = (id: string): boolean => id.length >= 1 && id.length <= MAX_USER_ID_LENGTH && !INVISIBLE_OR_CONTROL.test(id) && !BLANK.test(id);
 
 export const userId = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`)
-  .refine((id) => !INVISIBLE_OR_CONTROL.test(id), 'must not contain control, invisible or bidi formatting characters');
+  .refine((id) => !INVISIBLE_OR_CONTROL.test(id), 'must not contain control, invisible or bidi formatting characters')
+  .refine((id) => !BLANK.test(id), 'must not be blank or only invisible characters');
 
-const text = z.string().max(MAX_FIELD_LENGTH, `must be at most ${MAX_FIELD_LENGTH} characters`);
+/**
+ * What display text (a device's name, model, a status reason) may not hold: controls (NUL,
+ * ESC, which could drive a terminal that shows a log), bidi embeddings, overrides and isolates
+ * (U+202E turns "exe.txt" around), line and paragraph separators, and unpaired surrogates.
+ * Unlike ids, text keeps joiners and variation selectors, which emoji in device names use.
+ */
+const CONTROL_OR_BIDI = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\p{Zl}\p{Zp}\p{Cs}]/u;
+const NO_CONTROL_OR_BIDI = 'must not contain control or bidi formatting characters';
+
+/** Display text of at most `max` characters, with no control or bidi characters. */
+export const displayText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !CONTROL_OR_BIDI.test(value), NO_CONTROL_OR_BIDI);
+
+const text = displayText(MAX_FIELD_LENGTH);
 
 /** Drops the members whose value is null: Courier's SDK types allow null for "absent". */
 function withoutNulls<T extends Record<string, unknown>>(object: T): { [K in keyof T]: Exclude<T[K], null> } {
@@ -204,7 +229,7 @@ export type Registration = z.infer<typeof registration>;
 /** What a PATCH may leave behind: the editable part of a token, checked after the patch is applied. */
 export const editableToken = z.strictObject({
   status: z.enum(TOKEN_STATUSES, { error: `must be one of ${TOKEN_STATUSES.join(', ')}` }),
-  status_reason: z.string().max(MAX_STATUS_REASON_LENGTH).nullable().optional(),
+  status_reason: displayText(MAX_STATUS_REASON_LENGTH).nullable().optional(),
   properties: propertiesField.optional(),
   device: deviceFields.nullable().optional(),
   tracking: trackingFields.nullable().optional(),

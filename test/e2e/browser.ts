@@ -52,3 +52,16 @@ export async function watchedPage(browser: Browser, viewport = { width: 1280, he
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Requests that the service answered with an error without matching any route: what the
+ * browser asks for by itself (a /favicon.ico, an asset the page names wrongly) that Playwright
+ * never reports as a page request. Read from the service's own request log lines after `from`.
+ */
+export function unmatchedFailures(logs: readonly string[], from: number): string[] {
+  return logs.slice(from).flatMap((line) => {
+    if (!line.includes('"msg":"request"')) return [];
+    const entry = JSON.parse(line) as { route?: string; status?: number; method?: string };
+    return entry.route === 'unmatched' && (entry.status ?? 0) >= 400 ? [`the service answered ${entry.status} to a ${entry.method} on a path no route has`] : [];
+  });
+}

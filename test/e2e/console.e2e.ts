@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { openTestDatabase } from '../support/test-db';
-import { launchBrowser, screenshot, SCREENS, watchedPage, type WatchedPage } from './browser';
+import { launchBrowser, screenshot, SCREENS, unmatchedFailures, watchedPage, type WatchedPage } from './browser';
 
 /**
  * The console and /docs in real Chromium, against the real service (built assets, test
@@ -51,11 +51,17 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+let logStart = 0;
+beforeEach(() => {
+  logStart = service.logs.length;
+});
+
 afterEach(async () => {
   const problems = current?.problems ?? [];
   await current?.page.context().close();
   current = undefined;
-  expect(problems).toEqual([]);
+  // The browser's own requests too (a favicon), which the page's events never show.
+  expect([...problems, ...unmatchedFailures(service.logs, logStart)]).toEqual([]);
 });
 
 afterAll(async () => {
