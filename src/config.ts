@@ -122,6 +122,10 @@ const envSchema = z
         return parsed.keys;
       }),
     DEFAULT_TOKEN_TTL: durationText('DEFAULT_TOKEN_TTL').default(parseDuration('2mo')!),
+    // What one user may keep (src/tokens/user-budget-plan.ts): it bounds a send's fan-out too.
+    MAX_TOKENS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(100),
+    // At least the largest single token (MAX_TOKEN_JSON_BYTES) with room to spare.
+    MAX_BYTES_PER_USER: z.coerce.number().int().min(128 * 1024, 'MAX_BYTES_PER_USER must be at least 131072 (128 KiB)').default(1024 * 1024),
     SHUTDOWN_TIMEOUT: durationText('SHUTDOWN_TIMEOUT').default(parseDuration('10s')!),
     REQUEST_TIMEOUT: durationText('REQUEST_TIMEOUT').default(parseDuration('60s')!),
     HEADERS_TIMEOUT: durationText('HEADERS_TIMEOUT').default(parseDuration('20s')!),
@@ -243,6 +247,8 @@ export type Config = {
   embeddedMongod: { systemBinary: string | undefined; searchPath: string | undefined };
   apiKeys: ApiKey[];
   defaultTokenTtl: Duration;
+  /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER: the active (and, separately, retired) tokens one user may keep. */
+  userLimits: { maxTokens: number; maxBytes: number };
   shutdownTimeoutMs: number;
   http: HttpServerLimits;
   rateLimitPerMinute: number;
@@ -306,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedMongod: { systemBinary: e.MONGOMS_SYSTEM_BINARY, searchPath: e.PATH },
     apiKeys: e.API_KEYS,
     defaultTokenTtl: e.DEFAULT_TOKEN_TTL,
+    userLimits: { maxTokens: e.MAX_TOKENS_PER_USER, maxBytes: e.MAX_BYTES_PER_USER },
     shutdownTimeoutMs: durationToMs(e.SHUTDOWN_TIMEOUT),
     http: {
       requestTimeoutMs: durationToMs(e.REQUEST_TIMEOUT),

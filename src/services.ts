@@ -41,7 +41,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   connection: Connection;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts'>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -66,9 +66,9 @@ export function createServices(deps: {
       observer: deps.metrics.receiptObserver,
       ...(deps.now ? { now: deps.now } : {}),
     }),
-    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     credentials,
-    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, onEvent }),
+    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     sender: new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
       expoTickets: { store: tickets, delayMs: deps.config.expoReceipts.delayMs },
       ...(deps.now ? { now: deps.now } : {}),

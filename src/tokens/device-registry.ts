@@ -9,6 +9,8 @@ import type { RegistryEvent } from './token-registry';
 import { ConflictError, ValidationError } from '../errors';
 import { tokenFormatProblem } from '../providers/token-formats';
 import { isDuplicateKey } from './upsert-retry';
+import { UserTokenBudget } from './user-budget';
+import type { BudgetLimits } from './user-budget-plan';
 
 /** How often a registration looks again after losing a race before answering 409. */
 const MAX_WRITE_ATTEMPTS = 5;
@@ -44,12 +46,14 @@ export type DeviceQuery = { platform?: DevicePlatform; is_active?: boolean; limi
  */
 export class DeviceRegistry {
   private readonly now: () => Date;
+  private readonly budget: UserTokenBudget | undefined;
 
   constructor(
     private readonly model: TokenModel,
-    private readonly options: { defaultTtl: Duration; now?: () => Date; onEvent?: (event: RegistryEvent) => void },
+    private readonly options: { defaultTtl: Duration; userLimits?: BudgetLimits; now?: () => Date; onEvent?: (event: RegistryEvent) => void },
   ) {
     this.now = options.now ?? (() => new Date());
+    this.budget = options.userLimits ? new UserTokenBudget(model, options.userLimits) : undefined;
   }
 
   async register(workspaceId: string, personId: string, input: DeviceRegistration): Promise<{ created: boolean; device: DeviceView }> {
@@ -70,6 +74,7 @@ export class DeviceRegistry {
       );
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
+    await this.budget?.enforce(workspaceId, personId, [input.token], now);
     return { created, device: toDeviceView(doc) };
   }
 

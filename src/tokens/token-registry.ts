@@ -11,6 +11,8 @@ import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 import { tokenFormatProblem } from '../providers/token-formats';
+import { UserTokenBudget } from './user-budget';
+import type { BudgetLimits } from './user-budget-plan';
 
 /** What happened to tokens, for metrics and logs. Never carries the token text. */
 export type RegistryEvent =
@@ -20,6 +22,8 @@ export type RegistryEvent =
 
 export type RegistryOptions = {
   defaultTtl: Duration;
+  /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER (user-budget-plan.ts); unbounded when absent. */
+  userLimits?: BudgetLimits;
   now?: () => Date;
   onEvent?: (event: RegistryEvent) => void;
 };
@@ -56,12 +60,14 @@ function withOptionalFields(set: Partial<TokenDocument>, optional: OptionalField
  */
 export class TokenRegistry {
   private readonly now: () => Date;
+  private readonly budget: UserTokenBudget | undefined;
 
   constructor(
     private readonly model: TokenModel,
     private readonly options: RegistryOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.budget = options.userLimits ? new UserTokenBudget(model, options.userLimits) : undefined;
   }
 
   private expiryFor(registration: Registration, now: Date): Date | undefined {
@@ -118,6 +124,7 @@ export class TokenRegistry {
       change: created ? 'created' : transferredFrom ? 'transferred' : 'updated',
     });
     const replaced = await this.retireOlderTokensOfDevice(workspaceId, userId, [{ token, registration }], now);
+    await this.budget?.enforce(workspaceId, userId, [token], now);
     return { created, transferredFrom, replaced };
   }
 
@@ -171,6 +178,7 @@ export class TokenRegistry {
       });
     }
     await this.retireOlderTokensOfDevice(workspaceId, userId, items, now);
+    await this.budget?.enforce(workspaceId, userId, tokens, now);
   }
 
   /**
@@ -303,7 +311,11 @@ export class TokenRegistry {
         expiry_date: result.expiry_date ? new Date(result.expiry_date) : undefined,
       });
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
-      if (write.matchedCount === 1) return;
+      if (write.matchedCount === 1) {
+        // A patch can make a token active again, or grow it.
+        await this.budget?.enforce(workspaceId, userId, [token], now);
+        return;
+      }
     }
     throw new ConflictError('The token kept changing while it was being patched; try again');
   }

@@ -67,6 +67,8 @@ export async function createTestApp(
     credentialsKeys?: string | null;
     /** When the Expo receipt checker first asks, and how often after; 15 min and 1 min by default. */
     expoReceipts?: ExpoReceiptConfig;
+    /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER; the defaults otherwise. */
+    userLimits?: { maxTokens: number; maxBytes: number };
     /** The clock of the sender and the receipt checker (receipt tests move it by hours). */
     now?: () => Date;
   } = {},
@@ -85,7 +87,7 @@ export async function createTestApp(
     credentialsBox: parsedKeys?.box,
     connection: db.connection,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 } },
+    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 } },
     ...(options.now ? { now: options.now } : {}),
     logger,
     metrics,
