@@ -3,6 +3,8 @@
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# mongodb-memory-server (a dev dependency, for tests) would download a mongod into this stage, which is thrown away.
+ENV MONGOMS_DISABLE_POSTINSTALL=1
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -107,6 +107,8 @@ const envSchema = z
     MONGODB_URI: mongodbUri.optional(),
     // Under 2 s, so a request answers 503 within 2 s while the database is down.
     MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('1500ms')!),
+    // How long start-up keeps trying to reach MONGODB_URI before it gives up (0 tries once).
+    MONGODB_STARTUP_WAIT: durationText('MONGODB_STARTUP_WAIT').default(parseDuration('60s')!),
     EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
     // Read by mongodb-memory-server too; here to pick the embedded database's engine before starting it.
     MONGOMS_SYSTEM_BINARY: z.string().optional(),
@@ -242,6 +244,8 @@ export type Config = {
   logLevel: string;
   mongodbUri: string | undefined;
   mongodbTimeoutMs: number;
+  /** MONGODB_STARTUP_WAIT: how long start-up retries an unreachable MONGODB_URI. */
+  mongodbStartupWaitMs: number;
   embeddedDbDir: string;
   /** Where the embedded development database may find a mongod before it considers downloading one. */
   embeddedMongod: { systemBinary: string | undefined; searchPath: string | undefined };
@@ -308,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     mongodbUri: e.MONGODB_URI,
     mongodbTimeoutMs: durationToMs(e.MONGODB_TIMEOUT),
+    mongodbStartupWaitMs: durationToMs(e.MONGODB_STARTUP_WAIT),
     embeddedDbDir: e.EMBEDDED_DB_DIR,
     embeddedMongod: { systemBinary: e.MONGOMS_SYSTEM_BINARY, searchPath: e.PATH },
     apiKeys: e.API_KEYS,

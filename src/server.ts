@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     uri = embedded.uri;
     writeFileSync(path.join(config.embeddedDbDir, EMBEDDED_URI_FILE), `${uri}\n`);
   }
-  const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger);
+  const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger, { startupWaitMs: config.mongodbStartupWaitMs });
   await ensureTokenIndexes(tokenModel(connection));
   await ensureCredentialIndexes(connection.db!);
   await ensureExpoTicketIndexes(connection.db!);

@@ -6,7 +6,23 @@ import type { Logger } from '../logger';
  * selection timeout (30 s by default), so a request answers 503 within MONGODB_TIMEOUT while
  * the database is down, and the driver reconnects by itself when it comes back.
  */
-export async function connectMongo(uri: string, timeoutMs: number, logger: Logger): Promise<Connection> {
+export async function connectMongo(uri: string, timeoutMs: number, logger: Logger, options: { startupWaitMs?: number } = {}): Promise<Connection> {
+  const deadline = Date.now() + (options.startupWaitMs ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(uri, timeoutMs, logger);
+    } catch (error) {
+      // At start-up the database may still be coming up (a replica set electing its primary):
+      // try again for MONGODB_STARTUP_WAIT, then give up with the driver's own error.
+      const waitMs = Math.min(5_000, 500 * 2 ** (attempt - 1));
+      if (Date.now() + waitMs > deadline) throw error;
+      logger.warn({ attempt, retry_in_ms: waitMs, reason: (error as Error).name }, 'MongoDB not reachable yet at start-up; retrying');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+async function connectOnce(uri: string, timeoutMs: number, logger: Logger): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     bufferCommands: false,
     autoIndex: false,
@@ -20,6 +36,11 @@ export async function connectMongo(uri: string, timeoutMs: number, logger: Logge
   });
   connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
   connection.on('reconnected', () => logger.info('MongoDB reconnected'));
-  await connection.asPromise();
+  try {
+    await connection.asPromise();
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
   return connection;
 }

@@ -62,8 +62,14 @@ export function requestContext(logger: Logger, observe?: RequestObserver, draini
     // No child logger per request: creating one costs more than the log line itself.
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    // While shutting down, every response closes its connection, so keep-alive clients move on.
-    if (draining()) res.setHeader('Connection', 'close');
+    // While shutting down, every response closes its connection, so keep-alive clients move on:
+    // decided when the headers go out, so a request already in flight when draining began says
+    // so too (and Node then closes the socket after it, as the header announces).
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+      if (draining() && !this.headersSent) this.setHeader('Connection', 'close');
+      return writeHead.apply(this, args);
+    } as Response['writeHead'];
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

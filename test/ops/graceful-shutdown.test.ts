@@ -45,7 +45,7 @@ it('When SIGTERM arrives with 200 requests in flight, then all of them complete 
   }
 
   const requests = Array.from({ length: IN_FLIGHT }, (_, i) =>
-    call('POST', '/send', { message: { to: { user_id: `user-${i}` }, content: { title: 'bye' } } }).then(async (res) => ({ status: res.status, body: (await res.json()) as { summary: { delivered: number } } })),
+    call('POST', '/send', { message: { to: { user_id: `user-${i}` }, content: { title: 'bye' } } }).then(async (res) => ({ status: res.status, connection: res.headers.get('connection'), body: (await res.json()) as { summary: { delivered: number } } })),
   );
   // Wait until every request has reached the simulator: the service is then mid-request on all 200.
   for (let i = 0; i < 500 && sims.apns.counters.inFlight < IN_FLIGHT; i++) await new Promise((r) => setTimeout(r, 10));
@@ -55,6 +55,8 @@ it('When SIGTERM arrives with 200 requests in flight, then all of them complete 
   const results = await Promise.all(requests);
   expect(results.filter((r) => r.status !== 200)).toEqual([]);
   expect(results.every((r) => r.body.summary.delivered === 1)).toBe(true);
+  // Issue 18: in flight when draining began, each answer still says it closes its connection.
+  expect(results.filter((r) => r.connection !== 'close')).toEqual([]);
   expect(await service.exited).toBe(0);
   await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
   await new Promise((r) => setTimeout(r, 100));
