@@ -6,7 +6,7 @@ import { makeApnsKey } from '../simulators/credentials';
 import { openTestDatabase } from '../support/test-db';
 import { TEST_API_KEYS } from '../support/test-app';
 
-/** The cache of provider clients: reuse, a newer revision, idle close, the bound, and leases. (No network: clients connect on first send.) */
+/** The cache of provider clients: reuse, a new identity, idle close, the bound, and leases. (No network: clients connect on first send.) */
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 let store: CredentialStore;
 let clock = 0;
@@ -24,14 +24,20 @@ afterAll(async () => {
   await db.close();
 });
 
-it('reuses one client per credential and environment, and builds a new one for a newer revision (closing the old once released)', async () => {
+/** The identity a send would read for a credential now. */
+const identity = async (id: string) => (await store.credentialsById('ws', [id])).get(id)!.identity;
+
+it('reuses one client per credential and environment, and builds a new one when the credential is written again (closing the old once released)', async () => {
   const clients = new ProviderClients(store, delivery({}), { now: () => clock });
-  const a = await clients.lease('ws', 'c0', 'g1', 'apn', 'production');
-  const b = await clients.lease('ws', 'c0', 'g1', 'apn', 'production');
+  const first = await identity('c0');
+  const a = await clients.lease('ws', 'c0', first, 'apn', 'production');
+  const b = await clients.lease('ws', 'c0', first, 'apn', 'production');
   expect(b.client).toBe(a.client);
-  const sandbox = await clients.lease('ws', 'c0', 'g1', 'apn', 'sandbox');
+  const sandbox = await clients.lease('ws', 'c0', first, 'apn', 'sandbox');
   expect(sandbox.client).not.toBe(a.client);
-  const newer = await clients.lease('ws', 'c0', 'g2', 'apn', 'production');
+  const key = makeApnsKey('KEY0000009', 'TEAM000001', ['com.example']);
+  await store.putCredential('ws', 'c0', { provider_key: 'apn', team_id: key.teamId, key_id: key.keyId, key: key.pem, environments: ['production', 'sandbox'] });
+  const newer = await clients.lease('ws', 'c0', await identity('c0'), 'apn', 'production');
   expect(newer.client).not.toBe(a.client);
   expect(a.client.ready()).toBe(true); // still leased by two sends
   a.release();
@@ -47,9 +53,9 @@ it('reuses one client per credential and environment, and builds a new one for a
 it('closes clients idle for longer than clientIdleMs, never one that is leased', async () => {
   clock = 0;
   const clients = new ProviderClients(store, delivery({ clientIdleMs: 1_000 }), { now: () => clock });
-  const idle = await clients.lease('ws', 'c1', 'g1', 'apn', 'production');
+  const idle = await clients.lease('ws', 'c1', await identity('c1'), 'apn', 'production');
   idle.release();
-  const busy = await clients.lease('ws', 'c2', 'g1', 'apn', 'production');
+  const busy = await clients.lease('ws', 'c2', await identity('c2'), 'apn', 'production');
   clock = 5_000;
   clients.closeIdle();
   await new Promise((resolve) => setImmediate(resolve));
@@ -60,13 +66,19 @@ it('closes clients idle for longer than clientIdleMs, never one that is leased',
   await clients.close();
 });
 
+it('refuses to build a client from a credential whose identity is no longer the one the send read', async () => {
+  const clients = new ProviderClients(store, delivery({}), { now: () => clock });
+  await expect(clients.lease('ws', 'c3', 'an-identity-the-store-never-had', 'apn', 'production')).rejects.toThrow(/changed while the send was being planned/);
+  await clients.close();
+});
+
 it('keeps at most maxClients, closing the least recently used idle ones first', async () => {
   clock = 0;
   const clients = new ProviderClients(store, delivery({ maxClients: 2 }), { now: () => clock });
   const leases = [];
   for (let i = 0; i < 3; i++) {
     clock += 10;
-    const lease = await clients.lease('ws', `c${i}`, 'g1', 'apn', 'production');
+    const lease = await clients.lease('ws', `c${i}`, await identity(`c${i}`), 'apn', 'production');
     lease.release();
     leases.push(lease);
   }

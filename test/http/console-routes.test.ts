@@ -28,7 +28,8 @@ it('CONSOLE_ENABLED=false removes it', async () => {
   const t = await createTestApp();
   try {
     const off = buildApp({ ...t, logger: createLogger('silent'), config: { apiKeys: [], trustProxy: false, rateLimitPerMinute: 0, authFailuresPerMinute: 0, corsOrigins: undefined, consoleEnabled: false } });
-    await request(off).get('/console').expect(401);
+    // A path no route has: 404, with no authentication asked (issue 18).
+    await request(off).get('/console').expect(404);
     const on = (await request(t.app).get('/console'));
     expect(on.status).toBe(301);
     expect(on.headers['content-security-policy']).toMatch(/script-src 'self'/);
