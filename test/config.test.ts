@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(config.apiKeys).toEqual([{ workspaceId: 'ws_demo', key: 'sk_demo_123', scopes: ['tokens:read', 'tokens:write', 'devices:read', 'devices:write', 'send', 'apps:read', 'apps:write'] }]);
   });
 
+  it('per-user bounds and the start-up wait (issue 18): defaults, values, and bad values named', () => {
+    expect(loadConfig(base)).toMatchObject({ userLimits: { maxTokens: 100, maxBytes: 1_048_576 }, mongodbStartupWaitMs: 60_000 });
+    expect(loadConfig({ ...base, MAX_TOKENS_PER_USER: '20', MAX_BYTES_PER_USER: '200000', MONGODB_STARTUP_WAIT: '0s' })).toMatchObject({ userLimits: { maxTokens: 20, maxBytes: 200_000 }, mongodbStartupWaitMs: 0 });
+    for (const [name, value] of [['MAX_TOKENS_PER_USER', '0'], ['MAX_TOKENS_PER_USER', 'many'], ['MAX_BYTES_PER_USER', '1000'], ['MONGODB_STARTUP_WAIT', 'a while']]) {
+      expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
+    }
+  });
+
   it('parses scoped keys', () => {
     const config = loadConfig({ API_KEYS: 'ws_a:sk_full_1234,ws_a:sk_ro_12345=tokens:read+devices:read' });
     expect(config.apiKeys[1]).toEqual({ workspaceId: 'ws_a', key: 'sk_ro_12345', scopes: ['tokens:read', 'devices:read'] });
