@@ -19,7 +19,7 @@ describe('loadConfig', () => {
   it('per-user bounds and the start-up wait (issue 18): defaults, values, and bad values named', () => {
     expect(loadConfig(base)).toMatchObject({ userLimits: { maxTokens: 100, maxBytes: 1_048_576 }, mongodbStartupWaitMs: 60_000 });
     expect(loadConfig({ ...base, MAX_TOKENS_PER_USER: '20', MAX_BYTES_PER_USER: '200000', MONGODB_STARTUP_WAIT: '0s' })).toMatchObject({ userLimits: { maxTokens: 20, maxBytes: 200_000 }, mongodbStartupWaitMs: 0 });
-    for (const [name, value] of [['MAX_TOKENS_PER_USER', '0'], ['MAX_TOKENS_PER_USER', 'many'], ['MAX_BYTES_PER_USER', '1000'], ['MONGODB_STARTUP_WAIT', 'a while']]) {
+    for (const [name, value] of <[string, string][]>[['MAX_TOKENS_PER_USER', '0'], ['MAX_TOKENS_PER_USER', 'many'], ['MAX_BYTES_PER_USER', '1000'], ['MONGODB_STARTUP_WAIT', 'a while']]) {
       expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
     }
   });

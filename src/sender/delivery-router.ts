@@ -13,6 +13,8 @@ import type { SendableToken } from './delivery-store';
  */
 export type DeliveryGroup = {
   provider: ProviderKey;
+  /** The app credential the group is sent with (its client reads Expo receipts later); null for the instance-wide client. */
+  credentialId: string | null;
   /** For logs: which app and credential, never a secret. */
   label: { app?: string; credential?: string; environment?: string };
   tokens: SendableToken[];
@@ -55,7 +57,7 @@ export class DeliveryRouter {
     const groups: DeliveryGroup[] = [];
     for (const { route, provider, tokens: members } of byRoute.values()) {
       if (route.kind === 'instance') {
-        groups.push({ provider, label: {}, tokens: members, send: (notification, list, options) => this.registry.send(provider, notification, list, options) });
+        groups.push({ provider, credentialId: null, label: {}, tokens: members, send: (notification, list, options) => this.registry.send(provider, notification, list, options) });
         continue;
       }
       const label = { app: route.appId, credential: route.credentialId, ...(route.kind === 'apn' ? { environment: route.environment } : {}) };
@@ -72,20 +74,20 @@ export class DeliveryRouter {
           });
         if (route.kind !== 'apn') {
           const client = await lease();
-          groups.push({ provider, label, tokens: members, send: (notification, list, options) => client.send(notification, list, options) });
+          groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list, options) => client.send(notification, list, options) });
           continue;
         }
         const environments = credential.apn?.environments ?? [];
         const topic = route.topic;
         if (route.environment !== 'auto') {
           const client = await lease(route.environment);
-          groups.push({ provider, label, tokens: members, send: (notification, list) => client.send(notification, list, { topic }) });
+          groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list) => client.send(notification, list, { topic }) });
           continue;
         }
         const production = environments.includes('production') ? await lease('production') : undefined;
         const sandbox = environments.includes('sandbox') ? await lease('sandbox') : undefined;
         const known = new Set(members.filter((t) => t.apns_environment === 'sandbox').map((t) => t.token));
-        groups.push({ provider, label, tokens: members, send: (notification, list) => sendAuto(notification, list, topic, known, production, sandbox) });
+        groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list) => sendAuto(notification, list, topic, known, production, sandbox) });
       } catch (error) {
         // Key material no configured key can decrypt (or a client that could not be built): a clear reason per token, never a crash.
         for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });

@@ -8,7 +8,8 @@ export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'p
   device?: { app_id?: string };
 };
 export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
-export type Invalidation = { token: SendableToken; reason: string; invalidSince?: Date };
+/** What marking a dead token needs: which token, at which revision it was sent, and why. */
+export type Invalidation = { tokenId: Types.ObjectId; revision: number; provider: ProviderKey; reason: string; invalidSince?: Date };
 
 /** Ids per `$in` when checking which invalidations landed (large `$in`s are slow on some servers). */
 const INVALIDATION_CHECK_BATCH = 500;
@@ -81,12 +82,12 @@ export class DeliveryStore {
   async recordInvalid(invalidations: Invalidation[], now: Date): Promise<Set<string>> {
     if (invalidations.length === 0) return new Set();
     const result = await this.model.bulkWrite(
-      invalidations.map(({ token, reason, invalidSince }) => ({
+      invalidations.map(({ tokenId, revision, reason, invalidSince }) => ({
         updateOne: {
           filter: {
-            _id: token._id,
+            _id: tokenId,
             status: 'active' as const,
-            revision: token.revision,
+            revision,
             ...(invalidSince ? { updated_at: { $lte: invalidSince } } : {}),
           },
           update: { $set: { status: 'failed' as const, status_reason: reason, updated_at: now }, $inc: { revision: 1 } },
@@ -94,17 +95,17 @@ export class DeliveryStore {
       })),
       { ordered: false },
     );
-    const ids = invalidations.map(({ token }) => token._id.toHexString());
+    const ids = invalidations.map(({ tokenId }) => tokenId.toHexString());
     // The usual case: every write landed, and the count says so without another query.
     if (result.modifiedCount === invalidations.length) return new Set(ids);
     // Otherwise ask which did: ours are the ones now failed at exactly revision + 1.
     const landed = new Set<string>();
     for (const batch of chunk(invalidations, INVALIDATION_CHECK_BATCH)) {
       const docs = await this.model
-        .find({ _id: { $in: batch.map(({ token }) => token._id) }, status: 'failed', updated_at: now }, { _id: 1, revision: 1 })
+        .find({ _id: { $in: batch.map(({ tokenId }) => tokenId) }, status: 'failed', updated_at: now }, { _id: 1, revision: 1 })
         .lean<Pick<TokenDocument, '_id' | 'revision'>[]>()
         .exec();
-      const expected = new Map(batch.map(({ token }) => [token._id.toHexString(), token.revision + 1]));
+      const expected = new Map(batch.map(({ tokenId, revision }) => [tokenId.toHexString(), revision + 1]));
       for (const doc of docs) if (expected.get(doc._id.toHexString()) === doc.revision) landed.add(doc._id.toHexString());
     }
     return landed;

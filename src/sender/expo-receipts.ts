@@ -1,10 +1,11 @@
-import type { Logger } from '../logger';
+import { errorForLog, type Logger } from '../logger';
+import { IntervalWorker } from '../queue/interval-worker';
 import type { DeliveryResult } from '../providers/provider';
 import { classifyReceipt, type ExpoReceipt } from '../providers/expo-classification';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
-import { EXPO_RECEIPT_RETENTION_MS, type ExpoTicketDocument, type ExpoTicketStore } from './expo-tickets';
+import { EXPO_RECEIPT_RETENTION_MS, type ClaimedTicket, type ExpoTicketStore } from './expo-tickets';
 import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
 
 /**
@@ -19,7 +20,8 @@ import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
  *   send is long over, and resending on a receipt's say-so risks duplicates).
  * - No receipt yet: asked again next interval; still none 24 hours after the send (Expo has
  *   dropped it by then): counted as missing, logged, and the token left alone.
- * Replicas share the work through claims (expo-tickets.ts), never doubling it.
+ * Replicas share the work through the leased queue (queue/leased-queue.ts), never doubling it,
+ * and an IntervalWorker (queue/interval-worker.ts) runs the passes.
  */
 export type ReceiptOutcome = 'ok' | 'invalidated' | 'kept_active' | 'held' | 'retryable' | 'rejected' | 'missing' | 'not_ready' | 'unavailable';
 export type ReceiptPassReport = Record<ReceiptOutcome, number>;
@@ -43,8 +45,7 @@ const DEFAULT_CLAIM_MS = 5 * 60_000;
 
 export class ExpoReceiptChecker {
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReceiptPassReport> | undefined;
+  private readonly worker: IntervalWorker<ReceiptPassReport>;
 
   constructor(
     private readonly tickets: ExpoTicketStore,
@@ -53,39 +54,29 @@ export class ExpoReceiptChecker {
     private readonly options: ReceiptCheckerOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.worker = new IntervalWorker({ name: 'Expo receipt check', intervalMs: options.intervalMs, pass: () => this.pass(), logger: options.logger });
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return; // a long pass is not overtaken by the next tick
-      this.runOnce().catch((error: unknown) => this.options.logger.error({ err: (error as Error).message }, 'Expo receipt check failed; trying again next interval'));
-    }, this.options.intervalMs);
-    this.timer.unref();
+    this.worker.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** One pass: every due ticket, in claimed batches of ≤ 1000, until none is due. */
   runOnce(): Promise<ReceiptPassReport> {
-    const pass = this.pass().finally(() => {
-      if (this.running === pass) this.running = undefined;
-    });
-    this.running = pass;
-    return pass;
+    return this.worker.runOnce();
   }
 
   private async pass(): Promise<ReceiptPassReport> {
     const report: ReceiptPassReport = { ok: 0, invalidated: 0, kept_active: 0, held: 0, retryable: 0, rejected: 0, missing: 0, not_ready: 0, unavailable: 0 };
     for (;;) {
       const now = this.now();
-      const claimed = await this.tickets.claimDue(now, BATCH, this.options.claimMs ?? DEFAULT_CLAIM_MS);
+      const claimed = await this.tickets.queue.claimDue(now, BATCH, this.options.claimMs ?? DEFAULT_CLAIM_MS);
       if (claimed.length === 0) break;
-      const groups = new Map<string, ExpoTicketDocument[]>();
+      const groups = new Map<string, ClaimedTicket[]>();
       for (const ticket of claimed) {
         const key = JSON.stringify([ticket.workspace_id, ticket.credential_id]);
         groups.set(key, [...(groups.get(key) ?? []), ticket]);
@@ -101,8 +92,9 @@ export class ExpoReceiptChecker {
     return report;
   }
 
-  private async checkGroup(tickets: ExpoTicketDocument[], now: Date, report: ReceiptPassReport): Promise<void> {
-    const { workspace_id: workspaceId, credential_id: credentialId } = tickets[0]!;
+  /** One claim's tickets of one workspace and credential (a claim spans every group of its batch). */
+  private async checkGroup(tickets: ClaimedTicket[], now: Date, report: ReceiptPassReport): Promise<void> {
+    const { workspace_id: workspaceId, credential_id: credentialId, claim } = tickets[0]!;
     const ids = tickets.map((t) => t._id);
     const later = new Date(now.getTime() + this.options.intervalMs);
     const leased = await this.sources(workspaceId, credentialId).catch((error: unknown) => ({ problem: (error as Error).message }));
@@ -110,21 +102,23 @@ export class ExpoReceiptChecker {
     if ('problem' in leased) {
       this.options.logger.error({ workspace_id: workspaceId, credential: credentialId, count: ids.length, problem: leased.problem }, 'no Expo client can read these receipts; asking again later');
       report.unavailable += ids.length;
-      return this.tickets.reschedule(ids, later);
+      await this.tickets.queue.retry(claim, ids, later, leased.problem);
+      return;
     }
     try {
       receipts = await leased.source.receipts(ids);
     } catch (error) {
-      this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, count: ids.length, err: (error as Error).message }, 'Expo receipts could not be read; asking again later');
+      this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, count: ids.length, error: errorForLog(error) }, 'Expo receipts could not be read; asking again later');
       report.unavailable += ids.length;
-      return this.tickets.reschedule(ids, later);
+      await this.tickets.queue.retry(claim, ids, later, errorForLog(error).message as string);
+      return;
     } finally {
       if (!('problem' in leased)) leased.release();
     }
 
     const done: string[] = [];
     const notReady: string[] = [];
-    const answered: { ticket: ExpoTicketDocument; result: DeliveryResult }[] = [];
+    const answered: { ticket: ClaimedTicket; result: DeliveryResult }[] = [];
     let delivered = 0;
     const errors = new Map<string, number>();
     let missing = 0;
@@ -162,7 +156,7 @@ export class ExpoReceiptChecker {
         continue;
       }
       if (result.outcome === 'invalid') {
-        invalidations.push({ token: { _id: ticket.token_id, revision: ticket.token_revision, provider_key: 'expo' } as Invalidation['token'], reason: result.reason! });
+        invalidations.push({ tokenId: ticket.token_id, revision: ticket.token_revision, provider: 'expo', reason: result.reason! });
         continue;
       }
       report[result.outcome === 'retryable' ? 'retryable' : 'rejected']++;
@@ -182,7 +176,7 @@ export class ExpoReceiptChecker {
       this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size });
       this.options.logger.info({ provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size }, 'tokens invalidated by Expo receipts');
     }
-    await this.tickets.finish(done);
-    await this.tickets.reschedule(notReady, later);
+    await this.tickets.queue.complete(claim, done);
+    await this.tickets.queue.retry(claim, notReady, later);
   }
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { LeasedQueue, type Claimed } from '../queue/leased-queue';
 
 /**
  * The `expo_tickets` collection (docs/storage.md): one document per `ok` Expo ticket, kept
@@ -7,10 +7,11 @@ import type { Collection, Db, ObjectId } from 'mongodb';
  * about 15 minutes after the send, and keeps receipts for 24 hours; without this the dead
  * tokens of Expo apps would never be found.
  *
- * Replicas share the checking through claims: claiming moves `check_after` forward by the
- * claim's lease, with a condition that the ticket is still due, in one update per document. So
- * two replicas never claim one ticket, and the tickets of a replica that died mid-pass are due
- * again once the lease runs out.
+ * Replicas share the checking through the leased queue (queue/leased-queue.ts): claiming moves
+ * `check_after` forward by the lease, and finishing or rescheduling is conditional on the claim
+ * still being this replica's. So two replicas never claim one ticket, a replica past its lease
+ * changes nothing, and the tickets of a replica that died mid-pass are due again once the
+ * lease runs out.
  */
 export type ExpoTicketDocument = {
   /** Expo's ticket id, the id its receipt is asked by. */
@@ -26,8 +27,14 @@ export type ExpoTicketDocument = {
   check_after: Date;
   /** The TTL index deletes the document then: Expo's 24 hours, plus an hour to count a missing receipt. */
   expires_at: Date;
+  /** The claim of the replica checking it now (queue/leased-queue.ts). */
   claim?: string;
+  /** How many times a checker has claimed it. */
+  attempts?: number;
+  /** Why the last check could not read its receipt (no client, Expo unreachable). */
+  last_error?: string;
 };
+export type ClaimedTicket = Claimed<ExpoTicketDocument>;
 
 export type NewTicket = Pick<ExpoTicketDocument, '_id' | 'workspace_id' | 'token_id' | 'token_revision' | 'credential_id'>;
 
@@ -43,9 +50,11 @@ export async function ensureExpoTicketIndexes(db: Db): Promise<void> {
 
 export class ExpoTicketStore {
   readonly collection: Collection<ExpoTicketDocument>;
+  readonly queue: LeasedQueue<ExpoTicketDocument>;
 
   constructor(db: Db) {
     this.collection = db.collection<ExpoTicketDocument>('expo_tickets');
+    this.queue = new LeasedQueue(this.collection, 'check_after');
   }
 
   async record(tickets: readonly NewTicket[], sentAt: Date, delayMs: number): Promise<void> {
@@ -56,28 +65,6 @@ export class ExpoTicketStore {
       tickets.map((ticket) => ({ ...ticket, sent_at: sentAt, check_after: checkAfter, expires_at: expiresAt })),
       { ordered: false },
     );
-  }
-
-  /** Claims up to `limit` due tickets for `leaseMs`; answers those this call claimed. */
-  async claimDue(now: Date, limit: number, leaseMs: number): Promise<ExpoTicketDocument[]> {
-    const due = { check_after: { $lte: now } };
-    const candidates = await this.collection.find(due, { projection: { _id: 1 } }).sort({ check_after: 1 }).limit(limit).toArray();
-    if (candidates.length === 0) return [];
-    const claim = randomUUID();
-    const ids = candidates.map((c) => c._id);
-    await this.collection.updateMany({ _id: { $in: ids }, ...due }, { $set: { claim, check_after: new Date(now.getTime() + leaseMs) } });
-    // By _id (indexed), then by claim: the ones another replica claimed first are not ours.
-    return this.collection.find({ _id: { $in: ids }, claim }).toArray();
-  }
-
-  /** Receipts read (or given up on): the tickets are done. */
-  async finish(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.collection.deleteMany({ _id: { $in: [...ids] } });
-  }
-
-  /** No receipt yet, or Expo could not be asked: ask again at `at`. */
-  async reschedule(ids: readonly string[], at: Date): Promise<void> {
-    if (ids.length > 0) await this.collection.updateMany({ _id: { $in: [...ids] } }, { $set: { check_after: at }, $unset: { claim: '' } });
   }
 
   /** For /metrics: tickets waiting for a receipt, and when the oldest was sent. */

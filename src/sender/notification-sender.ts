@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RetryConfig } from '../config';
-import type { Logger } from '../logger';
+import { errorForLog, type Logger } from '../logger';
 import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { RegistryEvent } from '../tokens/token-registry';
-import type { DeliveryStore, Invalidation, SendableToken } from './delivery-store';
-import type { DeliveryGroup, DeliveryRouter } from './delivery-router';
+import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from './delivery-store';
+import type { DeliveryGroup, DeliveryPlan, DeliveryRouter } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
 import { findMassInvalidations, heldResult, type GuardPolicy } from './invalidation-guard';
 import type { ExpoTicketStore, NewTicket } from './expo-tickets';
@@ -45,6 +45,11 @@ export type SenderOptions = {
 };
 
 const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
+/** A token its provider adapter gave no result for. */
+const NO_ANSWER = 'no answer from the provider adapter';
+
+/** What dispatching answered: a final result per token, and the credential each was sent with. */
+type Dispatched = { finals: Map<string, DeliveryResult>; sentWith: Map<string, string | null> };
 
 /**
  * Fan-out: loads the sendable tokens of a target, routes them by provider_key, retries only
@@ -68,59 +73,79 @@ export class NotificationSender {
     const requestId = randomUUID();
     const started = process.hrtime.bigint();
     const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-    const loadedAt = this.now();
-    const { sendable, skipped } = await this.store.loadSendable(
-      workspaceId,
-      { userIds: target.userIds ?? [], tokens: target.tokens ?? [] },
-      loadedAt,
-    );
-    const plan = await this.router.plan(workspaceId, sendable);
+    const { sendable, skipped, plan } = await this.planSend(workspaceId, target);
     const loadMs = elapsedMs();
+    const outcomes = await this.dispatch(plan, notification, requestId);
+    this.holdMassInvalidations(sendable, outcomes.finals);
+    const sendMs = elapsedMs() - loadMs;
+    const { results, summary } = await this.record(workspaceId, sendable, skipped, outcomes);
+    this.options.logger.info(
+      { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
+      'send finished',
+    );
+    return { requestId, results, summary };
+  }
+
+  /** Plan: the target's sendable tokens, and which client each goes out through. */
+  private async planSend(workspaceId: string, target: SendTarget): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[]; plan: DeliveryPlan }> {
+    const { sendable, skipped } = await this.store.loadSendable(workspaceId, { userIds: target.userIds ?? [], tokens: target.tokens ?? [] }, this.now());
+    return { sendable, skipped, plan: await this.router.plan(workspaceId, sendable) };
+  }
+
+  /**
+   * Dispatch: every group through its client, with retries; one final result per token. A token
+   * its adapter answered nothing for is `retryable` (nothing is known of it), never a crash after
+   * the notifications already went out.
+   */
+  private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string): Promise<Dispatched> {
     const finals = new Map<string, DeliveryResult>();
-    /** The credential each token went out through (null: instance-wide), for Expo receipts. */
     const sentWith = new Map<string, string | null>();
     for (const { token, reason } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason });
     this.logRefusals(plan.refused);
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
-          for (const result of await this.sendWithRetries(group, notification, requestId)) {
-            finals.set(result.token, result);
-            sentWith.set(result.token, group.label.credential ?? null);
+          const answered = new Map((await this.sendWithRetries(group, notification, requestId)).map((result) => [result.token, result]));
+          for (const { token } of group.tokens) {
+            finals.set(token, answered.get(token) ?? { token, outcome: 'retryable', reason: NO_ANSWER });
+            sentWith.set(token, group.credentialId);
           }
+          const unanswered = group.tokens.length - group.tokens.filter((t) => answered.has(t.token)).length;
+          if (unanswered > 0) this.options.logger.error({ provider: group.provider, ...group.label, count: unanswered }, 'the provider adapter answered no result for some tokens; reported retryable');
         }),
       );
     } finally {
       plan.release();
     }
+    return { finals, sentWith };
+  }
 
-    this.holdMassInvalidations(sendable, finals);
-    const sendMs = elapsedMs() - loadMs;
+  /** Record: deliveries, invalidations (exactly once) and Expo tickets in bulk; then one result per token. */
+  private async record(workspaceId: string, sendable: SendableToken[], skipped: SkippedToken[], { finals, sentWith }: Dispatched): Promise<{ results: SendResult[]; summary: SendSummary }> {
     const writtenAt = this.now();
-    const delivered = sendable.filter((t) => finals.get(t.token)?.outcome === 'delivered');
+    const resultOf = (t: SendableToken) => finals.get(t.token) ?? { token: t.token, outcome: 'retryable' as const, reason: NO_ANSWER };
+    const delivered = sendable.filter((t) => resultOf(t).outcome === 'delivered');
     const invalidations: Invalidation[] = sendable.flatMap((t) => {
-      const result = finals.get(t.token);
-      if (result?.outcome !== 'invalid') return [];
-      return [{ token: t, reason: result.reason ?? 'invalid', ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
+      const result = resultOf(t);
+      if (result.outcome !== 'invalid') return [];
+      return [{ tokenId: t._id, revision: t.revision, provider: t.provider_key, reason: result.reason ?? 'invalid', ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
     });
     const tickets: NewTicket[] = delivered.flatMap((t) => {
-      const receiptId = finals.get(t.token)?.receiptId;
-      return receiptId
-        ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null }]
-        : [];
+      const receiptId = resultOf(t).receiptId;
+      return receiptId ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null }] : [];
     });
     const [landed] = await Promise.all([
       this.store.recordInvalid(invalidations, writtenAt),
       this.recordTickets(tickets, writtenAt),
       this.store.recordDelivered(
-        delivered.map((t) => ({ _id: t._id, sandbox: finals.get(t.token)?.environment === 'sandbox' && t.apns_environment !== 'sandbox' })),
+        delivered.map((t) => ({ _id: t._id, sandbox: resultOf(t).environment === 'sandbox' && t.apns_environment !== 'sandbox' })),
         writtenAt,
       ),
     ]);
     this.reportInvalidations(invalidations, landed);
 
     const results: SendResult[] = sendable.map((t) => {
-      const result = finals.get(t.token)!;
+      const result = resultOf(t);
       const kept = result.outcome === 'invalid' && !landed.has(t._id.toHexString());
       const reason = result.reason ? (kept ? `${result.reason}; ${KEPT_ACTIVE}` : result.reason) : null;
       return { user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason };
@@ -132,11 +157,7 @@ export class NotificationSender {
       failed: results.filter((r) => r.outcome === 'rejected' || r.outcome === 'retryable').length + (invalidations.length - landed.size),
       skipped: skipped.length,
     };
-    this.options.logger.info(
-      { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
-      'send finished',
-    );
-    return { requestId, results, summary };
+    return { results, summary };
   }
 
   /**
@@ -149,7 +170,7 @@ export class NotificationSender {
     try {
       await target.store.record(tickets, sentAt, target.delayMs);
     } catch (error) {
-      this.options.logger.error({ count: tickets.length, err: (error as Error).message }, 'Expo tickets could not be stored; their receipts will not be checked');
+      this.options.logger.error({ count: tickets.length, error: errorForLog(error) }, 'Expo tickets could not be stored; their receipts will not be checked');
     }
   }
 
@@ -228,10 +249,10 @@ export class NotificationSender {
 
   private reportInvalidations(invalidations: Invalidation[], landed: Set<string>): void {
     const counts = new Map<string, { provider: ProviderKey; reason: string; count: number }>();
-    for (const { token, reason } of invalidations) {
-      if (!landed.has(token._id.toHexString())) continue;
-      const key = `${token.provider_key}\u0000${reason}`;
-      const entry = counts.get(key) ?? { provider: token.provider_key, reason, count: 0 };
+    for (const { tokenId, provider, reason } of invalidations) {
+      if (!landed.has(tokenId.toHexString())) continue;
+      const key = `${provider}\u0000${reason}`;
+      const entry = counts.get(key) ?? { provider, reason, count: 0 };
       entry.count++;
       counts.set(key, entry);
     }

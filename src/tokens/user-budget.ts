@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import { measureJson } from './json-measure';
 import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
+import { MAX_TOKEN_JSON_BYTES } from './token-fields';
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'status_reason' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
@@ -20,13 +21,26 @@ function storedBytes(doc: Stored): number {
  * one token, leaving the user one under the bound, never over it for long.
  */
 export class UserTokenBudget {
+  /**
+   * A user with at most this many stored tokens is within both bounds whatever they hold (no
+   * token is larger than MAX_TOKEN_JSON_BYTES), so most registrations stop after counting ids.
+   */
+  private readonly surelyWithin: number;
+
   constructor(
     private readonly model: TokenModel,
     private readonly limits: BudgetLimits,
-  ) {}
+  ) {
+    this.surelyWithin = Math.min(limits.maxTokens, Math.floor(limits.maxBytes / MAX_TOKEN_JSON_BYTES));
+  }
 
   /** Answers how many tokens were retired and deleted. `keep`: the tokens just written. */
   async enforce(workspaceId: string, userId: string, keep: readonly string[], now: Date): Promise<{ revoked: number; removed: number }> {
+    const few = await this.model.collection
+      .find({ workspace_id: workspaceId, user_id: userId }, { projection: { _id: 1 } })
+      .limit(this.surelyWithin + 1)
+      .toArray();
+    if (few.length <= this.surelyWithin) return { revoked: 0, removed: 0 };
     const docs = (await this.model.collection
       .find(
         { workspace_id: workspaceId, user_id: userId },

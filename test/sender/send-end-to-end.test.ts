@@ -19,7 +19,8 @@ const send = (to: unknown, extra: object = {}) =>
 
 beforeAll(async () => {
   sims = await startSimulatedProviders({ apnsMaxInFlight: 20 });
-  t = await createTestApp({ providers: sims.providers, retry: FAST_RETRY });
+  // One user with 1,200 tokens: above the default MAX_TOKENS_PER_USER, which these batching tests are not about.
+  t = await createTestApp({ providers: sims.providers, retry: FAST_RETRY, userLimits: { maxTokens: 2_000, maxBytes: 16 * 1024 * 1024 } });
 });
 afterEach(() => {
   sims.apns.reset();

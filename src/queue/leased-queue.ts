@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+
+/**
+ * Work that replicas share through MongoDB: each document is due at a time (in `dueField`),
+ * and a replica claims a batch of due documents by moving that time forward by a lease and
+ * writing its claim id, one conditional update for the batch. Every later write of the work
+ * (complete, retry) is filtered on `{_id, claim}`: a replica whose lease ran out, and whose work
+ * another replica has claimed since, can neither complete nor reschedule it. Work whose
+ * replica died is due again once the lease ends.
+ *
+ * Each claim counts an attempt (`attempts`), and a retry keeps the reason (`last_error`), so an
+ * operator can see what keeps failing. Expo receipts are the first user; delayed messages and
+ * webhook deliveries are meant to be the next.
+ */
+export type QueuedFields<Id> = { _id: Id; claim?: string; attempts?: number; last_error?: string };
+export type Claimed<T> = T & { claim: string };
+
+export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
+  constructor(
+    readonly collection: Collection<T>,
+    /** The field holding when a document is next due (indexed). */
+    private readonly dueField: keyof T & string,
+  ) {}
+
+  /** Claims up to `limit` documents due at `now` (oldest due first) for `leaseMs`; answers those this call claimed. */
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<Claimed<T>[]> {
+    const due = { [this.dueField]: { $lte: now } } as Filter<T>;
+    const candidates = await this.collection
+      .find(due, { projection: { _id: 1 } })
+      .sort({ [this.dueField]: 1 })
+      .limit(limit)
+      .toArray();
+    if (candidates.length === 0) return [];
+    const claim = randomUUID();
+    const ids = candidates.map((c) => c._id);
+    await this.collection.updateMany(
+      { _id: { $in: ids }, ...due } as Filter<T>,
+      { $set: { claim, [this.dueField]: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } } as unknown as UpdateFilter<T>,
+    );
+    // By _id (indexed), then by claim: the ones another replica claimed first are not ours.
+    return (await this.collection.find({ _id: { $in: ids }, claim } as Filter<T>).toArray()) as Claimed<T>[];
+  }
+
+  /** The work is done: removes the documents this claim still holds. Answers how many it removed. */
+  async complete(claim: string, ids: readonly Id[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await this.collection.deleteMany(this.held(claim, ids))).deletedCount;
+  }
+
+  /** Not done yet: due again at `at` (with the reason, if one is given), if this claim still holds it. Answers how many. */
+  async retry(claim: string, ids: readonly Id[], at: Date, error?: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const update = { $set: { [this.dueField]: at, ...(error !== undefined ? { last_error: error.slice(0, 500) } : {}) }, $unset: { claim: '' } } as unknown as UpdateFilter<T>;
+    return (await this.collection.updateMany(this.held(claim, ids), update)).modifiedCount;
+  }
+
+  private held(claim: string, ids: readonly Id[]): Filter<T> {
+    return { _id: { $in: [...ids] }, claim } as Filter<T>;
+  }
+}
