@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { SecretBox } from './apps/secret-box';
 import { parseApiKeys, type ApiKey } from './auth/api-keys';
 import { durationToMs, parseDuration, type Duration } from './duration';
+import { UUID_PATTERN } from './tokens/token-formats';
 import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './providers/limits';
+import type { ApnsConfig, ExpoConfig, FcmConfig, OneSignalConfig } from './providers/provider-settings';
+import type { DeliveryConfig } from './apps/delivery-settings';
+
+export type { ApnsConfig, FcmConfig } from './providers/provider-settings';
+export type { DeliveryConfig, ProviderEndpoints } from './apps/delivery-settings';
 
 /**
  * All configuration, parsed once at start-up from the environment. This is the only module
@@ -148,7 +154,7 @@ const envSchema = z
     APNS_PRODUCTION: booleanText.default(false),
     APNS_ENDPOINT: originText('APNS_ENDPOINT').optional(),
     APNS_SANDBOX_ENDPOINT: originText('APNS_SANDBOX_ENDPOINT').optional(),
-    ONESIGNAL_APP_ID: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
+    ONESIGNAL_APP_ID: z.string().regex(UUID_PATTERN, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
     ONESIGNAL_API_KEY: z.string().min(8).optional(),
     ONESIGNAL_ENDPOINT: originText('ONESIGNAL_ENDPOINT').optional(),
     ...expoFields,
@@ -190,18 +196,6 @@ const envSchema = z
     }
   });
 
-export type ApnsConfig = {
-  keyFile: string;
-  keyId: string;
-  teamId: string;
-  topic: string;
-  production: boolean;
-  endpoint: URL | undefined;
-  maxInFlight: number;
-};
-
-export type FcmConfig = { serviceAccountFile: string; endpoint: URL | undefined; concurrentBatches: number; batchTimeoutMs: number };
-
 /** The HTTP server's connection limits (src/http/http-server.ts applies them). */
 export type HttpServerLimits = {
   /** The whole request, headers and body, must arrive within this (REQUEST_TIMEOUT); else 408. */
@@ -214,26 +208,8 @@ export type HttpServerLimits = {
   maxConnections: number;
 };
 
-/**
- * Where provider traffic goes, for every credential (instance-wide or from the API): unset
- * means Apple's and Google's own hosts. A simulator's origin here redirects them all.
- */
-export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; fcm: URL | undefined; expo?: URL | undefined; onesignal?: URL | undefined };
-
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
-
-/** How provider clients built from API credentials behave: the same limits as the instance-wide ones. */
-export type DeliveryConfig = {
-  endpoints: ProviderEndpoints;
-  apnsMaxInFlight: number;
-  fcmConcurrentBatches: number;
-  fcmBatchTimeoutMs: number;
-  /** A cached client unused for this long is closed. */
-  clientIdleMs: number;
-  /** At most this many live clients; the least recently used goes first. */
-  maxClients: number;
-};
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
@@ -275,9 +251,9 @@ export type Config = {
   apns: ApnsConfig | undefined;
   fcm: FcmConfig | undefined;
   /** Instance-wide OneSignal app; undefined when not configured (onesignal tokens: no adapter). */
-  onesignal: { appId: string; apiKey: string; endpoint?: URL } | undefined;
+  onesignal: OneSignalConfig | undefined;
   /** Instance-wide Expo (on unless EXPO_ENABLED=false: Expo needs no credential unless the project enables enhanced security). */
-  expo: { accessToken?: string; baseUrl?: URL } | undefined;
+  expo: ExpoConfig | undefined;
   expoReceipts: ExpoReceiptConfig;
   retry: RetryConfig;
   delivery: DeliveryConfig;

@@ -1,10 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryOutcome } from './providers/provider';
-import type { RequestObserver } from './http/request-context';
 import type { SendObserver } from './sender/notification-sender';
 import type { ReceiptCheckerOptions } from './sender/expo-receipts';
 import type { ProviderKey } from './tokens/token-fields';
 import type { RegistryEvent } from './tokens/token-registry';
+
+/** What the HTTP layer reports of each request (http/request-context.ts calls it). */
+export type RequestObserver = (info: { method: string; route: string; status: number; seconds: number }) => void;
 
 /**
  * Prometheus metrics, in a registry of their own (one per app, so tests can build several).

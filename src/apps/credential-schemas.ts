@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../tokens/token-formats';
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
@@ -74,7 +75,7 @@ export const expoCredentialBody = z.strictObject({
 
 export const oneSignalCredentialBody = z.strictObject({
   provider_key: z.literal('onesignal'),
-  app_id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be the OneSignal app id (a UUID)'),
+  app_id: z.string().regex(UUID_PATTERN, 'must be the OneSignal app id (a UUID)'),
   api_key: z.string().min(8, 'must be the OneSignal App API key').max(1_000),
 });
 

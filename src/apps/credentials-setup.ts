@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createFileOnce } from '../create-once';
 import path from 'node:path';
-import type { Config } from '../config';
 import { SecretBox } from './secret-box';
 
 /**
@@ -10,7 +9,7 @@ import { SecretBox } from './secret-box';
  * only); in production without it, none, and the credential routes answer 503 naming the
  * variable, so nothing is ever stored in plaintext.
  */
-export function credentialsBoxFromConfig(config: Pick<Config, 'nodeEnv' | 'embeddedDbDir' | 'credentialsBox'>): SecretBox | undefined {
+export function credentialsBoxFromConfig(config: { nodeEnv: string; embeddedDbDir: string; credentialsBox: SecretBox | undefined }): SecretBox | undefined {
   if (config.credentialsBox) return config.credentialsBox;
   if (config.nodeEnv === 'production') return undefined;
   const file = path.join(config.embeddedDbDir, 'credentials-keys');

@@ -1,4 +1,4 @@
-import type { DeliveryConfig } from '../config';
+import type { DeliveryConfig } from './delivery-settings';
 import { ApnsProvider } from '../providers/apns-provider';
 import { FcmProvider, type FcmServiceAccount } from '../providers/fcm-provider';
 import type { PushProvider } from '../providers/provider';

@@ -1,4 +1,3 @@
-import type { Config } from '../config';
 import { developmentSigningKeys, SigningKeyRing } from './signing-keys';
 import { UserTokens } from './user-tokens';
 import { readWorkspaceKeysFile } from './workspace-keys';
@@ -9,7 +8,10 @@ import { readWorkspaceKeysFile } from './workspace-keys';
  * production without it, none, so /auth/issue-token answers 503 naming the variable while the
  * rest of the service (workspace-signed tokens included) works. A bad key file stops start-up.
  */
-export async function userTokensFromConfig(config: Pick<Config, 'nodeEnv' | 'embeddedDbDir' | 'userTokens'>): Promise<UserTokens> {
+/** The settings config.ts parses for user tokens (USER_TOKEN_*, WORKSPACE_JWT_KEYS_FILE). */
+export type UserTokenSettings = { signingKeysFile: string | undefined; maxTtlSeconds: number; workspaceKeysFile: string | undefined };
+
+export async function userTokensFromConfig(config: { nodeEnv: string; embeddedDbDir: string; userTokens: UserTokenSettings }): Promise<UserTokens> {
   const { signingKeysFile, workspaceKeysFile, maxTtlSeconds } = config.userTokens;
   const ring = signingKeysFile
     ? await SigningKeyRing.readFile(signingKeysFile)

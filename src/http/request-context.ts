@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { maskSecret, type Logger } from '../logger';
+import type { RequestObserver } from '../metrics';
 
 /**
  * A caller's X-Request-Id is kept only when it is short and plain: no `:` (so an FCM token
@@ -48,7 +49,6 @@ export function routeTemplate(req: Request): string {
   return route ? `${req.baseUrl}${route}` : 'unmatched';
 }
 
-export type RequestObserver = (info: { method: string; route: string; status: number; seconds: number }) => void;
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is a sane one), echoes it, and

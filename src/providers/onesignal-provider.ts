@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyOneSignal } from './onesignal-classification';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
-import { isOneSignalSubscriptionId } from './token-formats';
+import { isOneSignalSubscriptionId } from '../tokens/token-formats';
 
 /**
  * OneSignal over Node's fetch, POST /notifications with `include_subscription_ids`. The

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config';
+import type { InstanceProviderSettings } from './provider-settings';
 import type { ProviderKey } from '../tokens/token-fields';
 import { ApnsProvider } from './apns-provider';
 import { FcmProvider, type FcmServiceAccount } from './fcm-provider';
@@ -23,7 +23,7 @@ export class ProviderConfigError extends Error {
 export class ProviderRegistry {
   private constructor(private readonly providers: Map<ProviderKey, PushProvider>) {}
 
-  static fromConfig(config: Pick<Config, 'apns' | 'fcm'> & Partial<Pick<Config, 'onesignal' | 'expo'>>): ProviderRegistry {
+  static fromConfig(config: InstanceProviderSettings): ProviderRegistry {
     const problems: string[] = [];
     const providers = new Map<ProviderKey, PushProvider>();
     const apnsKey = config.apns ? readApnsKey(config.apns.keyFile, problems) : undefined;

@@ -7,13 +7,11 @@ import { notExpired } from './token-queries';
 import { retireReplacedTokens } from './token-refresh';
 import type { RegistryEvent } from './token-registry';
 import { ConflictError, ValidationError } from '../errors';
-import { tokenFormatProblem } from '../providers/token-formats';
-import { isDuplicateKey } from './upsert-retry';
+import { tokenFormatProblem } from './token-formats';
+import { isDuplicateKey, MAX_WRITE_ATTEMPTS } from './upsert-retry';
 import { UserTokenBudget } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
 
-/** How often a registration looks again after losing a race before answering 409. */
-const MAX_WRITE_ATTEMPTS = 5;
 
 /** The `device` sub-document a registration describes, with only the fields it gives. */
 function deviceFields(input: DeviceRegistration): Record<string, string> {

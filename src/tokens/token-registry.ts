@@ -6,11 +6,11 @@ import { applyPatch, PatchError, type PatchOperation } from './json-patch';
 import { editableToken, MAX_TOKEN_DEPTH, MAX_TOKEN_JSON_BYTES, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
-import { retryOnDuplicateKey } from './upsert-retry';
+import { MAX_WRITE_ATTEMPTS, retryOnDuplicateKey } from './upsert-retry';
 import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
-import { tokenFormatProblem } from '../providers/token-formats';
+import { tokenFormatProblem } from './token-formats';
 import { UserTokenBudget } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
 
@@ -32,8 +32,6 @@ export type ListQuery = { limit: number; cursor?: string; provider_key?: Provide
 export type TokenPage = { tokens: TokenView[]; paging: { cursor: string | null; more: boolean } };
 export type PutResult = { created: boolean; transferredFrom: string | null; replaced: number };
 
-/** How often a PATCH re-reads and re-applies after losing a race before answering 409. */
-const MAX_WRITE_ATTEMPTS = 5;
 /** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
 const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
 

@@ -1,6 +1,7 @@
 const DUPLICATE_KEY = 11000;
 /** Concurrent upserts of one new token can both miss and both insert; one gets E11000 and retries. */
-const MAX_WRITE_ATTEMPTS = 5;
+/** How often a write that lost a race is tried again before the request answers 409. */
+export const MAX_WRITE_ATTEMPTS = 5;
 
 export const isDuplicateKey = (error: unknown) => (error as { code?: number } | null)?.code === DUPLICATE_KEY;
 

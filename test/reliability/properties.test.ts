@@ -16,7 +16,7 @@ afterAll(async () => {
   await t.close();
 });
 
-/** A token of the registration's provider: Expo and OneSignal have formats of their own (providers/token-formats.ts). */
+/** A token of the registration's provider: Expo and OneSignal have formats of their own (tokens/token-formats.ts). */
 function tokenFor(provider: string, base: string): string {
   if (provider === 'expo') return `ExponentPushToken[${base}]`;
   if (provider === 'onesignal') {

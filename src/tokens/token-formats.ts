@@ -7,9 +7,10 @@ import { Expo } from 'expo-server-sdk';
  * which is a UUID. APNs and FCM tokens are checked only by the shared token rules (an APNs
  * token that is not hexadecimal is refused at send time, as it always was).
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID, any version, either case: OneSignal's ids (subscriptions and apps). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isOneSignalSubscriptionId = (token: string): boolean => UUID.test(token);
+export const isOneSignalSubscriptionId = (token: string): boolean => UUID_PATTERN.test(token);
 
 export function tokenFormatProblem(providerKey: string, token: string): string | undefined {
   if (providerKey === 'expo' && !Expo.isExpoPushToken(token)) return 'is not an Expo push token (ExponentPushToken[…])';

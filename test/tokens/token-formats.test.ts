@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { tokenFormatProblem } from '../../src/providers/token-formats';
+import { tokenFormatProblem } from '../../src/tokens/token-formats';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
 
 describe('tokenFormatProblem', () => {
