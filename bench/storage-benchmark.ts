@@ -38,7 +38,7 @@ function realisticToken(i: number, now: Date) {
 }
 
 export async function storageBenchmark(options: { mongoUri: string; tokens: number; log: (line: string) => void }) {
-  const connection = await connectMongo(options.mongoUri, 10_000, createLogger('silent'));
+  const { connection } = await connectMongo(options.mongoUri, 10_000, createLogger('silent'));
   const model = tokenModel(connection);
   await model.collection.drop().catch(() => undefined);
   await ensureTokenIndexes(model);

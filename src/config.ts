@@ -104,8 +104,19 @@ const guardFields = {
   INVALIDATION_GUARD_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
 };
 
-const envSchema = z
-  .object({
+const apiKeysField = z
+  .string({ error: 'API_KEYS is required: comma-separated workspace:key pairs' })
+  .transform((text, ctx) => {
+    const parsed = parseApiKeys(text);
+    if ('problems' in parsed) {
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: `API_KEYS ${problem}` });
+      return z.NEVER;
+    }
+    return parsed.keys;
+  });
+
+/** Every variable the service and the admin CLI both read (API_KEYS aside: the CLI reads it only as text). */
+const envFields = {
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -119,16 +130,6 @@ const envSchema = z
     // Read by mongodb-memory-server too; here to pick the embedded database's engine before starting it.
     MONGOMS_SYSTEM_BINARY: z.string().optional(),
     PATH: z.string().optional(),
-    API_KEYS: z
-      .string({ error: 'API_KEYS is required: comma-separated workspace:key pairs' })
-      .transform((text, ctx) => {
-        const parsed = parseApiKeys(text);
-        if ('problems' in parsed) {
-          for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: `API_KEYS ${problem}` });
-          return z.NEVER;
-        }
-        return parsed.keys;
-      }),
     DEFAULT_TOKEN_TTL: durationText('DEFAULT_TOKEN_TTL').default(parseDuration('2mo')!),
     // What one user may keep (src/tokens/user-budget-plan.ts): it bounds a send's fan-out too.
     MAX_TOKENS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -170,8 +171,12 @@ const envSchema = z
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
-  })
-  .superRefine((env, ctx) => {
+};
+
+type EnvValues = z.output<z.ZodObject<typeof envFields>>;
+
+/** Rules across variables. `service`: the service's own (the admin CLI may find the embedded database without MONGODB_URI). */
+function checkCombinations(env: EnvValues, ctx: z.RefinementCtx, service: boolean): void {
     const apns = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
     const missing = apns.filter((name) => !env[name]);
     if (missing.length > 0 && missing.length < apns.length) {
@@ -187,14 +192,16 @@ const envSchema = z
     if (durationToMs(env.HEADERS_TIMEOUT) > durationToMs(env.REQUEST_TIMEOUT)) {
       ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT'], message: 'HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT' });
     }
-    if (env.NODE_ENV === 'production' && !env.MONGODB_URI) {
+    if (service && env.NODE_ENV === 'production' && !env.MONGODB_URI) {
       ctx.addIssue({
         code: 'custom',
         path: ['MONGODB_URI'],
         message: 'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
       });
     }
-  });
+}
+
+const envSchema = z.object({ ...envFields, API_KEYS: apiKeysField }).superRefine((env, ctx) => checkCombinations(env, ctx, true));
 
 /** The HTTP server's connection limits (src/http/http-server.ts applies them). */
 export type HttpServerLimits = {
@@ -268,10 +275,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable counts as unset, as in most .env tooling.
+/** An empty variable counts as unset, as in most .env tooling. */
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = envSchema.safeParse(present);
+  const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
@@ -280,7 +287,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
-  const e = result.data;
+  return result.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(envSchema, env);
+  return { ...settingsFrom(e), apiKeys: e.API_KEYS };
+}
+
+/** Everything but the API keys, from parsed variables: the service's config and the admin CLI's are one. */
+function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
   return {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
@@ -291,7 +307,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbStartupWaitMs: durationToMs(e.MONGODB_STARTUP_WAIT),
     embeddedDbDir: e.EMBEDDED_DB_DIR,
     embeddedMongod: { systemBinary: e.MONGOMS_SYSTEM_BINARY, searchPath: e.PATH },
-    apiKeys: e.API_KEYS,
     defaultTokenTtl: e.DEFAULT_TOKEN_TTL,
     userLimits: { maxTokens: e.MAX_TOKENS_PER_USER, maxBytes: e.MAX_BYTES_PER_USER },
     shutdownTimeoutMs: durationToMs(e.SHUTDOWN_TIMEOUT),
@@ -355,48 +370,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-export type AdminConfig = {
-  mongodbUri: string | undefined;
-  mongodbTimeoutMs: number;
-  embeddedDbDir: string;
-  apiKeysText: string | undefined;
-  nodeEnv: 'development' | 'test' | 'production';
-  credentialsBox: SecretBox | undefined;
-  /** For `receipts check`: the instance-wide Expo client, and the same guard as the service. */
-  expo: Config['expo'];
-  /** Where per-app Expo clients send, even when the instance-wide client is off. */
-  expoBaseUrl: URL | undefined;
-  expoReceipts: ExpoReceiptConfig;
-  invalidationGuard: Config['invalidationGuard'];
-};
+/**
+ * What the admin CLI reads: the service's own settings (so `receipts check` and the credential
+ * commands behave as the service does), with API_KEYS only as text (for `keys list`), a longer
+ * MONGODB_TIMEOUT, and no need for MONGODB_URI (it finds the running embedded database).
+ */
+export type AdminConfig = Omit<Config, 'apiKeys'> & { apiKeysText: string | undefined };
 
-/** What the admin CLI needs: only the database (and, for `keys list`, API_KEYS as text). */
+const adminSchema = z
+  .object({ ...envFields, API_KEYS: z.string().optional(), MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('5s')!) })
+  .superRefine((env, ctx) => checkCombinations(env, ctx, false));
+
 export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
-  const schema = z.object({
-    MONGODB_URI: mongodbUri.optional(),
-    MONGODB_TIMEOUT: durationText('MONGODB_TIMEOUT').default(parseDuration('5s')!),
-    EMBEDDED_DB_DIR: z.string().min(1).default('.data'),
-    API_KEYS: z.string().optional(),
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    CREDENTIALS_KEYS: credentialsKeysText.optional(),
-    ...expoFields,
-    ...guardFields,
-  });
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = schema.safeParse(present);
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message));
-  return {
-    mongodbUri: result.data.MONGODB_URI,
-    mongodbTimeoutMs: durationToMs(result.data.MONGODB_TIMEOUT),
-    embeddedDbDir: result.data.EMBEDDED_DB_DIR,
-    apiKeysText: result.data.API_KEYS,
-    nodeEnv: result.data.NODE_ENV,
-    credentialsBox: result.data.CREDENTIALS_KEYS,
-    expo: expoConfig(result.data),
-    expoBaseUrl: result.data.EXPO_BASE_URL,
-    expoReceipts: expoReceiptConfig(result.data),
-    invalidationGuard: { minTokens: result.data.INVALIDATION_GUARD_MIN_TOKENS, maxShare: result.data.INVALIDATION_GUARD_MAX_SHARE },
-  };
+  const e = parseEnv(adminSchema, env);
+  return { ...settingsFrom(e), apiKeysText: e.API_KEYS };
 }
 
 /** Instance-wide Expo, as the service and the admin CLI's `receipts check` both read it. */

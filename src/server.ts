@@ -5,21 +5,15 @@ import { buildApp } from './app';
 import { createHttpServer } from './http/http-server';
 import { ConfigError, loadConfig, type Config } from './config';
 import { connectMongo } from './db/connect';
-import { startEmbeddedMongo } from './db/embedded-mongo';
+import { EMBEDDED_URI_FILE, startEmbeddedMongo } from './db/embedded-mongo';
 import type { RunningMongo } from './db/mongo-java-server';
 import { createLogger, errorForLog, flushLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
 import { endOfLifeWarning } from './runtime-support';
-import { createServices } from './services';
+import { createServices, ensureIndexes } from './services';
 import { userTokensFromConfig } from './auth/user-token-setup';
-import { ensureCredentialIndexes } from './apps/credential-store';
-import { ensureExpoTicketIndexes } from './sender/expo-tickets';
 import { credentialsBoxFromConfig } from './apps/credentials-setup';
-import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
-
-/** Where the embedded database's URI is written, so the admin CLI can find it. */
-export const EMBEDDED_URI_FILE = 'embedded-mongodb-uri';
 
 export type RunningServer = { server: Server; port: number; stop: () => Promise<void> };
 
@@ -39,18 +33,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     uri = embedded.uri;
     writeFileSync(path.join(config.embeddedDbDir, EMBEDDED_URI_FILE), `${uri}\n`);
   }
-  const connection = await connectMongo(uri, config.mongodbTimeoutMs, logger, { startupWaitMs: config.mongodbStartupWaitMs });
-  await ensureTokenIndexes(tokenModel(connection));
-  await ensureCredentialIndexes(connection.db!);
-  await ensureExpoTicketIndexes(connection.db!);
+  const database = await connectMongo(uri, config.mongodbTimeoutMs, logger, { startupWaitMs: config.mongodbStartupWaitMs });
+  await ensureIndexes(database);
 
   let draining = false;
   const metrics = new Metrics();
   const credentialsBox = credentialsBoxFromConfig(config);
-  const services = createServices({ connection, providers, config, credentialsBox, logger, metrics, draining: () => draining });
+  const services = createServices({ database, providers, config, credentialsBox, logger, metrics, draining: () => draining });
   const app = buildApp({ config, logger, metrics, userTokens, ...services });
   // Always: per-app Expo credentials send (and leave tickets) even when EXPO_ENABLED=false.
-  services.receipts.start();
+  services.start();
 
   const server = createHttpServer(app, config.http);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, () => resolve()));
@@ -66,10 +58,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.closeIdleConnections();
     await closed;
     clearInterval(sweep);
-    await services.receipts.stop();
+    await services.stop();
     await providers.close();
-    await services.providerClients.close();
-    await connection.close();
+    await database.connection.close();
     await embedded?.stop();
   };
   return { server, port, stop };

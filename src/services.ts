@@ -1,20 +1,20 @@
-import type { Connection } from 'mongoose';
 import type { Config } from './config';
 import type { HealthChecks } from './http/health-routes';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { ProviderRegistry } from './providers/provider-registry';
-import { CredentialStore } from './apps/credential-store';
+import { CredentialStore, ensureCredentialIndexes } from './apps/credential-store';
+import type { Database } from './db/connect';
 import type { SecretBox } from './apps/secret-box';
 import { DeliveryStore } from './sender/delivery-store';
 import { DeliveryRouter } from './sender/delivery-router';
 import { ProviderClients } from './apps/provider-clients';
 import { NotificationSender } from './sender/notification-sender';
-import { ExpoTicketStore } from './sender/expo-tickets';
+import { ensureExpoTicketIndexes, ExpoTicketStore } from './sender/expo-tickets';
 import { ExpoReceiptChecker, type ReceiptSources } from './sender/expo-receipts';
 import type { ExpoProvider } from './providers/expo-provider';
 import { DeviceRegistry } from './tokens/device-registry';
-import { tokenModel } from './tokens/token-model';
+import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 import { TokenRegistry } from './tokens/token-registry';
 import { TokenStatsService } from './tokens/token-stats';
 
@@ -30,16 +30,31 @@ export type Services = {
   /** The console's overview figures (GET /stats), cached per workspace. */
   stats: TokenStatsService;
   health: HealthChecks;
+  /** Starts the background work (the Expo receipt checker); the admin CLI runs its passes by hand instead. */
+  start: () => void;
+  /** Stops the background work and closes the provider clients built from API credentials. */
+  stop: () => Promise<void>;
 };
+
+/** Every index the service's collections need; idempotent. */
+export async function ensureIndexes({ connection, db }: Database): Promise<void> {
+  await ensureTokenIndexes(tokenModel(connection));
+  await ensureCredentialIndexes(db);
+  await ensureExpoTicketIndexes(db);
+}
 
 /** How long /readyz waits for MongoDB to answer a ping. */
 const PING_TIMEOUT_MS = 1_000;
 /** A dashboard left open re-reads the overview at most this often per workspace (and replica). */
 const STATS_CACHE_MS = 30_000;
 
-/** Wires the domain services over one connection. server.ts and the tests both build the app from this. */
+/**
+ * The one composition of the service: stores, provider clients, sender, background jobs, over
+ * one database. server.ts, the tests (test/support/test-app.ts) and the admin CLI all build
+ * from this, so none of them wires anything of its own.
+ */
 export function createServices(deps: {
-  connection: Connection;
+  database: Database;
   providers: ProviderRegistry;
   config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts'>;
   now?: () => Date;
@@ -48,24 +63,31 @@ export function createServices(deps: {
   metrics: Metrics;
   draining: () => boolean;
 }): Services {
-  const model = tokenModel(deps.connection);
+  const { connection, db } = deps.database;
+  const model = tokenModel(connection);
   const onEvent = deps.metrics.onRegistryEvent;
-  const credentials = new CredentialStore(deps.connection.db!, deps.credentialsBox);
+  const credentials = new CredentialStore(db, deps.credentialsBox);
   const providerClients = new ProviderClients(credentials, deps.config.delivery);
   deps.metrics.watchProviderClients(() => providerClients.counts());
   const deliveries = new DeliveryStore(model);
-  const tickets = new ExpoTicketStore(deps.connection.db!);
+  const tickets = new ExpoTicketStore(db);
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
+  const receipts = new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
+    ...deps.config.expoReceipts,
+    guard: deps.config.invalidationGuard,
+    logger: deps.logger,
+    observer: deps.metrics.receiptObserver,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   return {
     providerClients,
+    receipts,
+    start: () => receipts.start(),
+    stop: async () => {
+      await receipts.stop();
+      await providerClients.close();
+    },
     stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, ...(deps.now ? { now: deps.now } : {}) }),
-    receipts: new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
-      ...deps.config.expoReceipts,
-      guard: deps.config.invalidationGuard,
-      logger: deps.logger,
-      observer: deps.metrics.receiptObserver,
-      ...(deps.now ? { now: deps.now } : {}),
-    }),
     registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
@@ -78,20 +100,19 @@ export function createServices(deps: {
       observer: deps.metrics.sendObserver,
     }),
     health: {
-      database: () => pingDatabase(deps.connection),
+      database: () => pingDatabase(db),
       providers: () => deps.providers.ready(),
       draining: deps.draining,
     },
   };
 }
 
-async function pingDatabase(connection: Connection): Promise<boolean> {
-  if (!connection.db) return false;
+async function pingDatabase(db: Database['db']): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
   });
-  const ping = connection.db
+  const ping = db
     .admin()
     .command({ ping: 1 })
     .then(() => true)

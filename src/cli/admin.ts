@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Connection } from 'mongoose';
 import { parseApiKeys } from '../auth/api-keys';
 import { SCOPES } from '../auth/scopes';
 import { newSigningJwk } from '../auth/signing-keys';
@@ -13,19 +12,17 @@ import { credentialsBoxFromConfig } from '../apps/credentials-setup';
 import { SecretBox } from '../apps/secret-box';
 import { issuesToProblems } from '../validation';
 import { loadAdminConfig, type AdminConfig } from '../config';
-import { connectMongo } from '../db/connect';
+import { connectMongo, type Database } from '../db/connect';
+import { EMBEDDED_URI_FILE } from '../db/embedded-mongo';
+import { Metrics } from '../metrics';
 import { durationToMs, parseDuration } from '../duration';
 import { createLogger, maskSecret } from '../logger';
-import { EMBEDDED_URI_FILE } from '../server';
 import { TOKEN_STATUSES, type TokenStatus } from '../tokens/token-fields';
 import { tokenModel, type TokenDocument, type TokenModel } from '../tokens/token-model';
 import { toTokenView } from '../tokens/token-view';
-import { ProviderClients } from '../apps/provider-clients';
 import { ProviderRegistry } from '../providers/provider-registry';
-import { DeliveryStore } from '../sender/delivery-store';
-import { ExpoReceiptChecker, type ReceiptPassReport } from '../sender/expo-receipts';
-import { ExpoTicketStore } from '../sender/expo-tickets';
-import { receiptSources } from '../services';
+import type { ReceiptPassReport } from '../sender/expo-receipts';
+import { createServices } from '../services';
 
 /**
  * `npm run admin -- <command>`: operations on the tokens collection, straight on MongoDB (as
@@ -302,34 +299,42 @@ function keys(config: AdminConfig, positionals: string[], values: Record<string,
   throw new UsageError('keys needs list, create or revoke');
 }
 
-/** One receipt pass, wired as the service wires its checker (same clients, same guard, same exactly-once rule). */
-async function checkReceipts(config: AdminConfig): Promise<ReceiptPassReport> {
-  const box = credentialsBoxFromConfig({ nodeEnv: config.nodeEnv, embeddedDbDir: config.embeddedDbDir, credentialsBox: config.credentialsBox });
-  const logger = createLogger('warn');
-  const providers = ProviderRegistry.fromConfig({ apns: undefined, fcm: undefined, expo: config.expo });
-  let connection: Connection | undefined;
-  let clients: ProviderClients | undefined;
+/** Runs `work` on the database the service uses (MONGODB_URI, or the running embedded one), then closes it. */
+async function withDatabase<T>(config: AdminConfig, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
   try {
-    connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
-    const credentials = new CredentialStore(connection.db!, box);
-    clients = new ProviderClients(credentials, {
-      endpoints: { apns: undefined, apnsSandbox: undefined, fcm: undefined, expo: config.expoBaseUrl },
-      apnsMaxInFlight: 1,
-      fcmConcurrentBatches: 1,
-      fcmBatchTimeoutMs: 60_000,
-      clientIdleMs: 60_000,
-      maxClients: 100,
-    });
-    const checker = new ExpoReceiptChecker(new ExpoTicketStore(connection.db!), new DeliveryStore(tokenModel(connection)), receiptSources(providers, credentials, clients), {
-      ...config.expoReceipts,
-      guard: config.invalidationGuard,
-      logger,
-    });
-    return await checker.runOnce();
+    return await work(database);
   } finally {
-    await clients?.close();
+    await database.connection.close();
+  }
+}
+
+/**
+ * One receipt pass, through the service's own composition (createServices): the same clients,
+ * the same guard and the same exactly-once rule as the checker the service runs on an interval.
+ * Only instance-wide Expo is loaded: the receipts need no other provider.
+ */
+async function checkReceipts(config: AdminConfig): Promise<ReceiptPassReport> {
+  const providers = ProviderRegistry.fromConfig({ apns: undefined, fcm: undefined, expo: config.expo });
+  try {
+    return await withDatabase(config, async (database) => {
+      const services = createServices({
+        database,
+        providers,
+        config,
+        credentialsBox: credentialsBoxFromConfig(config),
+        logger: createLogger('warn'),
+        metrics: new Metrics(),
+        draining: () => false,
+      });
+      try {
+        return await services.receipts.runOnce();
+      } finally {
+        await services.stop();
+      }
+    });
+  } finally {
     await providers.close();
-    await connection?.close();
   }
 }
 
@@ -387,15 +392,9 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
       return 0;
     }
     const task = command === 'credentials' ? credentialTask(action, values) : appTask(action, values);
-    const box = credentialsBoxFromConfig({ nodeEnv: config.nodeEnv, embeddedDbDir: config.embeddedDbDir, credentialsBox: config.credentialsBox });
-    let connection: Connection | undefined;
-    try {
-      connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
-      await task(new CredentialStore(connection.db!, box), out);
-      return 0;
-    } finally {
-      await connection?.close();
-    }
+    const box = credentialsBoxFromConfig(config);
+    await withDatabase(config, ({ db }) => task(new CredentialStore(db, box), out));
+    return 0;
   }
   if (command === 'receipts') {
     if (rest.find((a) => !a.startsWith('--')) !== 'check') throw new UsageError('receipts needs check');
@@ -404,14 +403,8 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
   }
   const { parse, run } = DATABASE_COMMANDS[command]!;
   const args = parse(values);
-  let connection: Connection | undefined;
-  try {
-    connection = await connectMongo(databaseUri(config), config.mongodbTimeoutMs, createLogger('silent'));
-    await run(tokenModel(connection), args, out);
-    return 0;
-  } finally {
-    await connection?.close();
-  }
+  await withDatabase(config, ({ connection }) => run(tokenModel(connection), args, out));
+  return 0;
 }
 
 if (require.main === module) {

@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 
 /**
@@ -6,7 +7,10 @@ import type { Logger } from '../logger';
  * selection timeout (30 s by default), so a request answers 503 within MONGODB_TIMEOUT while
  * the database is down, and the driver reconnects by itself when it comes back.
  */
-export async function connectMongo(uri: string, timeoutMs: number, logger: Logger, options: { startupWaitMs?: number } = {}): Promise<Connection> {
+/** A connected database: mongoose's connection (the tokens model) and the driver's handle (everything else). */
+export type Database = { connection: Connection; db: Db };
+
+export async function connectMongo(uri: string, timeoutMs: number, logger: Logger, options: { startupWaitMs?: number } = {}): Promise<Database> {
   const deadline = Date.now() + (options.startupWaitMs ?? 0);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -22,7 +26,7 @@ export async function connectMongo(uri: string, timeoutMs: number, logger: Logge
   }
 }
 
-async function connectOnce(uri: string, timeoutMs: number, logger: Logger): Promise<Connection> {
+async function connectOnce(uri: string, timeoutMs: number, logger: Logger): Promise<Database> {
   const connection = mongoose.createConnection(uri, {
     bufferCommands: false,
     autoIndex: false,
@@ -42,5 +46,6 @@ async function connectOnce(uri: string, timeoutMs: number, logger: Logger): Prom
     await connection.close().catch(() => undefined);
     throw error;
   }
-  return connection;
+  // Set once connected: asPromise resolves only then.
+  return { connection, db: connection.db! };
 }

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger';
+
+/** Where the running embedded database's URI is written (under EMBEDDED_DB_DIR), so the admin CLI can find it. */
+export const EMBEDDED_URI_FILE = 'embedded-mongodb-uri';
 import { startLocalMongo, type LocalMongo, type LocalMongoOptions } from './local-mongo';
 
 /**

@@ -4,9 +4,7 @@ import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
 import { loadConfig, type DeliveryConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
-import { ensureExpoTicketIndexes } from '../../src/sender/expo-tickets';
 import { createHttpServer } from '../../src/http/http-server';
-import { ensureCredentialIndexes } from '../../src/apps/credential-store';
 import { SecretBox } from '../../src/apps/secret-box';
 import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
 import { UserTokens, type UserTokenOptions } from '../../src/auth/user-tokens';
@@ -14,8 +12,8 @@ import { parseDuration } from '../../src/duration';
 import { createLogger, type Logger } from '../../src/logger';
 import { Metrics } from '../../src/metrics';
 import { ProviderRegistry } from '../../src/providers/provider-registry';
-import { createServices, type Services } from '../../src/services';
-import { ensureTokenIndexes, tokenModel, type TokenModel } from '../../src/tokens/token-model';
+import { createServices, ensureIndexes, type Services } from '../../src/services';
+import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { openTestDatabase } from './test-db';
 
 export const KEY_A = 'sk_test_a_0123456789';
@@ -75,17 +73,15 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const db = await openTestDatabase(options.mongo ?? {});
   const model = tokenModel(db.connection);
-  await ensureTokenIndexes(model);
+  await ensureIndexes(db);
   const logger = options.logger ?? createLogger('silent');
   const metrics = new Metrics();
-  await ensureCredentialIndexes(db.connection.db!);
-  await ensureExpoTicketIndexes(db.connection.db!);
   const keysText = options.credentialsKeys === undefined ? SecretBox.newKeyEntry('test1') : options.credentialsKeys;
   const parsedKeys = keysText === null ? undefined : SecretBox.parse(keysText);
   if (parsedKeys && 'problems' in parsedKeys) throw new Error(parsedKeys.problems.join('; '));
   const services = createServices({
     credentialsBox: parsedKeys?.box,
-    connection: db.connection,
+    database: db,
     providers: options.providers ?? ProviderRegistry.of([]),
     config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 } },
     ...(options.now ? { now: options.now } : {}),
@@ -105,8 +101,7 @@ export async function createTestApp(
   return {
     app, server, userTokens, connection: db.connection, model, metrics, ...services,
     close: async () => {
-      await services.receipts.stop();
-      await services.providerClients.close();
+      await services.stop();
       await db.close();
     },
   };
