@@ -129,7 +129,7 @@ export function receiptSources(providers: ProviderRegistry, credentials: Credent
     }
     const credential = (await credentials.credentialsById(workspaceId, [credentialId])).get(credentialId);
     if (!credential) return { problem: `credential ${credentialId} no longer exists` };
-    const lease = await clients.lease(workspaceId, credentialId, credential.identity, 'expo');
-    return { source: lease.client as ExpoProvider, release: lease.release };
+    const handle = await clients.acquire(workspaceId, credentialId, credential.identity, 'expo');
+    return { source: handle.client as ExpoProvider, release: handle.release };
   };
 }

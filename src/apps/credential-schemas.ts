@@ -14,6 +14,9 @@ export const APP_ENVIRONMENTS = ['production', 'sandbox', 'auto'] as const;
 export const credentialId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -');
 /** A bundle id or package name, as tokens carry in device.app_id; `default` serves the rest. */
 export const appId = z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be 1-256 of A-Z a-z 0-9 . _ - (a bundle id or package name, or default)');
+/** The path parameters of the credential and app routes. */
+export const credentialParams = z.object({ credential_id: credentialId });
+export const appParams = z.object({ app_id: appId });
 const appleId = (what: string) => z.string().regex(/^[A-Z0-9]{10}$/, `must be the 10-character ${what} from Apple`);
 
 function privateKeyProblem(pem: string, expected: 'p256' | 'rsa'): string | undefined {

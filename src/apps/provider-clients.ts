@@ -28,7 +28,8 @@ type Entry = {
   retired: boolean;
 };
 
-export type Lease = { client: PushProvider; release: () => void };
+/** A cached client in use by one send; release it when the send is done (not a queue claim: see queue/leased-queue.ts). */
+export type AcquiredClient = { client: PushProvider; release: () => void };
 
 export class ProviderClients {
   private readonly entries = new Map<string, Entry>();
@@ -46,7 +47,7 @@ export class ProviderClients {
   }
 
   /** A client for one credential as it is at `identity` (and one APNs environment); release it when the send is done. */
-  async lease(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<Lease> {
+  async acquire(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<AcquiredClient> {
     const key = [workspaceId, credentialId, provider, environment ?? ''].join('\u0000');
     let entry = this.entries.get(key);
     // Any other identity, older or newer: a credential created again starts at revision 1.
@@ -60,14 +61,14 @@ export class ProviderClients {
       entry.client.catch(() => this.entries.get(key) === entry && this.entries.delete(key));
       this.evictOverflow();
     }
-    const leased = entry;
-    leased.users++;
-    leased.lastUsed = this.now();
+    const inUse = entry;
+    inUse.users++;
+    inUse.lastUsed = this.now();
     let client: PushProvider;
     try {
-      client = await leased.client;
+      client = await inUse.client;
     } catch (error) {
-      leased.users--;
+      inUse.users--;
       throw error;
     }
     let released = false;
@@ -76,9 +77,9 @@ export class ProviderClients {
       release: () => {
         if (released) return;
         released = true;
-        leased.users--;
-        leased.lastUsed = this.now();
-        if (leased.retired && leased.users === 0) void this.closeEntry(leased);
+        inUse.users--;
+        inUse.lastUsed = this.now();
+        if (inUse.retired && inUse.users === 0) void this.closeEntry(inUse);
       },
     };
   }

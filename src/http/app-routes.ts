@@ -1,14 +1,10 @@
 import type { Router } from 'express';
-import { z } from 'zod';
-import { appBody, appId, credentialBody, credentialId } from '../apps/credential-schemas';
+import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import type { CredentialStore } from '../apps/credential-store';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { recordRouteParams } from './request-context';
 import { caseSensitiveRouter } from './router';
-
-export const credentialParams = z.object({ credential_id: credentialId });
-export const appParams = z.object({ app_id: appId });
 
 /**
  * A workspace's provider credentials and apps (scopes apps:read and apps:write; user tokens

@@ -4,8 +4,7 @@ import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from
 import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject, tokenPage } from './response-schemas';
 import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
-import { appParams, credentialParams } from './app-routes';
-import { appBody, credentialBody } from '../apps/credential-schemas';
+import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import { appView, credentialView, keyInfo, tokenStats } from './response-schemas';
 import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 

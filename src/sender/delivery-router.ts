@@ -1,6 +1,6 @@
 import { DEFAULT_APP, routeToken, type Route } from '../apps/app-routing';
 import type { CredentialStore } from '../apps/credential-store';
-import type { Lease, ProviderClients } from '../apps/provider-clients';
+import type { AcquiredClient, ProviderClients } from '../apps/provider-clients';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { ProviderKey } from '../tokens/token-fields';
@@ -9,7 +9,7 @@ import type { SendableToken } from './delivery-store';
 /**
  * Splits a send's tokens into groups that go out through one client each: the app's
  * credential (issue 11's model) or the instance-wide registry. A token nothing serves is
- * refused (`rejected`, left active). Clients are leased for the send and released after it.
+ * refused (`rejected`, left active). Clients are acquired for the send and released after it.
  */
 export type DeliveryGroup = {
   provider: ProviderKey;
@@ -53,7 +53,7 @@ export class DeliveryRouter {
 
     const credentialIds = [...byRoute.values()].flatMap(({ route }) => ('credentialId' in route ? [route.credentialId] : []));
     const credentials = credentialIds.length > 0 ? await this.store.credentialsById(workspaceId, credentialIds) : new Map();
-    const leases: Lease[] = [];
+    const acquired: AcquiredClient[] = [];
     const groups: DeliveryGroup[] = [];
     for (const { route, provider, tokens: members } of byRoute.values()) {
       if (route.kind === 'instance') {
@@ -67,25 +67,25 @@ export class DeliveryRouter {
         continue;
       }
       try {
-        const lease = (environment?: 'production' | 'sandbox') =>
-          this.clients.lease(workspaceId, route.credentialId, credential.identity, route.kind, environment).then((leased) => {
-            leases.push(leased);
-            return leased.client;
+        const clientFor = (environment?: 'production' | 'sandbox') =>
+          this.clients.acquire(workspaceId, route.credentialId, credential.identity, route.kind, environment).then((handle) => {
+            acquired.push(handle);
+            return handle.client;
           });
         if (route.kind !== 'apn') {
-          const client = await lease();
+          const client = await clientFor();
           groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list, options) => client.send(notification, list, options) });
           continue;
         }
         const environments = credential.apn?.environments ?? [];
         const topic = route.topic;
         if (route.environment !== 'auto') {
-          const client = await lease(route.environment);
+          const client = await clientFor(route.environment);
           groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list) => client.send(notification, list, { topic }) });
           continue;
         }
-        const production = environments.includes('production') ? await lease('production') : undefined;
-        const sandbox = environments.includes('sandbox') ? await lease('sandbox') : undefined;
+        const production = environments.includes('production') ? await clientFor('production') : undefined;
+        const sandbox = environments.includes('sandbox') ? await clientFor('sandbox') : undefined;
         const known = new Set(members.filter((t) => t.apns_environment === 'sandbox').map((t) => t.token));
         groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list) => sendAuto(notification, list, topic, known, production, sandbox) });
       } catch (error) {
@@ -93,7 +93,7 @@ export class DeliveryRouter {
         for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });
       }
     }
-    return { groups, refused, release: () => leases.forEach((lease) => lease.release()) };
+    return { groups, refused, release: () => acquired.forEach((handle) => handle.release()) };
   }
 }
 

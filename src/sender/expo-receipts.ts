@@ -97,23 +97,23 @@ export class ExpoReceiptChecker {
     const { workspace_id: workspaceId, credential_id: credentialId, claim } = tickets[0]!;
     const ids = tickets.map((t) => t._id);
     const later = new Date(now.getTime() + this.options.intervalMs);
-    const leased = await this.sources(workspaceId, credentialId).catch((error: unknown) => ({ problem: (error as Error).message }));
+    const reader = await this.sources(workspaceId, credentialId).catch((error: unknown) => ({ problem: (error as Error).message }));
     let receipts: Record<string, ExpoReceipt>;
-    if ('problem' in leased) {
-      this.options.logger.error({ workspace_id: workspaceId, credential: credentialId, count: ids.length, problem: leased.problem }, 'no Expo client can read these receipts; asking again later');
+    if ('problem' in reader) {
+      this.options.logger.error({ workspace_id: workspaceId, credential: credentialId, count: ids.length, problem: reader.problem }, 'no Expo client can read these receipts; asking again later');
       report.unavailable += ids.length;
-      await this.tickets.queue.retry(claim, ids, later, leased.problem);
+      await this.tickets.queue.retry(claim, ids, later, reader.problem);
       return;
     }
     try {
-      receipts = await leased.source.receipts(ids);
+      receipts = await reader.source.receipts(ids);
     } catch (error) {
       this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, count: ids.length, error: errorForLog(error) }, 'Expo receipts could not be read; asking again later');
       report.unavailable += ids.length;
       await this.tickets.queue.retry(claim, ids, later, errorForLog(error).message as string);
       return;
     } finally {
-      if (!('problem' in leased)) leased.release();
+      if (!('problem' in reader)) reader.release();
     }
 
     const done: string[] = [];

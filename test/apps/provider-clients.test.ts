@@ -30,14 +30,14 @@ const identity = async (id: string) => (await store.credentialsById('ws', [id]))
 it('reuses one client per credential and environment, and builds a new one when the credential is written again (closing the old once released)', async () => {
   const clients = new ProviderClients(store, delivery({}), { now: () => clock });
   const first = await identity('c0');
-  const a = await clients.lease('ws', 'c0', first, 'apn', 'production');
-  const b = await clients.lease('ws', 'c0', first, 'apn', 'production');
+  const a = await clients.acquire('ws', 'c0', first, 'apn', 'production');
+  const b = await clients.acquire('ws', 'c0', first, 'apn', 'production');
   expect(b.client).toBe(a.client);
-  const sandbox = await clients.lease('ws', 'c0', first, 'apn', 'sandbox');
+  const sandbox = await clients.acquire('ws', 'c0', first, 'apn', 'sandbox');
   expect(sandbox.client).not.toBe(a.client);
   const key = makeApnsKey('KEY0000009', 'TEAM000001', ['com.example']);
   await store.putCredential('ws', 'c0', { provider_key: 'apn', team_id: key.teamId, key_id: key.keyId, key: key.pem, environments: ['production', 'sandbox'] });
-  const newer = await clients.lease('ws', 'c0', await identity('c0'), 'apn', 'production');
+  const newer = await clients.acquire('ws', 'c0', await identity('c0'), 'apn', 'production');
   expect(newer.client).not.toBe(a.client);
   expect(a.client.ready()).toBe(true); // still leased by two sends
   a.release();
@@ -53,9 +53,9 @@ it('reuses one client per credential and environment, and builds a new one when 
 it('closes clients idle for longer than clientIdleMs, never one that is leased', async () => {
   clock = 0;
   const clients = new ProviderClients(store, delivery({ clientIdleMs: 1_000 }), { now: () => clock });
-  const idle = await clients.lease('ws', 'c1', await identity('c1'), 'apn', 'production');
+  const idle = await clients.acquire('ws', 'c1', await identity('c1'), 'apn', 'production');
   idle.release();
-  const busy = await clients.lease('ws', 'c2', await identity('c2'), 'apn', 'production');
+  const busy = await clients.acquire('ws', 'c2', await identity('c2'), 'apn', 'production');
   clock = 5_000;
   clients.closeIdle();
   await new Promise((resolve) => setImmediate(resolve));
@@ -68,7 +68,7 @@ it('closes clients idle for longer than clientIdleMs, never one that is leased',
 
 it('refuses to build a client from a credential whose identity is no longer the one the send read', async () => {
   const clients = new ProviderClients(store, delivery({}), { now: () => clock });
-  await expect(clients.lease('ws', 'c3', 'an-identity-the-store-never-had', 'apn', 'production')).rejects.toThrow(/changed while the send was being planned/);
+  await expect(clients.acquire('ws', 'c3', 'an-identity-the-store-never-had', 'apn', 'production')).rejects.toThrow(/changed while the send was being planned/);
   await clients.close();
 });
 
@@ -78,7 +78,7 @@ it('keeps at most maxClients, closing the least recently used idle ones first', 
   const leases = [];
   for (let i = 0; i < 3; i++) {
     clock += 10;
-    const lease = await clients.lease('ws', `c${i}`, await identity(`c${i}`), 'apn', 'production');
+    const lease = await clients.acquire('ws', `c${i}`, await identity(`c${i}`), 'apn', 'production');
     lease.release();
     leases.push(lease);
   }
