@@ -61,3 +61,43 @@ export function searchForm(options: { id: string; label: string; button: string;
   const form = h('form', { class: 'search', role: 'search', onsubmit: submit }, h('label', { for: options.id }, options.label), input, h('button', { type: 'submit' }, options.button));
   return { form, input };
 }
+
+/** Moves focus to an element that is not focusable by itself (a status line), so it is read out. */
+export function focusOn(element: HTMLElement): void {
+  element.setAttribute('tabindex', '-1');
+  element.focus();
+}
+
+type Problem = { path: string; message: string };
+
+/**
+ * Shows an API error on a form: each problem the 400 names is written under its field and
+ * linked to it (aria-describedby, aria-invalid), the rest go in the form's message, and focus
+ * moves to the first field in error. `fieldFor` maps an API path to a field's input id.
+ */
+export function showFormErrors(form: HTMLFormElement, message: HTMLElement, error: Error & { body?: unknown }, fieldFor: (path: string) => string | undefined): void {
+  for (const old of Array.from(form.querySelectorAll('.field-error'))) old.remove();
+  for (const input of Array.from(form.querySelectorAll('[aria-invalid]'))) {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+  }
+  const problems = ((error.body as { errors?: Problem[] } | undefined)?.errors ?? []).filter((p) => typeof p.path === 'string');
+  const unplaced: string[] = [];
+  let first: HTMLElement | undefined;
+  for (const problem of problems) {
+    const id = fieldFor(problem.path);
+    const input = id ? form.querySelector<HTMLElement>(`#${CSS.escape(id)}`) : null;
+    if (!input) {
+      unplaced.push(`${problem.path}: ${problem.message}`);
+      continue;
+    }
+    const note = h('p', { id: `${id}-error`, class: 'field-error' }, problem.message);
+    input.insertAdjacentElement('afterend', note);
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `${id}-error`);
+    first ??= input;
+  }
+  message.textContent = problems.length === 0 ? error.message : unplaced.length > 0 ? unplaced.join('; ') : 'Check the fields marked above.';
+  if (first) first.focus();
+  else focusOn(message);
+}

@@ -17,7 +17,7 @@ const VIEWS: View[] = [
   { path: /^#\/overview$/, title: 'Overview', nav: '#/overview', scope: 'tokens:read', render: overviewView },
   { path: /^#\/users(?:\/(.+))?$/, title: 'Users', nav: '#/users', scope: 'tokens:read', render: (ctx, main, m) => userView(ctx, main, m[1] ? decodeURIComponent(m[1]) : undefined) },
   { path: /^#\/lookup(?:\/(.+))?$/, title: 'Token lookup', nav: '#/lookup', scope: 'tokens:read', render: (ctx, main, m) => lookupView(ctx, main, m[1] ? decodeURIComponent(m[1]) : undefined) },
-  { path: /^#\/apps$/, title: 'Apps & credentials', nav: '#/apps', scope: 'apps:read', render: appsView },
+  { path: /^#\/apps$/, title: 'Apps & credentials', nav: '#/apps', scope: 'apps:read', render: (ctx, main) => appsView(ctx, main) },
 ];
 
 const root = document.getElementById('app')!;

@@ -125,6 +125,54 @@ it('sends a test notification and shows each token’s result next to it', async
   await screenshot(page, '03-test-send');
 });
 
+it('a per-token test send shows that token’s own result, not the summary (issue 23)', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/alice`);
+  const item = page.locator(`li.token:has(code[title="${live}"])`);
+  await item.getByRole('button', { name: 'Send test notification', exact: true }).click();
+  await item.locator('.outcome', { hasText: 'Test send: delivered' }).waitFor();
+  expect(await item.locator('.outcome').textContent()).toBe('Test send: delivered');
+  // The user-wide summary line is untouched by a one-token send.
+  expect(await page.locator('.send-summary').textContent()).toBe('');
+  await screenshot(page, '03b-token-test-send');
+});
+
+it('after Revoke, focus lands on the revoked token’s line, which says so (issue 23)', async () => {
+  await api('PUT', '/users/carol/tokens/' + 'f'.repeat(64), { provider_key: 'apn' });
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/carol`);
+  await page.locator('li.token').first().getByRole('button', { name: 'Revoke', exact: true }).click();
+  await page.locator('li.token .outcome', { hasText: /revoked\.$/ }).waitFor();
+  const focused = await page.evaluate(() => ({ outcome: document.activeElement?.classList.contains('outcome'), text: document.activeElement?.textContent }));
+  expect(focused).toEqual({ outcome: true, text: expect.stringMatching(/^Token .* revoked\.$/) });
+});
+
+it('an app saved with a credential of the wrong provider names the field, linked to it (issue 23)', async () => {
+  await api('PUT', '/credentials/expo-only', { provider_key: 'expo' });
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Apps & credentials', exact: true }).click();
+  await page.getByText('Add or edit an app').click();
+  await page.getByLabel('App ID', { exact: true }).fill('com.example.wrong');
+  // A credential id typed in by hand would be refused the same way; here the select offers only
+  // matching credentials, so pick through the DOM to send a mismatched one.
+  await page.locator('#app-onesignal').evaluate((select: HTMLSelectElement) => {
+    select.append(new Option('expo-only', 'expo-only'));
+    select.value = 'expo-only';
+  });
+  current!.expectStatus(400, '/apps/com.example.wrong');
+  await page.getByRole('button', { name: 'Save app', exact: true }).click();
+  await page.locator('#app-onesignal-error').waitFor();
+  const select = page.locator('#app-onesignal');
+  expect(await select.getAttribute('aria-invalid')).toBe('true');
+  expect(await select.getAttribute('aria-describedby')).toBe('app-onesignal-error');
+  expect(await page.locator('#app-onesignal-error').textContent()).toBe('is a expo credential');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('app-onesignal');
+  await screenshot(page, '06c-app-form-error');
+});
+
 it('offers a read-only key no revoke, delete or send', async () => {
   const page = await open();
   await signIn(page, READ_ONLY);

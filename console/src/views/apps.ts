@@ -1,5 +1,5 @@
 import { api, enc } from '../api';
-import { h, notice, replace, when } from '../dom';
+import { focusOn, h, notice, replace, showFormErrors, when } from '../dom';
 import type { Context } from '../main';
 
 type Credential = {
@@ -20,8 +20,8 @@ type App = { app_id: string; apn?: { credential_id: string; topic?: string; envi
 
 const PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal'] as const;
 
-/** Credentials (fingerprints only: secrets are write-only) and which credential each app uses. */
-export async function appsView(ctx: Context, main: HTMLElement): Promise<void> {
+/** Credentials (fingerprints only: secrets are write-only) and which credential each app uses. `saved`: what was just saved, said where focus lands. */
+export async function appsView(ctx: Context, main: HTMLElement, saved?: string): Promise<void> {
   replace(main, h('h1', {}, 'Apps & credentials'), notice('loading', 'Loading…'));
   let credentials: Credential[];
   let apps: App[];
@@ -30,15 +30,40 @@ export async function appsView(ctx: Context, main: HTMLElement): Promise<void> {
   } catch (error) {
     return replace(main, h('h1', {}, 'Apps & credentials'), notice('error', `Could not load them: ${(error as Error).message}`));
   }
-  const reload = () => void appsView(ctx, main);
+  const reload = (what: string) => void appsView(ctx, main, what);
+  const status = h('p', { role: 'status', class: 'form-message' }, saved ?? '');
   replace(
     main,
     h('h1', {}, 'Apps & credentials'),
+    status,
     h('section', {}, h('h2', {}, 'Credentials'), credentials.length === 0 ? notice('empty', 'No credentials yet: tokens go through the instance-wide APNS_*, FCM_*, EXPO_* and ONESIGNAL_* settings, if any.') : credentialTable(credentials)),
     ctx.can('apps:write') ? credentialForm(reload) : null,
     h('section', {}, h('h2', {}, 'Apps'), apps.length === 0 ? notice('empty', 'No apps yet. An app maps the app_id tokens carry to the credential of each provider.') : appTable(apps)),
     ctx.can('apps:write') ? appForm(credentials, reload) : null,
   );
+  // After a save the page is rebuilt: focus goes to the line that says what was saved.
+  if (saved) focusOn(status);
+}
+
+/** Which credential-form field an API error path belongs to. */
+function credentialField(path: string): string | undefined {
+  if (path === 'credential_id') return 'cred-id';
+  if (path === 'provider_key') return 'cred-provider';
+  if (path === 'team_id') return 'cred-team';
+  if (path === 'key_id') return 'cred-key-id';
+  if (path === 'key' || path.startsWith('service_account')) return 'cred-file';
+  if (path === 'app_id') return 'cred-app-id';
+  if (path === 'api_key' || path === 'access_token') return 'cred-secret';
+  return undefined;
+}
+
+/** Which app-form field an API error path belongs to. */
+function appField(path: string): string | undefined {
+  if (path === 'app_id') return 'app-id';
+  if (path === 'apn.environment') return 'app-environment';
+  if (path === 'apn.topic') return 'app-topic';
+  const provider = PROVIDERS.find((p) => path === p || path.startsWith(`${p}.`));
+  return provider ? `app-${provider}` : undefined;
 }
 
 function fingerprint(c: Credential): string {
@@ -91,7 +116,7 @@ function field(id: string, label: string, input: HTMLElement, hint?: string): HT
 }
 
 /** Add a credential, or rotate one by putting the same id again; key files are read in the browser and sent once. */
-function credentialForm(reload: () => void): HTMLElement {
+function credentialForm(reload: (saved: string) => void): HTMLElement {
   const id = h('input', { id: 'cred-id', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}', autocomplete: 'off' });
   const provider = h('select', { id: 'cred-provider' }, PROVIDERS.map((p) => h('option', { value: p }, p)));
   const teamId = h('input', { id: 'cred-team', autocomplete: 'off' });
@@ -126,12 +151,13 @@ function credentialForm(reload: () => void): HTMLElement {
               : { provider_key: p, app_id: appId.value.trim(), api_key: secret.value };
       await api('PUT', `/credentials/${enc(id.value.trim())}`, body);
       secret.value = '';
-      reload();
+      reload(`Credential ${id.value.trim()} saved.`);
     } catch (error) {
-      message.textContent = (error as Error).message;
+      showFormErrors(form, message, error as Error, credentialField);
     }
   }
-  return h('details', { class: 'panel' }, h('summary', {}, 'Add or rotate a credential'), h('form', { onsubmit: (e: Event) => void submit(e) }, field('cred-id', 'Credential ID', id, 'Putting an existing id again rotates it; the next send uses the new key.'), field('cred-provider', 'Provider', provider), fields, message, h('button', { type: 'submit', class: 'primary' }, 'Save credential')));
+  const form = h('form', { onsubmit: (e: Event) => void submit(e) }, field('cred-id', 'Credential ID', id, 'Putting an existing id again rotates it; the next send uses the new key.'), field('cred-provider', 'Provider', provider), fields, message, h('button', { type: 'submit', class: 'primary' }, 'Save credential'));
+  return h('details', { class: 'panel' }, h('summary', {}, 'Add or rotate a credential'), form);
 }
 
 function parseJson(text: string): unknown {
@@ -143,7 +169,7 @@ function parseJson(text: string): unknown {
 }
 
 /** Which credential an app uses, per provider. */
-function appForm(credentials: Credential[], reload: () => void): HTMLElement {
+function appForm(credentials: Credential[], reload: (saved: string) => void): HTMLElement {
   const id = h('input', { id: 'app-id', required: true, autocomplete: 'off' });
   const selects = Object.fromEntries(
     PROVIDERS.map((p) => [p, h('select', { id: `app-${p}` }, h('option', { value: '' }, 'none'), credentials.filter((c) => c.provider_key === p).map((c) => h('option', { value: c.credential_id }, c.credential_id)))]),
@@ -159,16 +185,12 @@ function appForm(credentials: Credential[], reload: () => void): HTMLElement {
     if (body.apn) body.apn = { ...(body.apn as object), environment: environment.value, ...(topic.value.trim() ? { topic: topic.value.trim() } : {}) };
     try {
       await api('PUT', `/apps/${enc(id.value.trim())}`, body);
-      reload();
+      reload(`App ${id.value.trim()} saved.`);
     } catch (error) {
-      message.textContent = (error as Error).message;
+      showFormErrors(form, message, error as Error, appField);
     }
   }
-  return h(
-    'details',
-    { class: 'panel' },
-    h('summary', {}, 'Add or edit an app'),
-    h(
+  const form = h(
       'form',
       { onsubmit: (e: Event) => void submit(e) },
       field('app-id', 'App ID', id, 'The bundle id or package name tokens carry in device.app_id, or default.'),
@@ -177,6 +199,6 @@ function appForm(credentials: Credential[], reload: () => void): HTMLElement {
       field('app-topic', 'APNs topic (optional)', topic, 'Defaults to the app ID.'),
       message,
       h('button', { type: 'submit', class: 'primary' }, 'Save app'),
-    ),
-  );
+    );
+  return h('details', { class: 'panel' }, h('summary', {}, 'Add or edit an app'), form);
 }

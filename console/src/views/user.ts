@@ -1,5 +1,5 @@
 import { api, ApiError, enc } from '../api';
-import { h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
+import { focusOn, h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
 import type { Context } from '../main';
 
 export type Token = {
@@ -28,7 +28,10 @@ export async function userView(ctx: Context, main: HTMLElement, userId?: string)
   await showUser(ctx, results, userId);
 }
 
-async function showUser(ctx: Context, results: HTMLElement, userId: string): Promise<void> {
+/** After an action re-renders the list: where focus goes, and what it says there. */
+type AfterAction = { token?: string; message: string };
+
+async function showUser(ctx: Context, results: HTMLElement, userId: string, after?: AfterAction): Promise<void> {
   replace(results, notice('loading', 'Loading tokens…'));
   const outcomes = new Map<string, HTMLElement>();
   const list = h('ul', { class: 'tokens', 'aria-label': `Tokens of ${userId}` });
@@ -41,7 +44,7 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string): Pro
     more.disabled = true;
     try {
       const page = await api<Page>('GET', `/users/${enc(userId)}/tokens?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
-      for (const token of page.tokens) list.append(tokenItem(ctx, token, outcomes, () => void showUser(ctx, results, userId)));
+      for (const token of page.tokens) list.append(tokenItem(ctx, token, outcomes, (next) => void showUser(ctx, results, userId, next)));
       loaded += page.tokens.length;
       cursor = page.paging.cursor;
       more.hidden = !page.paging.more;
@@ -56,15 +59,28 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string): Pro
   } catch (error) {
     return replace(results, notice('error', `The tokens could not be loaded: ${(error as Error).message}`));
   }
-  if (loaded === 0) return replace(results, notice('empty', `No tokens are registered for ${userId}. Check the id, or whether the app registered a token yet.`));
+  if (loaded === 0) {
+    const empty = notice('empty', `${after ? `${after.message} ` : ''}No tokens are registered for ${userId}. Check the id, or whether the app registered a token yet.`);
+    replace(results, empty);
+    if (after) focusOn(empty);
+    return;
+  }
 
   const sendAll = ctx.can('send')
-    ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend(summary, outcomes, { user_id: userId }) }, 'Send test notification')
+    ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend({ user_id: userId }, outcomes, summary) }, 'Send test notification')
     : null;
   replace(results, h('div', { class: 'toolbar' }, sendAll, summary), list, more);
+  if (after) {
+    // The list was rebuilt: focus moves to the token acted on (its outcome says what happened),
+    // or, when it is gone (deleted), to the summary, rather than being lost to the page's top.
+    const target = (after.token && outcomes.get(after.token)) || summary;
+    target.textContent = after.message;
+    focusOn(target);
+  }
 }
 
-function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement>, reload: () => void): HTMLElement {
+
+function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement>, reload: (after: AfterAction) => void): HTMLElement {
   const outcome = h('p', { class: 'outcome', role: 'status' });
   outcomes.set(token.token, outcome);
   const copy = h('button', { type: 'button', class: 'link', 'aria-label': `Copy token ${shorten(token.token)}` }, 'Copy');
@@ -74,14 +90,14 @@ function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement
   const path = `/users/${enc(token.user_id)}/tokens/${enc(token.token)}`;
   const actions: HTMLElement[] = [];
   if (ctx.can('send') && token.status === 'active') {
-    actions.push(h('button', { type: 'button', onclick: () => void testSend(outcome, outcomes, { token: token.token }) }, 'Send test notification'));
+    actions.push(h('button', { type: 'button', onclick: () => void testSend({ token: token.token }, outcomes) }, 'Send test notification'));
   }
   if (ctx.can('tokens:write')) {
     if (token.status !== 'revoked') {
-      actions.push(h('button', { type: 'button', onclick: () => void act(outcome, () => api('PATCH', path, { patch: [{ op: 'replace', path: '/status', value: 'revoked' }, { op: 'add', path: '/status_reason', value: 'revoked from the console' }] }), reload) }, 'Revoke'));
+      actions.push(h('button', { type: 'button', onclick: () => void act(outcome, () => api('PATCH', path, { patch: [{ op: 'replace', path: '/status', value: 'revoked' }, { op: 'add', path: '/status_reason', value: 'revoked from the console' }] }), () => reload({ token: token.token, message: `Token ${shorten(token.token)} revoked.` })) }, 'Revoke'));
     }
     actions.push(
-      h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Delete token ${shorten(token.token)} of ${token.user_id}? This can't be undone; the app must register it again.`) && void act(outcome, () => api('DELETE', path), reload) }, 'Delete'),
+      h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Delete token ${shorten(token.token)} of ${token.user_id}? This can't be undone; the app must register it again.`) && void act(outcome, () => api('DELETE', path), () => reload({ message: `Token ${shorten(token.token)} deleted.` })) }, 'Delete'),
     );
   }
   const d = token.device ?? {};
@@ -128,9 +144,14 @@ async function act(outcome: HTMLElement, action: () => Promise<unknown>, reload:
   }
 }
 
-/** POST /send to the user or one token; each token's result is shown next to it. */
-async function testSend(where: HTMLElement, outcomes: Map<string, HTMLElement>, to: { user_id: string } | { token: string }): Promise<void> {
-  where.textContent = 'Sending…';
+/**
+ * POST /send to the user or one token; each token's result is shown next to it. The user-wide
+ * send also writes the summary in `summary`; a one-token send has only its token's line (which
+ * the summary must never overwrite).
+ */
+async function testSend(to: { user_id: string } | { token: string }, outcomes: Map<string, HTMLElement>, summary?: HTMLElement): Promise<void> {
+  const progress = summary ?? ('token' in to ? outcomes.get(to.token) : undefined);
+  if (progress) progress.textContent = 'Sending…';
   try {
     const report = await api<SendReport>('POST', '/send', { message: { to, content: { title: 'Test notification', body: 'Sent from the push-token-registry console.' } } });
     for (const result of report.results) {
@@ -139,9 +160,11 @@ async function testSend(where: HTMLElement, outcomes: Map<string, HTMLElement>, 
       target.textContent = `Test send: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`;
       target.className = `outcome outcome-${result.outcome}`;
     }
-    const s = report.summary;
-    where.textContent = `Test send: ${s.delivered ?? 0} delivered, ${s.invalidated ?? 0} invalidated, ${s.failed ?? 0} failed, ${s.skipped ?? 0} skipped.`;
+    if (summary) {
+      const s = report.summary;
+      summary.textContent = `Test send: ${s.delivered ?? 0} delivered, ${s.invalidated ?? 0} invalidated, ${s.failed ?? 0} failed, ${s.skipped ?? 0} skipped.`;
+    }
   } catch (error) {
-    where.textContent = error instanceof ApiError ? `The test send failed: ${error.message}` : 'The test send failed.';
+    if (progress) progress.textContent = error instanceof ApiError ? `The test send failed: ${error.message}` : 'The test send failed.';
   }
 }
