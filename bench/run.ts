@@ -13,7 +13,7 @@ import { renderPerformanceDoc } from './report';
 
 /**
  * `npm run bench` runs every benchmark and writes bench/results/<name>.json and
- * docs/performance.md. `--smoke` runs each for a few seconds (CI does, through npm test) and
+ * docs/performance.md. `--smoke` runs each for a few seconds (CI does, as `npm run bench:smoke`) and
  * writes only to `--out DIR`. Every figure is a ratio against a baseline measured in the same
  * run; nothing here asserts a timing.
  */
