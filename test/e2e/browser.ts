@@ -54,14 +54,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Requests that the service answered with an error without matching any route: what the
- * browser asks for by itself (a /favicon.ico, an asset the page names wrongly) that Playwright
- * never reports as a page request. Read from the service's own request log lines after `from`.
+ * Requests for paths no route has (a 404): what the browser asks for by itself (a
+ * /favicon.ico, an asset the page names wrongly) that Playwright never reports as a page
+ * request. Read from the service's own request log lines after `from`. (A 401 before routing,
+ * for a wrong key on a real route, also logs no route; the page's events judge those.)
  */
 export function unmatchedFailures(logs: readonly string[], from: number): string[] {
   return logs.slice(from).flatMap((line) => {
     if (!line.includes('"msg":"request"')) return [];
     const entry = JSON.parse(line) as { route?: string; status?: number; method?: string };
-    return entry.route === 'unmatched' && (entry.status ?? 0) >= 400 ? [`the service answered ${entry.status} to a ${entry.method} on a path no route has`] : [];
+    return entry.route === 'unmatched' && entry.status === 404 ? [`the service answered 404 to a ${entry.method} on a path no route has`] : [];
   });
 }
