@@ -4,8 +4,11 @@
  */
 export type FieldProblem = { path: string; message: string };
 
+/** Every kind of domain error. http/error-handler.ts maps each to a status in a table the compiler checks is complete. */
+export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'rate_limited' | 'too_many_headers';
+
 export abstract class DomainError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: ErrorKind;
 }
 
 /** Input that breaks the rules: names every offending field. */

@@ -1,4 +1,5 @@
 import type { ProviderKey } from '../tokens/token-fields';
+import type { Reason } from '../providers/reason';
 import type { AppDocument } from './credential-store';
 
 /**
@@ -13,7 +14,7 @@ export type Route =
   | { kind: 'apn'; appId: string; credentialId: string; topic: string; environment: 'production' | 'sandbox' | 'auto' }
   | { kind: 'firebase-fcm' | 'expo' | 'onesignal'; appId: string; credentialId: string }
   | { kind: 'instance' }
-  | { kind: 'none'; reason: string };
+  | ({ kind: 'none' } & Reason);
 
 export const DEFAULT_APP = 'default';
 
@@ -25,10 +26,10 @@ export function routeToken(token: RoutableToken, apps: AppsById, instanceWide: R
     const apn = app.apn!;
     // The default app serves many apps of one team: each token's own app id is its topic.
     const topic = apn.topic ?? (app.app_id === DEFAULT_APP ? token.app_id : app.app_id);
-    if (!topic) return { kind: 'none', reason: `no APNs topic for app ${DEFAULT_APP}: it names none and the token has no app_id` };
+    if (!topic) return { kind: 'none', code: 'apns:no_topic', detail: `no APNs topic for app ${DEFAULT_APP}: it names none and the token has no app_id` };
     return { kind: 'apn', appId: app.app_id, credentialId: apn.credential_id, topic, environment: apn.environment };
   }
   if (app && provider !== 'apn') return { kind: provider, appId: app.app_id, credentialId: app[provider]!.credential_id };
   if (instanceWide.has(provider)) return { kind: 'instance' };
-  return { kind: 'none', reason: `no credentials for app ${token.app_id ?? '(none)'}` };
+  return { kind: 'none', code: 'no_credentials', detail: token.app_id ?? '(none)' };
 }

@@ -1,4 +1,11 @@
 import type { DeliveryOutcome } from './provider';
+import type { ProviderCode } from './reason';
+
+/** The APNs codes the rest of the service matches on (reason.ts). */
+export const APNS_UNREGISTERED = 'apns:Unregistered' satisfies ProviderCode;
+export const APNS_EXPIRED_TOKEN = 'apns:ExpiredToken' satisfies ProviderCode;
+/** Under environment `auto`, production's BadDeviceToken means "try the sandbox" (delivery-router.ts). */
+export const APNS_BAD_DEVICE_TOKEN = 'apns:BadDeviceToken' satisfies ProviderCode;
 
 /**
  * APNs answers → outcomes, per ../shared/reference/provider-errors.md (Apple, "Handling
@@ -14,7 +21,7 @@ export type ApnsAnswer = {
   timestamp?: number;
 };
 
-export type Classification = { outcome: DeliveryOutcome; reason?: string; invalidSince?: Date };
+export type Classification = { outcome: DeliveryOutcome; reason?: ProviderCode; invalidSince?: Date };
 
 // DeviceTokenNotForTopic is not here: the token is alive, it belongs to another app than the
 // topic we sent with. That is a routing error of ours (the reference table), so it is
@@ -24,7 +31,7 @@ const TRANSIENT_REASONS = new Set(['TooManyRequests', 'InternalServerError', 'Se
 
 export function classifyApns(answer: ApnsAnswer): Classification {
   const { status, reason } = answer;
-  const tagged = `apns:${reason ?? (status ? String(status) : 'no status')}`;
+  const tagged: ProviderCode = `apns:${reason ?? (status ? String(status) : 'no status')}`;
   if (status === 200) return { outcome: 'delivered' };
   // The stream ended with no status: the connection dropped or timed out. Never about the token.
   if (status === undefined) return { outcome: 'retryable', reason: tagged };

@@ -48,7 +48,7 @@ export class ApnsProvider implements PushProvider {
 
   async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
     const topic = options.topic ?? this.options.topic;
-    if (!topic) return tokens.map((token) => ({ token, outcome: 'rejected', reason: 'apns:no topic for this app' }));
+    if (!topic) return tokens.map((token) => ({ token, outcome: 'rejected', reason: 'apns:no_topic', detail: 'no APNs topic for this app' }));
     const request = buildApnsRequest(notification, topic, this.now());
     const note = new apn.Notification();
     note.rawPayload = request.payload;
@@ -61,15 +61,15 @@ export class ApnsProvider implements PushProvider {
     return mapWithConcurrency(tokens, this.options.maxInFlight, async (token): Promise<DeliveryResult> => {
       if (!APNS_TOKEN_PATTERN.test(token)) {
         // node-apn would strip the non-hex characters and send to some other device path.
-        return { token, outcome: 'rejected', reason: 'apns:token is not hexadecimal' };
+        return { token, outcome: 'rejected', reason: 'apns:malformed_token', detail: 'the token is not hexadecimal' };
       }
-      if (this.closed) return { token, outcome: 'retryable', reason: 'apns:provider closed' };
+      if (this.closed) return { token, outcome: 'retryable', reason: 'apns:closed' };
       try {
         const { sent, failed } = await this.provider.send(note, token);
         if (sent.length > 0) return { token, outcome: 'delivered' };
         return this.resultOf(token, failed[0] as ApnsFailure | undefined);
       } catch (error) {
-        return { token, outcome: 'retryable', reason: `apns:${(error as Error).message ?? 'send failed'}` };
+        return { token, outcome: 'retryable', reason: 'apns:send_failed', detail: (error as Error).message };
       }
     });
   }

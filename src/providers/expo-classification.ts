@@ -1,4 +1,10 @@
 import type { DeliveryOutcome, DeliveryResult } from './provider';
+import type { ProviderCode } from './reason';
+
+/** The Expo codes the rest of the service matches on (reason.ts). */
+export const EXPO_DEVICE_NOT_REGISTERED = 'expo:DeviceNotRegistered' satisfies ProviderCode;
+/** A stored token that is not an Expo push token: never sent, and a fact about the stored text. */
+export const EXPO_MALFORMED_TOKEN = 'expo:malformed_token' satisfies ProviderCode;
 
 /**
  * Expo answers → outcomes, per ../shared/reference/expo-onesignal.md §1 and §3. Pure, so
@@ -26,12 +32,13 @@ export type ExpoTicket = { status: 'ok'; id: string } | { status: 'error'; messa
 /** Tickets come in request order, one per recipient: ticket i answers tokens[i]. */
 export function classifyTickets(tokens: readonly string[], tickets: readonly ExpoTicket[]): DeliveryResult[] {
   if (tickets.length !== tokens.length) {
-    return tokens.map((token) => ({ token, outcome: 'retryable', reason: `expo:ticket count mismatch (${tickets.length} for ${tokens.length})` }));
+    return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'expo:ticket_count_mismatch', detail: `${tickets.length} tickets for ${tokens.length} recipients` }));
   }
   return tokens.map((token, i) => {
     const ticket = tickets[i]!;
     if (ticket.status === 'ok' && typeof ticket.id === 'string') return { token, outcome: 'delivered', receiptId: ticket.id };
-    const code = (ticket.status === 'error' && ticket.details?.error) || 'unknown ticket error';
+    const code = ticket.status === 'error' && ticket.details?.error;
+    if (!code) return { token, outcome: 'rejected', reason: 'expo:unknown', detail: `a ticket error without a code${ticket.status === 'error' && ticket.message ? `: ${ticket.message.slice(0, 200)}` : ''}` };
     return { token, outcome: outcomeOfExpoCode(code), reason: `expo:${code}` };
   });
 }
@@ -43,14 +50,14 @@ export type ExpoRequestFailure =
   | { kind: 'ticket count'; got: number };
 
 export function classifyRequestFailure(tokens: readonly string[], failure: ExpoRequestFailure): DeliveryResult[] {
-  const all = (outcome: DeliveryOutcome, reason: string, extra: Partial<DeliveryResult> = {}) => tokens.map((token) => ({ token, outcome, reason, ...extra }));
+  const all = (outcome: DeliveryOutcome, reason: ProviderCode, extra: Partial<DeliveryResult> = {}): DeliveryResult[] => tokens.map((token) => ({ token, outcome, reason, ...extra }));
   if (failure.kind === 'network') return all('retryable', `expo:${failure.code}`);
-  if (failure.kind === 'ticket count') return all('retryable', `expo:ticket count mismatch (${failure.got} for ${tokens.length})`);
+  if (failure.kind === 'ticket count') return all('retryable', 'expo:ticket_count_mismatch', { detail: `${failure.got} tickets for ${tokens.length} recipients` });
   const { status, code } = failure;
-  const reason = code ? `expo:${code}` : `expo:http_${status}`;
+  const reason: ProviderCode = code ? `expo:${code}` : `expo:http_${status}`;
   if (status === 429) return all('retryable', reason, failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {});
   if (status >= 500) return all('retryable', reason);
-  if (status === 401 || status === 403) return all('rejected', `${reason} (the project requires a valid access token: EXPO_ACCESS_TOKEN or the app's expo credential)`);
+  if (status === 401 || status === 403) return all('rejected', reason, { detail: "the project requires a valid access token: EXPO_ACCESS_TOKEN or the app's expo credential" });
   // A request-level 4xx is about the request, never about one token, even if the code is a dead one.
   return all(code && TRANSIENT.has(code) ? 'retryable' : 'rejected', reason);
 }
@@ -58,8 +65,9 @@ export function classifyRequestFailure(tokens: readonly string[], failure: ExpoR
 export type ExpoReceipt = { status: 'ok' } | { status: 'error'; message?: string; details?: { error?: string } };
 
 /** A receipt's answer; `undefined` while Expo has none for the id. */
-export function classifyReceipt(receipt: ExpoReceipt): { outcome: DeliveryOutcome; reason: string } {
+export function classifyReceipt(receipt: ExpoReceipt): { outcome: DeliveryOutcome; reason: ProviderCode; detail?: string } {
   if (receipt.status === 'ok') return { outcome: 'delivered', reason: 'expo:ok' };
-  const code = receipt.details?.error || 'unknown receipt error';
+  const code = receipt.details?.error;
+  if (!code) return { outcome: 'rejected', reason: 'expo:unknown', detail: 'a receipt error without a code' };
   return { outcome: outcomeOfExpoCode(code), reason: `expo:${code}` };
 }

@@ -1,6 +1,6 @@
 import { Expo } from 'expo-server-sdk';
 import { chunk, mapWithConcurrency } from '../concurrency';
-import { classifyRequestFailure, classifyTickets, type ExpoReceipt, type ExpoRequestFailure, type ExpoTicket } from './expo-classification';
+import { classifyRequestFailure, classifyTickets, EXPO_MALFORMED_TOKEN, type ExpoReceipt, type ExpoRequestFailure, type ExpoTicket } from './expo-classification';
 import { expoAgent, oneCallDispatcher, type RateLimitNote } from './expo-dispatcher';
 import { buildExpoMessage, EXPO_MAX_PAYLOAD_BYTES, EXPO_MAX_RECEIPT_IDS, EXPO_MAX_RECIPIENTS, expoPayloadBytes, type ExpoMessageBody } from './expo-payload';
 import type { DeliveryResult, Notification, PushProvider } from './provider';
@@ -51,20 +51,20 @@ export class ExpoProvider implements PushProvider, ExpoReceiptSource {
     // Stored before registration checked the format: never sent, and dead (they can't ever be delivered).
     for (const token of tokens) {
       if (Expo.isExpoPushToken(token)) wellFormed.push(token);
-      else malformed.push({ token, outcome: 'invalid', reason: 'expo:malformed_token' });
+      else malformed.push({ token, outcome: 'invalid', reason: EXPO_MALFORMED_TOKEN });
     }
     const message = buildExpoMessage(notification);
     const bytes = expoPayloadBytes(message);
     if (bytes > EXPO_MAX_PAYLOAD_BYTES) {
-      const reason = `expo:MessageTooBig (the payload is ${bytes} bytes; Expo takes at most ${EXPO_MAX_PAYLOAD_BYTES})`;
-      return [...malformed, ...wellFormed.map((token): DeliveryResult => ({ token, outcome: 'rejected', reason }))];
+      const detail = `the payload is ${bytes} bytes; Expo takes at most ${EXPO_MAX_PAYLOAD_BYTES}`;
+      return [...malformed, ...wellFormed.map((token): DeliveryResult => ({ token, outcome: 'rejected', reason: 'expo:MessageTooBig', detail }))];
     }
     const answered = await mapWithConcurrency(chunk(wellFormed, EXPO_MAX_RECIPIENTS), this.concurrency, (recipients) => this.sendChunk(message, recipients, true));
     return [...malformed, ...answered.flat()];
   }
 
   private async sendChunk(message: ExpoMessageBody, tokens: string[], maySplit: boolean): Promise<DeliveryResult[]> {
-    if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'expo:provider closed' }));
+    if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'expo:closed' }));
     const note: RateLimitNote = { limited: false };
     try {
       const tickets = await this.client(note).sendPushNotificationsAsync([{ ...message, to: tokens }]);

@@ -36,7 +36,7 @@ export function classifyFcm(answer: FcmAnswer): Classification {
   if (answer.success) return { outcome: 'delivered' };
   const code = answer.code ?? 'messaging/unknown-error';
   const reasonCode = CODE_TO_REASON[code] ?? code.replace(/^[a-z]+\//, '');
-  const reason = `fcm:${reasonCode}`;
+  const reason = `fcm:${reasonCode}` as const;
   switch (code) {
     case 'messaging/registration-token-not-registered':
     case 'messaging/invalid-registration-token':

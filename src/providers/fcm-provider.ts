@@ -59,9 +59,9 @@ export class FcmProvider implements PushProvider {
   }
 
   private async sendBatch(notification: Notification, tokens: string[], now: Date): Promise<DeliveryResult[]> {
-    if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:provider closed' }));
+    if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:closed' }));
     const outcome = await this.withDeadline(this.attemptBatch(notification, tokens, now));
-    if (outcome === 'timeout') return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:no answer in time' }));
+    if (outcome === 'timeout') return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:timeout', detail: 'no answer within FCM_BATCH_TIMEOUT' }));
     return outcome;
   }
 
@@ -78,7 +78,7 @@ export class FcmProvider implements PushProvider {
       const pending = (error as { pendingBatchResponse?: Promise<BatchResponse> }).pendingBatchResponse;
       const partial = pending ? await pending.catch(() => undefined) : undefined;
       if (partial) return tokens.map((token, i) => this.resultOf(token, partial.responses[i]));
-      const code = (error as { code?: string }).code ?? 'send failed';
+      const code = (error as { code?: string }).code ?? 'send_failed';
       return tokens.map((token) => ({ token, outcome: 'retryable', reason: `fcm:${code}` }));
     }
   }
@@ -97,7 +97,7 @@ export class FcmProvider implements PushProvider {
   }
 
   private resultOf(token: string, response: SendResponse | undefined): DeliveryResult {
-    if (!response) return { token, outcome: 'retryable', reason: 'fcm:no answer' };
+    if (!response) return { token, outcome: 'retryable', reason: 'fcm:no_answer' };
     const classification = response.success
       ? classifyFcm({ success: true })
       : classifyFcm({

@@ -1,4 +1,8 @@
 import type { DeliveryResult } from './provider';
+import type { ProviderCode } from './reason';
+
+/** A stored id that is not a UUID: never sent (one would sink its whole batch), and a fact about the stored text. */
+export const ONESIGNAL_MALFORMED_ID = 'onesignal:malformed_id' satisfies ProviderCode;
 
 /**
  * OneSignal answers → per-subscription results, per ../shared/reference/expo-onesignal.md
@@ -22,18 +26,18 @@ export function classifyOneSignal(ids: readonly string[], answer: OneSignalAnswe
   if ('networkError' in answer) return all({ outcome: 'retryable', reason: `onesignal:${answer.networkError}` });
   const { status, body } = answer;
   if (status === 429) {
-    return all({ outcome: 'retryable', reason: 'onesignal:rate limited', ...(answer.retryAfterSeconds !== undefined ? { retryAfterMs: answer.retryAfterSeconds * 1000 } : {}) });
+    return all({ outcome: 'retryable', reason: 'onesignal:rate_limited', ...(answer.retryAfterSeconds !== undefined ? { retryAfterMs: answer.retryAfterSeconds * 1000 } : {}) });
   }
   if (status >= 500) return all({ outcome: 'retryable', reason: `onesignal:${status}` });
-  if (status === 401 || status === 403) return all({ outcome: 'rejected', reason: 'onesignal:access denied (ONESIGNAL_API_KEY)' });
-  if (status !== 200) return all({ outcome: 'rejected', reason: `onesignal:${status} ${firstError(body) ?? 'bad request'}`.slice(0, 200) });
+  if (status === 401 || status === 403) return all({ outcome: 'rejected', reason: 'onesignal:access_denied', detail: "check ONESIGNAL_API_KEY or the app's onesignal credential" });
+  if (status !== 200) return all({ outcome: 'rejected', reason: `onesignal:${status}`, detail: (firstError(body) ?? 'bad request').slice(0, 200) });
 
   const { id, errors } = (body ?? {}) as { id?: unknown; errors?: unknown };
   if (id === '' || id === undefined || id === null) {
     const notSubscribed = Array.isArray(errors) && errors.some((e) => typeof e === 'string' && NOT_SUBSCRIBED.test(e));
     if (notSubscribed && ids.length === 1) return all({ outcome: 'invalid', reason: 'onesignal:not subscribed' });
-    if (notSubscribed) return all({ outcome: 'rejected', reason: `onesignal:a batch of ${ids.length} reported not subscribed as a whole; not trusted per id` });
-    return all({ outcome: 'rejected', reason: `onesignal:nothing sent (${firstError(body) ?? 'no notification id'})`.slice(0, 200) });
+    if (notSubscribed) return all({ outcome: 'rejected', reason: 'onesignal:not subscribed', detail: `a batch of ${ids.length} reported it as a whole; not trusted per id` });
+    return all({ outcome: 'rejected', reason: 'onesignal:nothing_sent', detail: (firstError(body) ?? 'no notification id').slice(0, 200) });
   }
   const invalid = new Set(
     errors && typeof errors === 'object' && !Array.isArray(errors) && Array.isArray((errors as { invalid_player_ids?: unknown }).invalid_player_ids)
@@ -41,7 +45,7 @@ export function classifyOneSignal(ids: readonly string[], answer: OneSignalAnswe
       : [],
   );
   if (ids.length > 1 && ids.every((token) => invalid.has(token))) {
-    return all({ outcome: 'rejected', reason: `onesignal:every id of a batch of ${ids.length} reported invalid (a wrong ONESIGNAL_APP_ID looks like this); not trusted` });
+    return all({ outcome: 'rejected', reason: 'onesignal:unsubscribed', detail: `every id of a batch of ${ids.length} reported invalid, which a wrong ONESIGNAL_APP_ID looks like; not trusted` });
   }
   return ids.map((token) => (invalid.has(token) ? { token, outcome: 'invalid', reason: 'onesignal:unsubscribed' } : { token, outcome: 'delivered' }));
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../concurrency';
-import { classifyOneSignal } from './onesignal-classification';
+import { classifyOneSignal, ONESIGNAL_MALFORMED_ID } from './onesignal-classification';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
 import { isOneSignalSubscriptionId } from '../tokens/token-formats';
 
@@ -34,14 +34,14 @@ export class OneSignalProvider implements PushProvider {
   async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
     // One malformed id makes OneSignal refuse the whole request, so a stored one (from before
     // registration checked the format) would sink every batch it is in: it is dead, never sent.
-    const malformed: DeliveryResult[] = tokens.filter((t) => !isOneSignalSubscriptionId(t)).map((token) => ({ token, outcome: 'invalid', reason: 'onesignal:malformed_id' }));
+    const malformed: DeliveryResult[] = tokens.filter((t) => !isOneSignalSubscriptionId(t)).map((token) => ({ token, outcome: 'invalid', reason: ONESIGNAL_MALFORMED_ID }));
     const batches = chunk(tokens.filter(isOneSignalSubscriptionId), ONESIGNAL_MAX_RECIPIENTS);
     const results = await mapWithConcurrency(batches, CONCURRENT_REQUESTS, (ids) => this.sendBatch(notification, ids, options.sendId));
     return [...malformed, ...results.flat()];
   }
 
   private async sendBatch(notification: Notification, ids: string[], sendId: string | undefined): Promise<DeliveryResult[]> {
-    if (this.closed) return ids.map((token) => ({ token, outcome: 'retryable', reason: 'onesignal:provider closed' }));
+    if (this.closed) return ids.map((token) => ({ token, outcome: 'retryable', reason: 'onesignal:closed' }));
     const text = notification.body ?? notification.title;
     const body = {
       app_id: this.options.appId,

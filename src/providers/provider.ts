@@ -1,4 +1,5 @@
 import type { ProviderKey } from '../tokens/token-fields';
+import type { ReasonCode } from './reason';
 
 /**
  * One adapter per provider, behind this interface. An adapter sends one notification to a
@@ -10,8 +11,12 @@ export type DeliveryOutcome = 'delivered' | 'invalid' | 'retryable' | 'rejected'
 export type DeliveryResult = {
   token: string;
   outcome: DeliveryOutcome;
-  /** `apns:Unregistered`, `fcm:UNREGISTERED`, `no adapter`…; absent when delivered. */
-  reason?: string;
+  /** Why (reason.ts): a code such as `apns:Unregistered`, `fcm:UNREGISTERED` or `no_adapter`; absent when delivered. */
+  reason?: ReasonCode;
+  /** What people need beyond the code (never matched on): an error message, the app concerned. */
+  detail?: string;
+  /** Set by the mass-invalidation guard: this dead answer was held, with how many of how many said the same. */
+  held?: { count: number; total: number };
   /** APNs 410: when Apple last knew the token was valid. A token registered after it stays active. */
   invalidSince?: Date;
   /** A Retry-After the provider sent, when the SDK exposes it. */
@@ -51,4 +56,4 @@ export interface PushProvider {
 }
 
 /** What every result of a provider that has no adapter (one not configured) looks like. */
-export const NO_ADAPTER = 'no adapter';
+export const NO_ADAPTER: ReasonCode = 'no_adapter';

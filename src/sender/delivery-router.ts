@@ -2,6 +2,8 @@ import { DEFAULT_APP, routeToken, type Route } from '../apps/app-routing';
 import type { CredentialStore } from '../apps/credential-store';
 import type { AcquiredClient, ProviderClients } from '../apps/provider-clients';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from '../providers/provider';
+import { APNS_BAD_DEVICE_TOKEN } from '../providers/apns-classification';
+import type { Reason } from '../providers/reason';
 import type { ProviderRegistry } from '../providers/provider-registry';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { SendableToken } from './delivery-store';
@@ -20,10 +22,9 @@ export type DeliveryGroup = {
   tokens: SendableToken[];
   send: (notification: Notification, tokens: readonly string[], options?: SendOptions) => Promise<DeliveryResult[]>;
 };
-export type DeliveryPlan = { groups: DeliveryGroup[]; refused: { token: SendableToken; reason: string }[]; release: () => void };
-
-/** APNs answers that, under `auto`, mean "try the sandbox": the token may be a development build's. */
-const WRONG_ENVIRONMENT = 'apns:BadDeviceToken';
+/** A token no client can send, and why (reason.ts). */
+export type Refusal = { token: SendableToken } & Reason;
+export type DeliveryPlan = { groups: DeliveryGroup[]; refused: Refusal[]; release: () => void };
 
 export class DeliveryRouter {
   constructor(
@@ -41,7 +42,7 @@ export class DeliveryRouter {
     for (const token of tokens) {
       const route = routeToken({ provider_key: token.provider_key, app_id: token.device?.app_id }, apps, instanceWide);
       if (route.kind === 'none') {
-        refused.push({ token, reason: route.reason });
+        refused.push({ token, code: route.code, ...(route.detail !== undefined ? { detail: route.detail } : {}) });
         continue;
       }
       // Expo takes one project per request; tokens of one app are one project, so group them by app from the start.
@@ -63,7 +64,7 @@ export class DeliveryRouter {
       const label = { app: route.appId, credential: route.credentialId, ...(route.kind === 'apn' ? { environment: route.environment } : {}) };
       const credential = credentials.get(route.credentialId);
       if (!credential) {
-        for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} does not exist` });
+        for (const token of members) refused.push({ token, code: 'credential_missing', detail: `${route.credentialId} of app ${route.appId}` });
         continue;
       }
       try {
@@ -90,7 +91,7 @@ export class DeliveryRouter {
         groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send: (notification, list) => sendAuto(notification, list, topic, known, production, sandbox) });
       } catch (error) {
         // Key material no configured key can decrypt (or a client that could not be built): a clear reason per token, never a crash.
-        for (const token of members) refused.push({ token, reason: `credential ${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });
+        for (const token of members) refused.push({ token, code: 'credential_unusable', detail: `${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });
       }
     }
     return { groups, refused, release: () => acquired.forEach((handle) => handle.release()) };
@@ -118,11 +119,12 @@ async function sendAuto(
   const first = production ? await production.send(notification, toProduction, { topic }) : [];
   const retryInSandbox: string[] = [];
   for (const result of first) {
-    if (result.outcome === 'invalid' && result.reason === WRONG_ENVIRONMENT && sandbox) retryInSandbox.push(result.token);
+    // Under `auto`, production's BadDeviceToken means "try the sandbox": it may be a development build's token.
+    if (result.outcome === 'invalid' && result.reason === APNS_BAD_DEVICE_TOKEN && sandbox) retryInSandbox.push(result.token);
     else results.set(result.token, result);
   }
   if (!production) retryInSandbox.push(...toProduction);
   const second = sandbox ? await sandbox.send(notification, [...toSandbox, ...retryInSandbox], { topic }) : [];
   for (const result of second) results.set(result.token, result.outcome === 'delivered' ? { ...result, environment: 'sandbox' } : result);
-  return tokens.map((token) => results.get(token) ?? { token, outcome: 'rejected', reason: 'apns:no environment of this credential serves the app' });
+  return tokens.map((token) => results.get(token) ?? { token, outcome: 'rejected', reason: 'apns:no_environment', detail: 'no environment of this credential serves the app' });
 }

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { chunk } from '../concurrency';
+import type { ReasonCode } from '../providers/reason';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { TokenDocument, TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
@@ -9,7 +10,7 @@ export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'p
 };
 export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
 /** What marking a dead token needs: which token, at which revision it was sent, and why. */
-export type Invalidation = { tokenId: Types.ObjectId; revision: number; provider: ProviderKey; reason: string; invalidSince?: Date };
+export type Invalidation = { tokenId: Types.ObjectId; revision: number; provider: ProviderKey; reason: ReasonCode; invalidSince?: Date };
 
 /** Ids per `$in` when checking which invalidations landed (large `$in`s are slow on some servers). */
 const INVALIDATION_CHECK_BATCH = 500;

@@ -2,6 +2,7 @@ import { errorForLog, type Logger } from '../logger';
 import { IntervalWorker } from '../queue/interval-worker';
 import type { DeliveryResult } from '../providers/provider';
 import { classifyReceipt, type ExpoReceipt } from '../providers/expo-classification';
+import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
@@ -135,9 +136,9 @@ export class ExpoReceiptChecker {
         continue;
       }
       done.push(ticket._id);
-      const { outcome, reason } = classifyReceipt(receipt);
+      const { outcome, reason, detail } = classifyReceipt(receipt);
       if (outcome === 'delivered') delivered++;
-      else answered.push({ ticket, result: { token: ticket._id, outcome, reason } });
+      else answered.push({ ticket, result: { token: ticket._id, outcome, reason, ...(detail !== undefined ? { detail } : {}) } });
     }
     report.missing += missing;
     if (missing > 0) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, missing }, 'Expo receipts still missing 24 h after the send (expo:receipt_missing); tokens left alone');
@@ -151,16 +152,19 @@ export class ExpoReceiptChecker {
     const held = new Set(findMassInvalidations(judged, this.options.guard).map((group) => group.reason));
     const invalidations: Invalidation[] = [];
     for (const { ticket, result } of answered) {
-      if (result.outcome === 'invalid' && held.has(result.reason!)) {
+      // classifyReceipt gives every error a code.
+      const reason = result.reason!;
+      if (result.outcome === 'invalid' && held.has(reason)) {
         report.held++;
         continue;
       }
       if (result.outcome === 'invalid') {
-        invalidations.push({ tokenId: ticket.token_id, revision: ticket.token_revision, provider: 'expo', reason: result.reason! });
+        invalidations.push({ tokenId: ticket.token_id, revision: ticket.token_revision, provider: 'expo', reason });
         continue;
       }
       report[result.outcome === 'retryable' ? 'retryable' : 'rejected']++;
-      errors.set(result.reason!, (errors.get(result.reason!) ?? 0) + 1);
+      const text = reasonText(reason, result.detail);
+      errors.set(text, (errors.get(text) ?? 0) + 1);
     }
     for (const reason of held) {
       const count = answered.filter(({ result }) => result.reason === reason).length;
@@ -172,9 +176,11 @@ export class ExpoReceiptChecker {
     const landed = await this.deliveries.recordInvalid(invalidations, now);
     report.invalidated += landed.size;
     report.kept_active += invalidations.length - landed.size;
-    if (landed.size > 0) {
-      this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size });
-      this.options.logger.info({ provider: 'expo', reason: 'expo:DeviceNotRegistered', count: landed.size }, 'tokens invalidated by Expo receipts');
+    const byReason = new Map<ReasonCode, number>();
+    for (const { tokenId, reason } of invalidations) if (landed.has(tokenId.toHexString())) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    for (const [reason, count] of byReason) {
+      this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason, count });
+      this.options.logger.info({ provider: 'expo', reason, count }, 'tokens invalidated by Expo receipts');
     }
     await this.tickets.queue.complete(claim, done);
     await this.tickets.queue.retry(claim, notReady, later);

@@ -1,4 +1,8 @@
 import type { DeliveryResult } from '../providers/provider';
+import { APNS_EXPIRED_TOKEN, APNS_UNREGISTERED } from '../providers/apns-classification';
+import { EXPO_MALFORMED_TOKEN } from '../providers/expo-classification';
+import { ONESIGNAL_MALFORMED_ID } from '../providers/onesignal-classification';
+import type { ReasonCode } from '../providers/reason';
 import type { ProviderKey } from '../tokens/token-fields';
 
 /**
@@ -16,18 +20,18 @@ import type { ProviderKey } from '../tokens/token-fields';
  */
 export type GuardPolicy = { minTokens: number; maxShare: number };
 export type GuardedResult = { provider: ProviderKey; result: DeliveryResult };
-export type HeldGroup = { provider: ProviderKey; reason: string; count: number; total: number };
+export type HeldGroup = { provider: ProviderKey; reason: ReasonCode; count: number; total: number };
 
-const NEVER_HELD = new Set(['apns:Unregistered', 'apns:ExpiredToken', 'expo:malformed_token', 'onesignal:malformed_id']);
+const NEVER_HELD: ReadonlySet<ReasonCode> = new Set([APNS_UNREGISTERED, APNS_EXPIRED_TOKEN, EXPO_MALFORMED_TOKEN, ONESIGNAL_MALFORMED_ID]);
 
 export function findMassInvalidations(results: readonly GuardedResult[], policy: GuardPolicy): HeldGroup[] {
   const totals = new Map<ProviderKey, number>();
   const dead = new Map<string, HeldGroup>();
   for (const { provider, result } of results) {
     totals.set(provider, (totals.get(provider) ?? 0) + 1);
-    if (result.outcome !== 'invalid' || NEVER_HELD.has(result.reason ?? '')) continue;
+    if (result.outcome !== 'invalid' || result.reason === undefined || NEVER_HELD.has(result.reason)) continue;
     const key = `${provider}\u0000${result.reason}`;
-    const group = dead.get(key) ?? { provider, reason: result.reason ?? 'invalid', count: 0, total: 0 };
+    const group = dead.get(key) ?? { provider, reason: result.reason, count: 0, total: 0 };
     group.count++;
     dead.set(key, group);
   }
@@ -39,12 +43,13 @@ export function findMassInvalidations(results: readonly GuardedResult[], policy:
   return held;
 }
 
-/** The result a held invalidation answers instead: `rejected`, saying why, with the token untouched. */
+/** The result a held invalidation answers instead: `rejected`, with its code, and `held` saying how many said the same; the token untouched. */
 export function heldResult(result: DeliveryResult, group: HeldGroup): DeliveryResult {
-  const share = Math.round((100 * group.count) / group.total);
-  return {
-    token: result.token,
-    outcome: 'rejected',
-    reason: `${group.reason}; held: ${group.count} of ${group.total} tokens (${share}%) were reported dead for this one reason at once, which a misconfiguration produces; the tokens stay active`,
-  };
+  return { token: result.token, outcome: 'rejected', reason: group.reason, ...(result.detail !== undefined ? { detail: result.detail } : {}), held: { count: group.count, total: group.total } };
+}
+
+/** How a held result reads in an API answer, after its reason. */
+export function heldText(held: { count: number; total: number }): string {
+  const share = Math.round((100 * held.count) / held.total);
+  return `held: ${held.count} of ${held.total} tokens (${share}%) were reported dead for this one reason at once, which a misconfiguration produces; the tokens stay active`;
 }

@@ -5,9 +5,10 @@ import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers
 import type { ProviderKey } from '../tokens/token-fields';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from './delivery-store';
-import type { DeliveryGroup, DeliveryPlan, DeliveryRouter } from './delivery-router';
+import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
-import { findMassInvalidations, heldResult, type GuardPolicy } from './invalidation-guard';
+import { findMassInvalidations, heldResult, heldText, type GuardPolicy } from './invalidation-guard';
+import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoTicketStore, NewTicket } from './expo-tickets';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
@@ -45,8 +46,19 @@ export type SenderOptions = {
 };
 
 const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
-/** A token its provider adapter gave no result for. */
-const NO_ANSWER = 'no answer from the provider adapter';
+/** A token its provider adapter gave no result for: nothing is known of it. */
+const noAnswer = (token: string): DeliveryResult => ({ token, outcome: 'retryable', reason: 'no_answer' });
+
+/**
+ * How one token's result reads in the API's answer: its reason (reason.ts), then what the
+ * service decided on top of the provider's answer: held by the guard, or kept active because
+ * the token changed after the answer. Only here do codes become prose.
+ */
+function resultText(result: DeliveryResult, keptActive: boolean): string | null {
+  if (result.reason === undefined) return null;
+  const notes = [reasonText(result.reason, result.detail), ...(result.held ? [heldText(result.held)] : []), ...(keptActive ? [KEPT_ACTIVE] : [])];
+  return notes.join('; ');
+}
 
 /** What dispatching answered: a final result per token, and the credential each was sent with. */
 type Dispatched = { finals: Map<string, DeliveryResult>; sentWith: Map<string, string | null> };
@@ -100,14 +112,14 @@ export class NotificationSender {
   private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string): Promise<Dispatched> {
     const finals = new Map<string, DeliveryResult>();
     const sentWith = new Map<string, string | null>();
-    for (const { token, reason } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason });
+    for (const { token, code, detail } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason: code, ...(detail !== undefined ? { detail } : {}) });
     this.logRefusals(plan.refused);
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
           const answered = new Map((await this.sendWithRetries(group, notification, requestId)).map((result) => [result.token, result]));
           for (const { token } of group.tokens) {
-            finals.set(token, answered.get(token) ?? { token, outcome: 'retryable', reason: NO_ANSWER });
+            finals.set(token, answered.get(token) ?? noAnswer(token));
             sentWith.set(token, group.credentialId);
           }
           const unanswered = group.tokens.length - group.tokens.filter((t) => answered.has(t.token)).length;
@@ -123,12 +135,12 @@ export class NotificationSender {
   /** Record: deliveries, invalidations (exactly once) and Expo tickets in bulk; then one result per token. */
   private async record(workspaceId: string, sendable: SendableToken[], skipped: SkippedToken[], { finals, sentWith }: Dispatched): Promise<{ results: SendResult[]; summary: SendSummary }> {
     const writtenAt = this.now();
-    const resultOf = (t: SendableToken) => finals.get(t.token) ?? { token: t.token, outcome: 'retryable' as const, reason: NO_ANSWER };
+    const resultOf = (t: SendableToken) => finals.get(t.token) ?? noAnswer(t.token);
     const delivered = sendable.filter((t) => resultOf(t).outcome === 'delivered');
     const invalidations: Invalidation[] = sendable.flatMap((t) => {
       const result = resultOf(t);
       if (result.outcome !== 'invalid') return [];
-      return [{ tokenId: t._id, revision: t.revision, provider: t.provider_key, reason: result.reason ?? 'invalid', ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
+      return [{ tokenId: t._id, revision: t.revision, provider: t.provider_key, reason: result.reason ?? `${t.provider_key}:invalid`, ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
     });
     const tickets: NewTicket[] = delivered.flatMap((t) => {
       const receiptId = resultOf(t).receiptId;
@@ -147,8 +159,7 @@ export class NotificationSender {
     const results: SendResult[] = sendable.map((t) => {
       const result = resultOf(t);
       const kept = result.outcome === 'invalid' && !landed.has(t._id.toHexString());
-      const reason = result.reason ? (kept ? `${result.reason}; ${KEPT_ACTIVE}` : result.reason) : null;
-      return { user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason };
+      return { user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason: resultText(result, kept) };
     });
     for (const s of skipped) results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
     const summary: SendSummary = {
@@ -226,7 +237,7 @@ export class NotificationSender {
    */
   private logRejections(group: DeliveryGroup, results: DeliveryResult[]): void {
     const reasons = new Map<string, number>();
-    for (const r of results) if (r.outcome === 'rejected') reasons.set(r.reason ?? 'unknown', (reasons.get(r.reason ?? 'unknown') ?? 0) + 1);
+    for (const r of results) if (r.outcome === 'rejected') reasons.set(reasonText(r.reason ?? 'no_answer', r.detail), (reasons.get(reasonText(r.reason ?? 'no_answer', r.detail)) ?? 0) + 1);
     for (const [reason, count] of reasons) {
       this.options.logger.error(
         { provider: group.provider, ...group.label, reason, count },
@@ -235,9 +246,10 @@ export class NotificationSender {
     }
   }
 
-  private logRefusals(refused: { token: SendableToken; reason: string }[]): void {
+  private logRefusals(refused: Refusal[]): void {
     const reasons = new Map<string, { provider: ProviderKey; count: number }>();
-    for (const { token, reason } of refused) {
+    for (const { token, code, detail } of refused) {
+      const reason = reasonText(code, detail);
       const entry = reasons.get(reason) ?? { provider: token.provider_key, count: 0 };
       entry.count++;
       reasons.set(reason, entry);
@@ -248,7 +260,7 @@ export class NotificationSender {
   }
 
   private reportInvalidations(invalidations: Invalidation[], landed: Set<string>): void {
-    const counts = new Map<string, { provider: ProviderKey; reason: string; count: number }>();
+    const counts = new Map<string, { provider: ProviderKey; reason: ReasonCode; count: number }>();
     for (const { tokenId, provider, reason } of invalidations) {
       if (!landed.has(tokenId.toHexString())) continue;
       const key = `${provider}\u0000${reason}`;

@@ -1,3 +1,4 @@
+import { reasonText } from '../../src/providers/reason';
 import { classifyReceipt, classifyRequestFailure, classifyTickets, type ExpoRequestFailure } from '../../src/providers/expo-classification';
 
 /** Every row of the Expo table in ../shared/reference/expo-onesignal.md §3. */
@@ -13,7 +14,7 @@ describe('tickets', () => {
     ['InvalidCredentials is ours', { status: 'error', details: { error: 'InvalidCredentials', fault: 'developer' } }, { outcome: 'rejected', reason: 'expo:InvalidCredentials' }],
     ['DeveloperError is ours', { status: 'error', details: { error: 'DeveloperError' } }, { outcome: 'rejected', reason: 'expo:DeveloperError' }],
     ['an undocumented code is left alone', { status: 'error', details: { error: 'InvalidProviderCredentials' } }, { outcome: 'rejected', reason: 'expo:InvalidProviderCredentials' }],
-    ['an error without details is left alone', { status: 'error', message: '?' }, { outcome: 'rejected', reason: 'expo:unknown ticket error' }],
+    ['an error without details is left alone', { status: 'error', message: '?' }, { outcome: 'rejected', reason: 'expo:unknown', detail: 'a ticket error without a code: ?' }],
   ])('%s', (_name, ticket, expected) => {
     expect(classifyTickets(['t'], [ticket as never])).toEqual([{ token: 't', ...expected }]);
   });
@@ -25,8 +26,8 @@ describe('tickets', () => {
 
   it('a ticket count that does not match is retryable for all, never a guess', () => {
     expect(classifyTickets(['a', 'b'], [{ status: 'ok', id: 'r' }])).toEqual([
-      { token: 'a', outcome: 'retryable', reason: 'expo:ticket count mismatch (1 for 2)' },
-      { token: 'b', outcome: 'retryable', reason: 'expo:ticket count mismatch (1 for 2)' },
+      { token: 'a', outcome: 'retryable', reason: 'expo:ticket_count_mismatch', detail: '1 tickets for 2 recipients' },
+      { token: 'b', outcome: 'retryable', reason: 'expo:ticket_count_mismatch', detail: '1 tickets for 2 recipients' },
     ]);
   });
 });
@@ -37,7 +38,7 @@ describe('whole requests', () => {
     ['500 INTERNAL_SERVER_ERROR', { kind: 'http', status: 500, code: 'INTERNAL_SERVER_ERROR' }, 'retryable', 'expo:INTERNAL_SERVER_ERROR', undefined],
     ['502 with an HTML body', { kind: 'http', status: 502 }, 'retryable', 'expo:http_502', undefined],
     ['a network error', { kind: 'network', code: 'ECONNRESET' }, 'retryable', 'expo:ECONNRESET', undefined],
-    ['a ticket count mismatch', { kind: 'ticket count', got: 0 }, 'retryable', 'expo:ticket count mismatch (0 for 1)', undefined],
+    ['a ticket count mismatch', { kind: 'ticket count', got: 0 }, 'retryable', 'expo:ticket_count_mismatch (0 tickets for 1 recipients)', undefined],
     ['PUSH_TOO_MANY_EXPERIENCE_IDS', { kind: 'http', status: 400, code: 'PUSH_TOO_MANY_EXPERIENCE_IDS' }, 'rejected', 'expo:PUSH_TOO_MANY_EXPERIENCE_IDS', undefined],
     ['PUSH_TOO_MANY_NOTIFICATIONS', { kind: 'http', status: 400, code: 'PUSH_TOO_MANY_NOTIFICATIONS' }, 'rejected', 'expo:PUSH_TOO_MANY_NOTIFICATIONS', undefined],
     ['PUSH_TOO_MANY_RECEIPTS', { kind: 'http', status: 400, code: 'PUSH_TOO_MANY_RECEIPTS' }, 'rejected', 'expo:PUSH_TOO_MANY_RECEIPTS', undefined],
@@ -47,7 +48,9 @@ describe('whole requests', () => {
     ['a request-level DeviceNotRegistered is about the request, not a token', { kind: 'http', status: 400, code: 'DeviceNotRegistered' }, 'rejected', 'expo:DeviceNotRegistered', undefined],
   ])('%s', (_name, failure, outcome, reason, retryAfterMs) => {
     const [result] = classifyRequestFailure(['t'], failure);
-    expect(result).toMatchObject({ token: 't', outcome, reason: expect.stringMatching(typeof reason === 'string' ? `^${reason.replace(/[()]/g, '\\$&')}$` : reason) });
+    expect(result).toMatchObject({ token: 't', outcome });
+    // What an API answer shows: the code, and its detail in parentheses.
+    expect(reasonText(result!.reason!, result!.detail)).toMatch(typeof reason === 'string' ? new RegExp(`^${reason.replace(/[()]/g, '\\$&')}$`) : reason);
     expect(result!.retryAfterMs).toBe(retryAfterMs);
   });
 });

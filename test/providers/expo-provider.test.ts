@@ -42,7 +42,7 @@ it('a 5xx with an HTML body, a connection reset and a wrong ticket count are ret
   expect((await expo.send({ body: 'x' }, tokens(2))).every((r) => r.outcome === 'retryable' && /^expo:(ECONNRESET|UND_ERR_SOCKET)$/.test(r.reason!))).toBe(true);
   sim.stageRequests({ wrongTicketCount: true });
   const mismatch = await expo.send({ body: 'x' }, tokens(3));
-  expect(mismatch.every((r) => r.outcome === 'retryable' && r.reason === 'expo:ticket count mismatch (2 for 3)')).toBe(true);
+  expect(mismatch.every((r) => r.outcome === 'retryable' && r.reason === 'expo:ticket_count_mismatch' && r.detail === '2 tickets for 3 recipients')).toBe(true);
 });
 
 it('a request that mixes projects is split as PUSH_TOO_MANY_EXPERIENCE_IDS details say, and every token is delivered', async () => {
@@ -55,7 +55,7 @@ it('a request that mixes projects is split as PUSH_TOO_MANY_EXPERIENCE_IDS detai
 
 it('a payload over 4096 bytes is measured and rejected before sending', async () => {
   const results = await expo.send({ body: 'x'.repeat(4100) }, tokens(2));
-  expect(results.every((r) => r.outcome === 'rejected' && r.reason!.startsWith('expo:MessageTooBig (the payload is 41'))).toBe(true);
+  expect(results.every((r) => r.outcome === 'rejected' && r.reason === 'expo:MessageTooBig' && r.detail!.startsWith('the payload is 41'))).toBe(true);
   expect(sim.sends).toHaveLength(0);
 });
 

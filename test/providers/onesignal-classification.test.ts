@@ -14,8 +14,8 @@ describe('classifyOneSignal', () => {
     ['the same for a batch of two: rejected, not trusted per id', [A, B], { status: 200, body: { id: '', errors: ['All included players are not subscribed'] } }, { [A]: ['rejected'], [B]: ['rejected'] }],
     ['id "" with errors {}: nothing sent, rejected', [A], { status: 200, body: { id: '', errors: {} } }, { [A]: ['rejected'] }],
     ['400 (a malformed id rejects the whole request): rejected', [A, B], { status: 400, body: { errors: ['Incorrect subscription_id format in include_subscription_ids (not a valid UUID): x'] } }, { [A]: ['rejected'], [B]: ['rejected'] }],
-    ['403 access denied: rejected (credential)', [A], { status: 403, body: { errors: ['Access denied.'] } }, { [A]: ['rejected', 'onesignal:access denied (ONESIGNAL_API_KEY)'] }],
-    ['429: retryable', [A], { status: 429, body: { errors: ['API rate limit exceeded.'] }, retryAfterSeconds: 3 }, { [A]: ['retryable', 'onesignal:rate limited'] }],
+    ['403 access denied: rejected (credential)', [A], { status: 403, body: { errors: ['Access denied.'] } }, { [A]: ['rejected', 'onesignal:access_denied'] }],
+    ['429: retryable', [A], { status: 429, body: { errors: ['API rate limit exceeded.'] }, retryAfterSeconds: 3 }, { [A]: ['retryable', 'onesignal:rate_limited'] }],
     ['502 with an HTML body: retryable', [A], { status: 502, body: '<html>Bad Gateway</html>' }, { [A]: ['retryable', 'onesignal:502'] }],
     ['a network error: retryable', [A], { networkError: 'ECONNRESET' }, { [A]: ['retryable', 'onesignal:ECONNRESET'] }],
   ])('%s', (_name, ids, answer, expected) => {

@@ -77,7 +77,7 @@ it('A wrong API key is a credential error: rejected, tokens untouched', async ()
   const [id] = ids(1);
   await request(wrong.app).put(`/users/k/tokens/${id}`).set(bearer(KEY_A)).send({ provider_key: 'onesignal' }).expect(204);
   const report = (await request(wrong.app).post('/send').set(bearer(KEY_A)).send({ message: { to: { user_id: 'k' }, content: { title: 't' } } }).expect(200)).body;
-  expect(report.results[0]).toMatchObject({ outcome: 'rejected', reason: 'onesignal:access denied (ONESIGNAL_API_KEY)' });
+  expect(report.results[0]).toMatchObject({ outcome: 'rejected', reason: "onesignal:access_denied (check ONESIGNAL_API_KEY or the app's onesignal credential)" });
   await wrong.close();
 });
 
@@ -93,8 +93,8 @@ it('A 429 with Retry-After, then a 502 with an HTML body, are retried with the s
 });
 
 it.each([
-  ['a 400 (one malformed id rejects the whole request)', { status: 400, body: { errors: ['Incorrect subscription_id format in include_subscription_ids (not a valid UUID): x'] } }, 'rejected', /^onesignal:400 Incorrect subscription_id format/],
-  ['id "" with another error: nothing sent', { status: 200, body: { id: '', errors: ['Message Notifications must have English language content'] } }, 'rejected', /^onesignal:nothing sent \(Message Notifications/],
+  ['a 400 (one malformed id rejects the whole request)', { status: 400, body: { errors: ['Incorrect subscription_id format in include_subscription_ids (not a valid UUID): x'] } }, 'rejected', /^onesignal:400 \(Incorrect subscription_id format/],
+  ['id "" with another error: nothing sent', { status: 200, body: { id: '', errors: ['Message Notifications must have English language content'] } }, 'rejected', /^onesignal:nothing_sent \(Message Notifications/],
 ])('%s is rejected and the token stays active', async (_name, staged, outcome, reason) => {
   const [id] = ids(1);
   await register('other', [id!]);

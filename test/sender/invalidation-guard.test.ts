@@ -1,5 +1,5 @@
 import type { DeliveryResult } from '../../src/providers/provider';
-import { findMassInvalidations, heldResult, type GuardedResult } from '../../src/sender/invalidation-guard';
+import { findMassInvalidations, heldResult, heldText, type GuardedResult } from '../../src/sender/invalidation-guard';
 import type { ProviderKey } from '../../src/tokens/token-fields';
 
 const policy = { minTokens: 20, maxShare: 0.5 };
@@ -36,8 +36,9 @@ describe('findMassInvalidations', () => {
     expect(findMassInvalidations(results, policy)).toEqual(expected);
   });
 
-  it('a held result is rejected and says why', () => {
+  it('a held result is rejected, keeps its code, and says how many said the same', () => {
     const held = heldResult({ token: 't', outcome: 'invalid', reason: 'apns:BadDeviceToken' }, { provider: 'apn', reason: 'apns:BadDeviceToken', count: 50, total: 50 });
-    expect(held).toEqual({ token: 't', outcome: 'rejected', reason: expect.stringMatching(/^apns:BadDeviceToken; held: 50 of 50 tokens \(100%\)/) });
+    expect(held).toEqual({ token: 't', outcome: 'rejected', reason: 'apns:BadDeviceToken', held: { count: 50, total: 50 } });
+    expect(heldText(held.held!)).toMatch(/^held: 50 of 50 tokens \(100%\)/);
   });
 });
