@@ -4,11 +4,10 @@ import { parseApiKeys, type ApiKey } from './auth/api-keys';
 import { durationToMs, parseDuration, type Duration } from './duration';
 import { UUID_PATTERN } from './tokens/token-formats';
 import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './providers/limits';
-import type { ApnsConfig, ExpoConfig, FcmConfig, OneSignalConfig } from './providers/provider-settings';
-import type { DeliveryConfig } from './apps/delivery-settings';
+import type { ApnsConfig, DeliveryConfig, ExpoConfig, FcmConfig, OneSignalConfig } from './providers/provider-settings';
 
 export type { ApnsConfig, FcmConfig } from './providers/provider-settings';
-export type { DeliveryConfig, ProviderEndpoints } from './apps/delivery-settings';
+export type { DeliveryConfig, ProviderEndpoints } from './providers/provider-settings';
 
 /**
  * All configuration, parsed once at start-up from the environment. This is the only module

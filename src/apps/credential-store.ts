@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
-import { CREDENTIAL_PROVIDERS, type AppInput, type ApnsEnvironment, type CredentialInput, type CredentialProvider } from './credential-schemas';
+import { PROVIDER_MODULES, providerModule } from '../providers/catalogue';
+import type { AppRef } from '../providers/provider-module';
+import type { ProviderKey } from '../tokens/token-fields';
+import type { AppInput, CredentialInput } from './credential-schemas';
 import type { Sealed, SecretBox } from './secret-box';
 
 /**
@@ -13,13 +16,14 @@ import type { Sealed, SecretBox } from './secret-box';
 export type CredentialDocument = {
   workspace_id: string;
   credential_id: string;
-  provider_key: CredentialProvider;
-  apn?: { team_id: string; key_id: string; environments: ApnsEnvironment[] };
-  fcm?: { project_id: string; client_email: string };
-  /** OneSignal: the app the API key (the sealed secret) belongs to. */
-  onesignal?: { app_id: string };
-  /** Expo: whether the sealed secret holds an access token (it is empty otherwise). */
-  expo?: { has_access_token: boolean };
+  provider_key: ProviderKey;
+  /**
+   * What the provider's module keeps in the clear (never secret): APNs `team_id`, `key_id`,
+   * `environments`; FCM `project_id`, `client_email`; OneSignal `app_id`; Expo
+   * `has_access_token`. Documents written before it existed keep the same fields under the
+   * module's legacy field (`apn`, `fcm`, `onesignal`, `expo`), which settingsOf reads.
+   */
+  settings?: Record<string, unknown>;
   /** SHA-256 of the key material: tells two keys apart without revealing either. */
   key_sha256: string;
   secret: Sealed;
@@ -47,37 +51,35 @@ export function credentialIdentity(doc: Pick<CredentialDocument, 'generation' | 
 
 const newGeneration = () => randomBytes(12).toString('hex');
 
+/** The provider module's settings of a stored credential, checked (from `settings`, or the legacy field of older documents). */
+export function settingsOf(doc: Pick<CredentialDocument, 'provider_key' | 'settings'> & Record<string, unknown>): unknown {
+  const module = providerModule(doc.provider_key);
+  return module.settings.parse(doc.settings ?? doc[module.legacyField]);
+}
+
+/** Each provider key names the app's credential for that provider (an AppRef of its module). */
 export type AppDocument = {
   workspace_id: string;
   app_id: string;
-  apn?: { credential_id: string; topic?: string; environment: 'production' | 'sandbox' | 'auto' };
-  'firebase-fcm'?: { credential_id: string };
-  expo?: { credential_id: string };
-  onesignal?: { credential_id: string };
   revision: number;
   created_at: Date;
   updated_at: Date;
-};
+} & Partial<Record<ProviderKey, AppRef>>;
 
-/** What each kind of credential keeps outside the sealed secret (fields of the document). */
-const PUBLIC_FIELDS = ['apn', 'fcm', 'onesignal', 'expo'] as const;
+/** Fields written before `settings` held the modules' settings; unset on every write, read by settingsOf. */
+const LEGACY_FIELDS = Object.fromEntries(PROVIDER_MODULES.map((m) => [m.legacyField, '']));
+const LEGACY_PROJECTION = Object.fromEntries(PROVIDER_MODULES.map((m) => [m.legacyField, 1]));
 
+/** A credential as the API shows it: its module's fingerprint fields, never key material. */
 export type CredentialView = {
   credential_id: string;
-  provider_key: CredentialProvider;
-  team_id?: string;
-  key_id?: string;
-  environments?: ApnsEnvironment[];
-  project_id?: string;
-  client_email?: string;
-  app_id?: string;
-  has_access_token?: boolean;
+  provider_key: ProviderKey;
   key_sha256: string;
   revision: number;
   updated_at: string;
-};
+} & Record<string, unknown>;
 /** What a send needs to know of a credential: no secret, and the identity its cached client is keyed by. */
-export type CredentialRef = Pick<CredentialDocument, 'credential_id' | 'provider_key' | 'apn'> & { identity: string };
+export type CredentialRef = Pick<CredentialDocument, 'credential_id' | 'provider_key'> & { settings: unknown; identity: string };
 
 export type AppView = Omit<AppDocument, 'workspace_id' | 'created_at' | 'updated_at'> & { updated_at: string };
 
@@ -119,7 +121,7 @@ export class CredentialStore {
 
   async putCredential(workspaceId: string, credentialId: string, input: CredentialInput): Promise<{ created: boolean; credential: CredentialView }> {
     const box = this.requireBox();
-    const { material, fields } = sealedAndPublic(input);
+    const { material, settings } = providerModule(input.provider_key).seal(input);
     const now = this.now();
     const existing = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId }, { projection: { provider_key: 1 } });
     if (existing && existing.provider_key !== input.provider_key) {
@@ -131,16 +133,16 @@ export class CredentialStore {
       {
         $set: {
           provider_key: input.provider_key,
-          ...fields,
+          settings: settings as Record<string, unknown>,
           key_sha256: createHash('sha256').update(material).digest('hex'),
           secret: box.seal(material, [workspaceId, credentialId]),
           generation: newGeneration(),
           updated_at: now,
         },
-        $unset: Object.fromEntries(PUBLIC_FIELDS.filter((field) => !(field in fields)).map((field) => [field, ''])),
+        $unset: LEGACY_FIELDS,
         $setOnInsert: { created_at: now },
         $inc: { revision: 1 },
-      },
+      } as UpdateFilter<CredentialDocument>,
       { upsert: true, returnDocument: 'after', includeResultMetadata: false },
     );
     return { created: existing === null, credential: credentialView(result!) };
@@ -186,7 +188,7 @@ export class CredentialStore {
 
   private async assertUnused(workspaceId: string, credentialId: string, why: string): Promise<void> {
     const users = await this.apps
-      .find({ workspace_id: workspaceId, $or: CREDENTIAL_PROVIDERS.map((provider) => ({ [`${provider}.credential_id`]: credentialId })) }, { projection: { app_id: 1 } })
+      .find({ workspace_id: workspaceId, $or: PROVIDER_MODULES.map(({ key }) => ({ [`${key}.credential_id`]: credentialId })) }, { projection: { app_id: 1 } })
       .limit(50)
       .toArray();
     if (users.length > 0) throw new ConflictError(`Credential ${credentialId}: ${why}: ${users.map((app) => app.app_id).join(', ')}`);
@@ -201,14 +203,14 @@ export class CredentialStore {
     const now = this.now();
     const problems: { path: string; message: string }[] = [];
     const linked: string[] = [];
-    for (const provider of CREDENTIAL_PROVIDERS) {
+    for (const { key: provider, linkProblem } of PROVIDER_MODULES) {
       const ref = input[provider];
       if (!ref) continue;
       const id = { workspace_id: workspaceId, credential_id: ref.credential_id };
       const credential = await this.credentials.findOneAndUpdate(
         { ...id, ...markFree('deleting_until', now) },
         { $inc: { linking: 1 }, $max: { linking_until: new Date(now.getTime() + MARK_MS) } },
-        { projection: { provider_key: 1, apn: 1 }, returnDocument: 'after', includeResultMetadata: false },
+        { projection: { provider_key: 1, settings: 1, ...LEGACY_PROJECTION }, returnDocument: 'after', includeResultMetadata: false },
       );
       if (!credential) {
         if (await this.credentials.findOne(id, { projection: { _id: 1 } })) throw new ConflictError(`Credential ${ref.credential_id} is being deleted`);
@@ -216,18 +218,20 @@ export class CredentialStore {
         continue;
       }
       linked.push(ref.credential_id);
-      if (credential.provider_key !== provider) problems.push({ path: `${provider}.credential_id`, message: `is a ${credential.provider_key} credential` });
-      else if (provider === 'apn' && input.apn!.environment !== 'auto' && !credential.apn?.environments.includes(input.apn!.environment)) {
-        problems.push({ path: 'apn.environment', message: `the credential allows only ${credential.apn?.environments.join(' and ')}` });
+      if (credential.provider_key !== provider) {
+        problems.push({ path: `${provider}.credential_id`, message: `is a ${credential.provider_key} credential` });
+        continue;
       }
+      const problem = linkProblem?.(ref, settingsOf(credential));
+      if (problem) problems.push(problem);
     }
     try {
       if (problems.length > 0) throw new ValidationError(problems);
       const before = await this.apps.findOneAndUpdate(
         { workspace_id: workspaceId, app_id: appId },
         {
-          $set: { ...Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => input[p]).map((p) => [p, input[p]])), updated_at: now },
-          $unset: Object.fromEntries(CREDENTIAL_PROVIDERS.filter((p) => !input[p]).map((p) => [p, ''])),
+          $set: { ...Object.fromEntries(PROVIDER_MODULES.filter(({ key }) => input[key]).map(({ key }) => [key, input[key]])), updated_at: now },
+          $unset: Object.fromEntries(PROVIDER_MODULES.filter(({ key }) => !input[key]).map(({ key }) => [key, ''])),
           $setOnInsert: { created_at: now },
           $inc: { revision: 1 },
         },
@@ -264,9 +268,9 @@ export class CredentialStore {
   /** Identities and fingerprints of the credentials a send needs (no secrets). */
   async credentialsById(workspaceId: string, credentialIds: readonly string[]): Promise<Map<string, CredentialRef>> {
     const docs = await this.credentials
-      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, apn: 1, revision: 1, generation: 1 } })
+      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, settings: 1, ...LEGACY_PROJECTION, revision: 1, generation: 1 } })
       .toArray();
-    return new Map(docs.map((doc) => [doc.credential_id, { credential_id: doc.credential_id, provider_key: doc.provider_key, ...(doc.apn ? { apn: doc.apn } : {}), identity: credentialIdentity(doc) }]));
+    return new Map(docs.map((doc) => [doc.credential_id, { credential_id: doc.credential_id, provider_key: doc.provider_key, settings: settingsOf(doc), identity: credentialIdentity(doc) }]));
   }
 
   /**
@@ -313,10 +317,7 @@ function credentialView(doc: CredentialDocument): CredentialView {
   return {
     credential_id: doc.credential_id,
     provider_key: doc.provider_key,
-    ...(doc.apn ? { team_id: doc.apn.team_id, key_id: doc.apn.key_id, environments: doc.apn.environments } : {}),
-    ...(doc.fcm ? { project_id: doc.fcm.project_id, client_email: doc.fcm.client_email } : {}),
-    ...(doc.onesignal ? { app_id: doc.onesignal.app_id } : {}),
-    ...(doc.expo ? { has_access_token: doc.expo.has_access_token } : {}),
+    ...providerModule(doc.provider_key).view(settingsOf(doc)),
     key_sha256: doc.key_sha256,
     revision: doc.revision,
     updated_at: doc.updated_at.toISOString(),
@@ -326,25 +327,8 @@ function credentialView(doc: CredentialDocument): CredentialView {
 function appView(doc: AppDocument): AppView {
   return {
     app_id: doc.app_id,
-    ...(doc.apn ? { apn: doc.apn } : {}),
-    ...(doc['firebase-fcm'] ? { 'firebase-fcm': doc['firebase-fcm'] } : {}),
-    ...(doc.expo ? { expo: doc.expo } : {}),
-    ...(doc.onesignal ? { onesignal: doc.onesignal } : {}),
+    ...Object.fromEntries(PROVIDER_MODULES.flatMap(({ key }) => (doc[key] ? [[key, doc[key]]] : []))),
     revision: doc.revision,
     updated_at: doc.updated_at.toISOString(),
   };
-}
-
-/** Splits a credential into the secret that is sealed and the fields stored in the clear. */
-function sealedAndPublic(input: CredentialInput): { material: string; fields: Partial<Pick<CredentialDocument, (typeof PUBLIC_FIELDS)[number]>> } {
-  switch (input.provider_key) {
-    case 'apn':
-      return { material: input.key, fields: { apn: { team_id: input.team_id, key_id: input.key_id, environments: input.environments } } };
-    case 'firebase-fcm':
-      return { material: JSON.stringify(input.service_account), fields: { fcm: { project_id: input.service_account.project_id, client_email: input.service_account.client_email } } };
-    case 'onesignal':
-      return { material: input.api_key, fields: { onesignal: { app_id: input.app_id } } };
-    case 'expo':
-      return { material: input.access_token ?? '', fields: { expo: { has_access_token: input.access_token !== undefined } } };
-  }
 }

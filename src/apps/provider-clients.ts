@@ -1,11 +1,9 @@
-import type { DeliveryConfig } from './delivery-settings';
-import { ApnsProvider } from '../providers/apns-provider';
-import { FcmProvider, type FcmServiceAccount } from '../providers/fcm-provider';
+import type { DeliveryConfig } from '../providers/provider-settings';
+import { PROVIDER_MODULES, providerModule } from '../providers/catalogue';
 import type { PushProvider } from '../providers/provider';
-import type { CredentialStore } from './credential-store';
-import type { ApnsEnvironment, CredentialProvider } from './credential-schemas';
-import { ExpoProvider } from '../providers/expo-provider';
-import { OneSignalProvider } from '../providers/onesignal-provider';
+import type { ApnsEnvironment } from '../providers/provider-module';
+import type { ProviderKey } from '../tokens/token-fields';
+import { settingsOf, type CredentialStore } from './credential-store';
 
 /**
  * The live provider clients built from API credentials: one per credential identity and
@@ -20,7 +18,7 @@ import { OneSignalProvider } from '../providers/onesignal-provider';
  */
 type Entry = {
   key: string;
-  provider: CredentialProvider;
+  provider: ProviderKey;
   identity: string;
   client: Promise<PushProvider>;
   users: number;
@@ -47,7 +45,7 @@ export class ProviderClients {
   }
 
   /** A client for one credential as it is at `identity` (and one APNs environment); release it when the send is done. */
-  async acquire(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<AcquiredClient> {
+  async acquire(workspaceId: string, credentialId: string, identity: string, provider: ProviderKey, environment?: ApnsEnvironment): Promise<AcquiredClient> {
     const key = [workspaceId, credentialId, provider, environment ?? ''].join('\u0000');
     let entry = this.entries.get(key);
     // Any other identity, older or newer: a credential created again starts at revision 1.
@@ -84,35 +82,15 @@ export class ProviderClients {
     };
   }
 
-  private async build(workspaceId: string, credentialId: string, identity: string, provider: CredentialProvider, environment?: ApnsEnvironment): Promise<PushProvider> {
+  private async build(workspaceId: string, credentialId: string, identity: string, provider: ProviderKey, environment?: ApnsEnvironment): Promise<PushProvider> {
     const { doc, material } = await this.store.keyMaterial(workspaceId, credentialId, identity);
-    const { endpoints } = this.config;
     if (doc.provider_key !== provider) throw new Error(`credential ${credentialId} is a ${doc.provider_key} credential, not ${provider}`);
-    if (provider === 'expo') return new ExpoProvider({ ...(material ? { accessToken: material } : {}), ...(endpoints.expo ? { baseUrl: endpoints.expo } : {}) });
-    if (provider === 'onesignal') return new OneSignalProvider({ appId: doc.onesignal!.app_id, apiKey: material, ...(endpoints.onesignal ? { endpoint: endpoints.onesignal } : {}) });
-    if (provider === 'apn') {
-      const production = environment !== 'sandbox';
-      const endpoint = production ? endpoints.apns : endpoints.apnsSandbox;
-      return new ApnsProvider({
-        signingKey: material,
-        keyId: doc.apn!.key_id,
-        teamId: doc.apn!.team_id,
-        production,
-        maxInFlight: this.config.apnsMaxInFlight,
-        ...(endpoint ? { endpoint } : {}),
-      });
-    }
-    return new FcmProvider({
-      serviceAccount: JSON.parse(material) as FcmServiceAccount,
-      concurrentBatches: this.config.fcmConcurrentBatches,
-      batchTimeoutMs: this.config.fcmBatchTimeoutMs,
-      ...(endpoints.fcm ? { endpoint: endpoints.fcm } : {}),
-    });
+    return providerModule(provider).client(material, settingsOf(doc), { delivery: this.config, ...(environment ? { environment } : {}) });
   }
 
   /** Live clients per provider, for /metrics. */
-  counts(): Record<CredentialProvider, number> {
-    const counts = { apn: 0, 'firebase-fcm': 0, expo: 0, onesignal: 0 };
+  counts(): Record<ProviderKey, number> {
+    const counts = Object.fromEntries(PROVIDER_MODULES.map(({ key }) => [key, 0])) as Record<ProviderKey, number>;
     for (const entry of this.entries.values()) counts[entry.provider]++;
     return counts;
   }

@@ -7,6 +7,7 @@ import { SCOPES } from '../auth/scopes';
 import { newSigningJwk } from '../auth/signing-keys';
 import type { z } from 'zod';
 import { appBody, appId, credentialBody, credentialId, type CredentialInput } from '../apps/credential-schemas';
+import { PROVIDER_MODULES } from '../providers/catalogue';
 import { CredentialStore } from '../apps/credential-store';
 import { credentialsBoxFromConfig } from '../apps/credentials-setup';
 import { SecretBox } from '../apps/secret-box';
@@ -215,30 +216,16 @@ function credentialTask(action: string, values: Record<string, unknown>): StoreT
   const id = validated(credentialId, required(values, 'id'));
   if (action === 'delete') return async (store, out) => (await store.deleteCredential(workspace, id), out.stdout(`deleted credential ${id}`));
   if (action !== 'put') throw new UsageError('credentials needs list, put, delete, rekey or new-key');
-  let input: CredentialInput;
-  if (values['apn-key-file'] !== undefined) {
-    input = validated(credentialBody, {
-      provider_key: 'apn',
-      team_id: required(values, 'team-id'),
-      key_id: required(values, 'key-id'),
-      key: readFileArg(values, 'apn-key-file'),
-      ...(typeof values.environments === 'string' ? { environments: values.environments.split('+') } : {}),
-    });
-  } else if (values['onesignal-app-id'] !== undefined) {
-    input = validated(credentialBody, { provider_key: 'onesignal', app_id: values['onesignal-app-id'], api_key: readFileArg(values, 'onesignal-api-key-file').trim() });
-  } else if (values.expo === true) {
-    // The token is read from a file, never from the command line (where `ps` and shell history would keep it).
-    input = validated(credentialBody, { provider_key: 'expo', ...(values['expo-access-token-file'] !== undefined ? { access_token: readFileArg(values, 'expo-access-token-file').trim() } : {}) });
-  } else {
-    let account: unknown;
-    try {
-      account = JSON.parse(readFileArg(values, 'service-account-file'));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError('--service-account-file is not valid JSON');
-    }
-    input = validated(credentialBody, { provider_key: 'firebase-fcm', service_account: account });
+  // The provider is the one whose selecting flag is given (--apn-key-file, --service-account-file, --expo, --onesignal-app-id…).
+  const module = PROVIDER_MODULES.find((m) => values[m.cli.selects] !== undefined);
+  if (!module) throw new UsageError(`credentials put needs one of ${PROVIDER_MODULES.map((m) => `--${m.cli.selects}`).join(', ')}`);
+  let body: Record<string, unknown>;
+  try {
+    body = module.cli.body(values as Record<string, string | boolean | undefined>, (flag) => readFileArg(values, flag));
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
+  const input: CredentialInput = validated(credentialBody, body);
   return async (store, out) => {
     const { created, credential } = await store.putCredential(workspace, id, input);
     out.stdout(JSON.stringify(credential));
@@ -256,14 +243,17 @@ function appTask(action: string, values: Record<string, unknown>): StoreTask {
   const id = validated(appId, required(values, 'id'));
   if (action === 'delete') return async (store, out) => (await store.deleteApp(workspace, id), out.stdout(`deleted app ${id}`));
   if (action !== 'put') throw new UsageError('apps needs list, put or delete');
-  const input = validated(appBody, {
-    ...(typeof values['apn-credential'] === 'string'
-      ? { apn: { credential_id: values['apn-credential'], ...(typeof values.topic === 'string' ? { topic: values.topic } : {}), ...(typeof values.environment === 'string' ? { environment: values.environment } : {}) } }
-      : {}),
-    ...(typeof values['fcm-credential'] === 'string' ? { 'firebase-fcm': { credential_id: values['fcm-credential'] } } : {}),
-    ...(typeof values['expo-credential'] === 'string' ? { expo: { credential_id: values['expo-credential'] } } : {}),
-    ...(typeof values['onesignal-credential'] === 'string' ? { onesignal: { credential_id: values['onesignal-credential'] } } : {}),
-  });
+  const flags = values as Record<string, string | boolean | undefined>;
+  const input = validated(
+    appBody,
+    Object.fromEntries(
+      PROVIDER_MODULES.flatMap(({ key, cli }) => {
+        const credential = flags[cli.appFlag];
+        if (typeof credential !== 'string') return [];
+        return [[key, cli.appRef ? cli.appRef(credential, flags) : { credential_id: credential }]];
+      }),
+    ),
+  );
   return async (store, out) => {
     const { app } = await store.putApp(workspace, id, input);
     out.stdout(JSON.stringify(app));
@@ -347,15 +337,11 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
   'signing-keys': { alg: { type: 'string' } },
   receipts: {},
-  credentials: {
-    workspace: { type: 'string' }, id: { type: 'string' }, 'apn-key-file': { type: 'string' }, 'team-id': { type: 'string' }, 'key-id': { type: 'string' },
-    environments: { type: 'string' }, 'service-account-file': { type: 'string' },
-    expo: { type: 'boolean' }, 'expo-access-token-file': { type: 'string' }, 'onesignal-app-id': { type: 'string' }, 'onesignal-api-key-file': { type: 'string' },
-  },
-  apps: {
-    workspace: { type: 'string' }, id: { type: 'string' }, 'apn-credential': { type: 'string' }, topic: { type: 'string' }, environment: { type: 'string' },
-    'fcm-credential': { type: 'string' }, 'expo-credential': { type: 'string' }, 'onesignal-credential': { type: 'string' },
-  },
+  credentials: Object.assign({ workspace: { type: 'string' }, id: { type: 'string' } }, ...PROVIDER_MODULES.map((m) => m.cli.options)),
+  apps: Object.assign(
+    { workspace: { type: 'string' }, id: { type: 'string' } },
+    ...PROVIDER_MODULES.map((m) => ({ [m.cli.appFlag]: { type: 'string' as const }, ...m.cli.appOptions })),
+  ),
 };
 
 export async function runAdmin(argv: string[], out: Out, config: AdminConfig = loadAdminConfig()): Promise<number> {

@@ -1,3 +1,4 @@
+import { PROVIDER_MODULES } from '../providers/catalogue';
 import { z } from 'zod';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
 import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields } from '../tokens/token-fields';
@@ -74,16 +75,11 @@ export const readiness = z.object({
   reason: z.string().optional(),
 });
 
+/** A credential's fingerprint: the common fields, and each provider module's own (optional: they depend on provider_key). */
 export const credentialView = z.object({
   credential_id: z.string(),
-  provider_key: z.enum(['apn', 'firebase-fcm', 'expo', 'onesignal']),
-  team_id: z.string().optional(),
-  key_id: z.string().optional(),
-  environments: z.array(z.enum(['production', 'sandbox'])).optional(),
-  project_id: z.string().optional(),
-  client_email: z.string().optional(),
-  app_id: z.string().optional().describe('OneSignal: the app id the API key belongs to'),
-  has_access_token: z.boolean().optional().describe('Expo: whether an access token (enhanced push security) is stored'),
+  provider_key: z.enum(PROVIDER_KEYS),
+  ...Object.assign({}, ...PROVIDER_MODULES.map((m) => m.viewSchema)),
   key_sha256: z.string().describe('SHA-256 of the key material: a fingerprint, never the key'),
   revision: z.number(),
   updated_at: z.string(),
@@ -91,10 +87,7 @@ export const credentialView = z.object({
 
 export const appView = z.object({
   app_id: z.string(),
-  apn: z.object({ credential_id: z.string(), topic: z.string().optional(), environment: z.enum(['production', 'sandbox', 'auto']) }).optional(),
-  'firebase-fcm': z.object({ credential_id: z.string() }).optional(),
-  expo: z.object({ credential_id: z.string() }).optional(),
-  onesignal: z.object({ credential_id: z.string() }).optional(),
+  ...Object.fromEntries(PROVIDER_MODULES.map((m) => [m.key, m.appRef.optional()])),
   revision: z.number(),
   updated_at: z.string(),
 });

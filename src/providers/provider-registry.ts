@@ -1,12 +1,7 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { InstanceProviderSettings } from './provider-settings';
 import type { ProviderKey } from '../tokens/token-fields';
-import { ApnsProvider } from './apns-provider';
-import { FcmProvider, type FcmServiceAccount } from './fcm-provider';
+import { PROVIDER_MODULES } from './catalogue';
 import { NO_ADAPTER, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
-import { OneSignalProvider } from './onesignal-provider';
-import { ExpoProvider } from './expo-provider';
 
 export class ProviderConfigError extends Error {
   constructor(problems: string[]) {
@@ -26,19 +21,14 @@ export class ProviderRegistry {
   static fromConfig(config: InstanceProviderSettings): ProviderRegistry {
     const problems: string[] = [];
     const providers = new Map<ProviderKey, PushProvider>();
-    const apnsKey = config.apns ? readApnsKey(config.apns.keyFile, problems) : undefined;
-    const fcmAccount = config.fcm ? readServiceAccount(config.fcm.serviceAccountFile, problems) : undefined;
-    if (problems.length > 0) throw new ProviderConfigError(problems);
-    if (config.apns && apnsKey) {
-      const { keyId, teamId, topic, production, endpoint, maxInFlight } = config.apns;
-      providers.set('apn', new ApnsProvider({ signingKey: apnsKey, keyId, teamId, topic, production, maxInFlight, ...(endpoint ? { endpoint } : {}) }));
+    for (const module of PROVIDER_MODULES) {
+      const provider = module.instance(config, problems);
+      if (provider) providers.set(module.key, provider);
     }
-    if (config.fcm && fcmAccount) {
-      const { endpoint, concurrentBatches, batchTimeoutMs } = config.fcm;
-      providers.set('firebase-fcm', new FcmProvider({ serviceAccount: fcmAccount, concurrentBatches, batchTimeoutMs, ...(endpoint ? { endpoint } : {}) }));
+    if (problems.length > 0) {
+      void Promise.all([...providers.values()].map((p) => p.close()));
+      throw new ProviderConfigError(problems);
     }
-    if (config.onesignal) providers.set('onesignal', new OneSignalProvider(config.onesignal));
-    if (config.expo) providers.set('expo', new ExpoProvider(config.expo));
     return new ProviderRegistry(providers);
   }
 
@@ -67,37 +57,5 @@ export class ProviderRegistry {
 
   async close(): Promise<void> {
     await Promise.all([...this.providers.values()].map((p) => p.close()));
-  }
-}
-
-function readApnsKey(file: string, problems: string[]): string | undefined {
-  try {
-    const pem = readFileSync(file, 'utf8');
-    const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ec') throw new Error('it is not an EC (ES256) key');
-    return pem;
-  } catch (error) {
-    problems.push(`APNS_KEY_FILE ${file} is not a readable .p8 signing key: ${(error as Error).message}`);
-    return undefined;
-  }
-}
-
-function readServiceAccount(file: string, problems: string[]): FcmServiceAccount | undefined {
-  try {
-    let account: Partial<FcmServiceAccount>;
-    try {
-      account = JSON.parse(readFileSync(file, 'utf8')) as Partial<FcmServiceAccount>;
-    } catch (error) {
-      // JSON.parse quotes the text it chokes on, which here is a private key: say less.
-      if (error instanceof SyntaxError) throw new Error('it is not valid JSON');
-      throw error;
-    }
-    const missing = (['project_id', 'client_email', 'private_key'] as const).filter((field) => typeof account[field] !== 'string' || !account[field]);
-    if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}`);
-    createPrivateKey(account.private_key!);
-    return account as FcmServiceAccount;
-  } catch (error) {
-    problems.push(`FCM_SERVICE_ACCOUNT_FILE ${file} is not a usable service account JSON: ${(error as Error).message}`);
-    return undefined;
   }
 }
