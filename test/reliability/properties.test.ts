@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
+import { isValidUserId } from '../../src/tokens/token-fields';
 import { bearer, createTestApp, KEY_A, KEY_B, type TestApp } from '../support/test-app';
 
 /**
@@ -66,7 +67,8 @@ it('Random valid and invalid bodies and paths never produce a 5xx', async () => 
 
 it('A GET after a PUT returns what was written', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }).filter((u) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(u)), tokenArb, registration, async (user, base, body) => {
+    // Valid ids by the service's own rule (no controls or invisible characters, not blank), so the generator follows the rule as it changes.
+    fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }).filter(isValidUserId), tokenArb, registration, async (user, base, body) => {
       const token = tokenFor(body.provider_key, base);
       const path = `/users/${encodeURIComponent(user)}/tokens/${encodeURIComponent(token)}`;
       const put = await request(t.app).put(path).set(bearer(KEY_A)).send(body);
