@@ -6,6 +6,7 @@ import { ApnsSimulator } from '../simulators/apns-simulator';
 import { makeApnsKey, makeServiceAccount, makeTestCredentials } from '../simulators/credentials';
 import { FcmSimulator } from '../simulators/fcm-simulator';
 import { bearer, createTestApp, KEY_A, KEY_B, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /**
  * Issue 11, end to end on one instance: two workspaces, three apps across two Apple teams and
@@ -52,11 +53,10 @@ afterAll(async () => {
   await Promise.all([apns.close(), sandbox.close(), fcm.close()]);
 });
 
-async function register(key: string, user: string, token: string, provider: string, appId?: string) {
-  await request(t.app).put(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(key)).send({ provider_key: provider, ...(appId ? { device: { app_id: appId } } : {}) }).expect(204);
-}
-const send = async (key: string, user: string) => (await request(t.app).post('/send').set(bearer(key)).send({ message: { to: { user_id: user }, content: { title: 'hi' } } }).expect(200)).body;
-const status = async (key: string, user: string, token: string) => (await request(t.app).get(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(key)).expect(200)).body;
+const register = async (key: string, user: string, token: string, provider: string, appId?: string) =>
+  apiClient(t.app, key).putToken(user, token, { provider_key: provider, ...(appId ? { device: { app_id: appId } } : {}) }).expect(204);
+const send = (key: string, user: string) => apiClient(t.app, key).sendTo({ user_id: user }, { content: { title: 'hi' } });
+const status = async (key: string, user: string, token: string) => (await apiClient(t.app, key).getToken(user, token).expect(200)).body;
 
 it('Each request is signed by its app’s key, with its app’s topic, to its app’s project', async () => {
   const [one, two, three] = [hex(), hex(), hex()];
@@ -118,7 +118,7 @@ it('Routing errors leave tokens alone: SENDER_ID_MISMATCH and DeviceTokenNotForT
   await register(KEY_A, 'carol', notForTopic, 'apn', 'com.example.one');
   const report = await send(KEY_A, 'carol');
   expect(report.summary).toMatchObject({ invalidated: 0 });
-  expect(report.results.map((r: { reason: string }) => r.reason).sort()).toEqual(['apns:DeviceTokenNotForTopic', 'fcm:SENDER_ID_MISMATCH']);
+  expect(report.results.map((r) => r.reason).sort()).toEqual(['apns:DeviceTokenNotForTopic', 'fcm:SENDER_ID_MISMATCH']);
   expect((await status(KEY_A, 'carol', 'fcm-wrong:APA91b-carol')).status).toBe('active');
   expect((await status(KEY_A, 'carol', notForTopic)).status).toBe('active');
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /**
  * Issue 13, finding 4: a key with only `send` got a 403 from GET /users/u/tokens, but
@@ -19,7 +20,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const send = (key: string, to: unknown) => request(t.app).post('/send').set(bearer(key)).send({ message: { to, content: { title: 't' } } }).expect(200);
+const send = (key: string, to: unknown) => apiClient(t.app, key).send({ to, content: { title: 't' } }).expect(200);
 
 it('When a send-only key sends to a user, then the results show tokens shortened to their last 4 characters', async () => {
   await request(t.app).get('/users/victim/tokens').set(bearer(SEND_ONLY)).expect(403);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, createTestApp, KEY_A, KEY_B, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /** GET /stats (the console's overview) and GET /tokens/:token (the console's token lookup). */
 const DAY = 86_400_000;
@@ -7,7 +8,7 @@ let t: TestApp;
 let clock = Date.parse('2026-11-25T12:00:00Z');
 beforeAll(async () => {
   t = await createTestApp({ apiKeys: 'ws_a:sk_test_a_0123456789,ws_b:sk_test_b_0123456789,ws_a:sk_ro_a_0123456789=tokens:read' , now: () => new Date(clock) });
-  const put = (user: string, token: string, provider_key: string) => request(t.app).put(`/users/${user}/tokens/${token}`).set(bearer(KEY_A)).send({ provider_key }).expect(204);
+  const put = (user: string, token: string, provider_key: string) => apiClient(t.app, KEY_A).putToken(user, token, { provider_key }).expect(204);
   await put('alice', 'a'.repeat(64), 'apn');
   await put('alice', 'fcm-alice:APA91b', 'firebase-fcm');
   await put('bob', 'b'.repeat(64), 'apn');

@@ -7,6 +7,7 @@ import { ExpoTicketStore } from '../../src/sender/expo-tickets';
 import { createLogger } from '../../src/logger';
 import { ExpoSimulator, type ExpoTicketAnswer } from '../simulators/expo-simulator';
 import { bearer, createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /**
  * Expo through POST /send, the real adapter and expo-server-sdk, against the simulator: every
@@ -48,11 +49,9 @@ afterAll(async () => {
 
 let serial = 0;
 const expoToken = () => `ExponentPushToken[e2e${++serial}xxxxxxxxxxxxxxxxxx]`;
-const put = (user: string, token: string, body: object = {}) =>
-  request(t.app).put(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).send({ provider_key: 'expo', ...body }).expect(204);
-const statusOf = async (user: string, token: string) => (await request(t.app).get(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).expect(200)).body;
-const send = async (user: string, content: object = { title: 'Hello', body: 'World' }) =>
-  (await request(t.app).post('/send').set(bearer(KEY_A)).send({ message: { to: { user_id: user }, content } }).expect(200)).body;
+const put = (user: string, token: string, body: object = {}) => apiClient(t.app, KEY_A).putToken(user, token, { provider_key: 'expo', ...body }).expect(204);
+const statusOf = async (user: string, token: string) => (await apiClient(t.app, KEY_A).getToken(user, token).expect(200)).body;
+const send = (user: string, content: object = { title: 'Hello', body: 'World' }) => apiClient(t.app, KEY_A).sendTo({ user_id: user }, { content });
 const pending = () => t.connection.db!.collection('expo_tickets').countDocuments();
 
 describe('tickets: every row of the Expo table, through POST /send', () => {

@@ -4,6 +4,7 @@ import { OneSignalProvider } from '../../src/providers/onesignal-provider';
 import { ProviderRegistry } from '../../src/providers/provider-registry';
 import { OneSignalSimulator } from '../simulators/onesignal-simulator';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /** OneSignal through POST /send, the real adapter and the simulator: every row of the classification table. */
 const APP_ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
@@ -22,11 +23,9 @@ afterAll(async () => {
 });
 
 const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
-async function register(user: string, tokens: string[]) {
-  await request(t.app).put(`/users/${user}/tokens`).set(bearer(KEY_A)).send({ tokens: tokens.map((token) => ({ token, provider_key: 'onesignal' })) }).expect(204);
-}
-const send = async (user: string) => (await request(t.app).post('/send').set(bearer(KEY_A)).send({ message: { to: { user_id: user }, content: { title: 'Hi', body: 'there' }, data: { order: '42' } } }).expect(200)).body;
-const statusOf = async (user: string, token: string) => (await request(t.app).get(`/users/${user}/tokens/${token}`).set(bearer(KEY_A)).expect(200)).body.status;
+const register = (user: string, tokens: string[]) => apiClient(t.app, KEY_A).putTokens(user, tokens.map((token) => ({ token, provider_key: 'onesignal' }))).expect(204);
+const send = (user: string) => apiClient(t.app, KEY_A).sendTo({ user_id: user }, { content: { title: 'Hi', body: 'there' }, data: { order: '42' } });
+const statusOf = async (user: string, token: string) => (await apiClient(t.app, KEY_A).getToken(user, token).expect(200)).body.status;
 const outcomes = (report: { results: { token: string; outcome: string; reason: string | null }[] }) => Object.fromEntries(report.results.map((r) => [r.token, [r.outcome, r.reason]]));
 
 it('Subscribed ids are delivered in one request with include_subscription_ids, Key auth and an idempotency key; an unsubscribed one is dead; an unknown one is not reported', async () => {

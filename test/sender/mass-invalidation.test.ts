@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 
 /**
  * Project-wide failures must never wipe a workspace's tokens; real dead tokens still go.
@@ -17,10 +18,8 @@ afterAll(async () => {
   await sims.close();
 });
 
-const register = async (user: string, tokens: string[], provider: string) => {
-  await request(t.app).put(`/users/${user}/tokens`).set(bearer(KEY_A)).send({ tokens: tokens.map((token) => ({ token, provider_key: provider })) }).expect(204);
-};
-const send = async (user: string) => (await request(t.app).post('/send').set(bearer(KEY_A)).send({ message: { to: { user_id: user }, content: { title: 't' } } }).expect(200)).body;
+const register = (user: string, tokens: string[], provider: string) => apiClient(t.app, KEY_A).putTokens(user, tokens.map((token) => ({ token, provider_key: provider }))).expect(204);
+const send = (user: string) => apiClient(t.app, KEY_A).sendTo({ user_id: user }, { content: { title: 't' } });
 
 it('A real 10% dead share of 50 is invalidated', async () => {
   const tokens = Array.from({ length: 50 }, (_, i) => `fcm-real-${i}:APA91b-x`);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-app';
+import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 
 /**
@@ -10,12 +11,9 @@ let sims: SimulatedProviders;
 let t: TestApp;
 const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const fcmToken = (n: number) => `fcm${n}:APA91b-${'Q'.repeat(16)}_${n}`;
-const put = (user: string, token: string, provider_key: string, body: object = {}) =>
-  request(t.app).put(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).send({ provider_key, ...body }).expect(204);
-const get = async (user: string, token: string) =>
-  (await request(t.app).get(`/users/${user}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).expect(200)).body;
-const send = (to: unknown, extra: object = {}) =>
-  request(t.app).post('/send').set(bearer(KEY_A)).send({ message: { to, content: { title: 'Hello', body: 'World' }, ...extra } });
+const put = (user: string, token: string, provider_key: string, body: object = {}) => apiClient(t.app, KEY_A).putToken(user, token, { provider_key, ...body }).expect(204);
+const get = async (user: string, token: string) => (await apiClient(t.app, KEY_A).getToken(user, token).expect(200)).body;
+const send = (to: unknown, extra: object = {}) => apiClient(t.app, KEY_A).send({ to, content: { title: 'Hello', body: 'World' }, ...extra });
 
 beforeAll(async () => {
   sims = await startSimulatedProviders({ apnsMaxInFlight: 20 });

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { ApnsSimulator } from '../../simulators/apns-simulator';
 import { makeApnsKey, makeTestCredentials } from '../../simulators/credentials';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../../support/test-app';
+import { apiClient } from '../../support/api-client';
 
 /**
  * Issue 18, findings 1 and 5: a credential deleted and created again (its revision starts
@@ -16,12 +17,9 @@ const base = makeTestCredentials();
 let apns: ApnsSimulator;
 let t: TestApp;
 const hex = () => randomBytes(32).toString('hex');
-const api = () => ({
-  put: (path: string, body: object) => request(t.app).put(path).set(bearer(KEY_A)).send(body),
-  del: (path: string) => request(t.app).delete(path).set(bearer(KEY_A)),
-});
+const api = () => apiClient(t.app, KEY_A);
 const credential = (key: typeof oldKey) => ({ provider_key: 'apn', team_id: key.teamId, key_id: key.keyId, key: key.pem, environments: ['production'] });
-const sendTo = async (user: string) => (await request(t.app).post('/send').set(bearer(KEY_A)).send({ message: { to: { user_id: user }, content: { title: 'hi' } } }).expect(200)).body;
+const sendTo = (user: string) => api().sendTo({ user_id: user }, { content: { title: 'hi' } });
 
 beforeAll(async () => {
   apns = await ApnsSimulator.start({ ...base.apns, keys: [oldKey, newKey] });

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { EVICTED_FOR_BYTES, EVICTED_FOR_COUNT } from '../../../src/tokens/user-budget-plan';
 import { startSimulatedProviders, type SimulatedProviders } from '../../support/simulated-providers';
 import { bearer, createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../../support/test-app';
+import { apiClient } from '../../support/api-client';
 
 /**
  * Issue 18, finding 6: one user's tokens are bounded (MAX_TOKENS_PER_USER active, and
@@ -20,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-const list = async (user: string, status?: string) => (await request(t.app).get(`/users/${user}/tokens?limit=100${status ? `&status=${status}` : ''}`).set(bearer(KEY_A)).expect(200)).body.tokens as { token: string; status: string; status_reason: string | null }[];
+const list = async (user: string, status?: string) => (await apiClient(t.app, KEY_A).listTokens(user, `limit=100${status ? `&status=${status}` : ''}`).expect(200)).body.tokens as { token: string; status: string; status_reason: string | null }[];
 
 it('A user token registering a 6th and 7th device retires the least recently updated, as revoked with the reason', async () => {
   for (let i = 0; i < 7; i++) await request(t.app).put(`/users/many/tokens/${hex('many', i)}`).set(bearer(userToken)).send({ provider_key: 'apn' }).expect(204);
