@@ -15,6 +15,7 @@ import { ExpoReceiptChecker, type ReceiptSources } from './sender/expo-receipts'
 import type { ExpoProvider } from './providers/expo-provider';
 import { DeviceRegistry } from './tokens/device-registry';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
+import { ensureUserTokenCounts } from './tokens/user-token-counts';
 import { TokenRegistry } from './tokens/token-registry';
 import { TokenStatsService } from './tokens/token-stats';
 
@@ -41,6 +42,7 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureTokenIndexes(tokenModel(connection));
   await ensureCredentialIndexes(db);
   await ensureExpoTicketIndexes(db);
+  await ensureUserTokenCounts(db);
 }
 
 /** How long /readyz waits for MongoDB to answer a ping. */

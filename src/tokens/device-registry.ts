@@ -72,7 +72,7 @@ export class DeviceRegistry {
       );
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
-    await this.budget?.enforce(workspaceId, personId, [input.token], now);
+    await this.budget?.enforce(workspaceId, personId, [input.token], created ? 1 : 0, now);
     return { created, device: toDeviceView(doc) };
   }
 

@@ -122,7 +122,7 @@ export class TokenRegistry {
       change: created ? 'created' : transferredFrom ? 'transferred' : 'updated',
     });
     const replaced = await this.retireOlderTokensOfDevice(workspaceId, userId, [{ token, registration }], now);
-    await this.budget?.enforce(workspaceId, userId, [token], now);
+    await this.budget?.enforce(workspaceId, userId, [token], created || transferredFrom !== null ? 1 : 0, now);
     return { created, transferredFrom, replaced };
   }
 
@@ -176,7 +176,8 @@ export class TokenRegistry {
       });
     }
     await this.retireOlderTokensOfDevice(workspaceId, userId, items, now);
-    await this.budget?.enforce(workspaceId, userId, tokens, now);
+    const added = new Set(items.map(({ token }) => token).filter((token) => live.get(token) !== userId)).size;
+    await this.budget?.enforce(workspaceId, userId, tokens, added, now);
   }
 
   /**
@@ -311,7 +312,7 @@ export class TokenRegistry {
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
       if (write.matchedCount === 1) {
         // A patch can make a token active again, or grow it.
-        await this.budget?.enforce(workspaceId, userId, [token], now);
+        await this.budget?.enforce(workspaceId, userId, [token], 0, now);
         return;
       }
     }

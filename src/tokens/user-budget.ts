@@ -3,6 +3,7 @@ import { measureJson } from './json-measure';
 import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
 import { MAX_TOKEN_JSON_BYTES } from './token-fields';
+import { UserTokenCounts } from './user-token-counts';
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'status_reason' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
@@ -26,21 +27,24 @@ export class UserTokenBudget {
    * token is larger than MAX_TOKEN_JSON_BYTES), so most registrations stop after counting ids.
    */
   private readonly surelyWithin: number;
+  private readonly counts: UserTokenCounts;
 
   constructor(
     private readonly model: TokenModel,
     private readonly limits: BudgetLimits,
   ) {
     this.surelyWithin = Math.min(limits.maxTokens, Math.floor(limits.maxBytes / MAX_TOKEN_JSON_BYTES));
+    this.counts = new UserTokenCounts(model.db.getClient().db(model.db.name));
   }
 
-  /** Answers how many tokens were retired and deleted. `keep`: the tokens just written. */
-  async enforce(workspaceId: string, userId: string, keep: readonly string[], now: Date): Promise<{ revoked: number; removed: number }> {
-    const few = await this.model.collection
-      .find({ workspace_id: workspaceId, user_id: userId }, { projection: { _id: 1 } })
-      .limit(this.surelyWithin + 1)
-      .toArray();
-    if (few.length <= this.surelyWithin) return { revoked: 0, removed: 0 };
+  /**
+   * Answers how many tokens were retired and deleted. `keep`: the tokens just written; `added`:
+   * how many of them the user did not hold before (new, or transferred from another user).
+   */
+  async enforce(workspaceId: string, userId: string, keep: readonly string[], added: number, now: Date): Promise<{ revoked: number; removed: number }> {
+    // An upper bound of the user's stored tokens (user-token-counts.ts): within it, nothing to read.
+    const bound = await this.counts.add(workspaceId, userId, added);
+    if (bound <= this.surelyWithin) return { revoked: 0, removed: 0 };
     const docs = (await this.model.collection
       .find(
         { workspace_id: workspaceId, user_id: userId },
@@ -60,7 +64,10 @@ export class UserTokenBudget {
       this.limits,
       now.getTime(),
     );
-    if (plan.revoke.length === 0 && plan.remove.length === 0) return { revoked: 0, removed: 0 };
+    if (plan.revoke.length === 0 && plan.remove.length === 0) {
+      await this.counts.add(workspaceId, userId, docs.length - bound);
+      return { revoked: 0, removed: 0 };
+    }
     const operations = [
       ...plan.revoke.map(({ id, reason }) => {
         const doc = byId.get(id)!;
@@ -78,6 +85,9 @@ export class UserTokenBudget {
       }),
     ];
     const result = await this.model.bulkWrite(operations, { ordered: false });
+    // Down to what was read, less what was deleted: still an upper bound, as registrations made
+    // meanwhile added to it on their own.
+    await this.counts.add(workspaceId, userId, docs.length - result.deletedCount - bound);
     return { revoked: result.modifiedCount, removed: result.deletedCount };
   }
 }

@@ -123,3 +123,46 @@ describe('the largest send allowed', () => {
     }
   }, 120_000);
 });
+
+describe('the per-user count that spares reading a user’s tokens', () => {
+  it('counts tokens stored before it existed, once, at start-up', async () => {
+    const { ensureUserTokenCounts, USER_TOKEN_COUNTS_COLLECTION } = await import('../../../src/tokens/user-token-counts');
+    const app = await createTestApp({ userLimits: { maxTokens: 3, maxBytes: 200 * 1024 } });
+    try {
+      // Tokens written straight to the collection, as before the count existed, and no count for them.
+      const now = new Date();
+      await app.model.collection.insertMany(
+        Array.from({ length: 6 }, (_, i) => ({ workspace_id: 'ws_a', user_id: 'legacy', token: hex('legacy', i), provider_key: 'apn', status: 'active', status_reason: null, properties: {}, created_at: now, updated_at: new Date(now.getTime() + i), last_used_at: null, revision: 1 })),
+      );
+      const counts = app.connection.db!.collection(USER_TOKEN_COUNTS_COLLECTION);
+      await counts.deleteMany({});
+      await ensureUserTokenCounts(app.connection.db!);
+      expect(await counts.findOne({ workspace_id: 'ws_a', user_id: 'legacy' })).toMatchObject({ tokens: 6 });
+      // The next registration sees the user is over the bound, and brings both the tokens and the count down.
+      await request(app.app).put(`/users/legacy/tokens/${hex('legacy', 6)}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204);
+      expect(await app.model.countDocuments({ user_id: 'legacy', status: 'active' })).toBe(3);
+      expect(await app.model.countDocuments({ user_id: 'legacy' })).toBe(6);
+      expect(await counts.findOne({ workspace_id: 'ws_a', user_id: 'legacy' })).toMatchObject({ tokens: 6 });
+      // Run again, it counts nothing twice.
+      await ensureUserTokenCounts(app.connection.db!);
+      expect(await counts.findOne({ workspace_id: 'ws_a', user_id: 'legacy' })).toMatchObject({ tokens: 6 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stays an upper bound under concurrent registrations of one user, and the bound holds after them', async () => {
+    const app = await createTestApp({ userLimits: { maxTokens: 4, maxBytes: 200 * 1024 } });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => request(app.app).put(`/users/racer/tokens/${hex('racer', i)}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204)));
+      // One more, after the race, settles it: the bound holds however the racing checks interleaved.
+      await request(app.app).put(`/users/racer/tokens/${hex('racer', 99)}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204);
+      expect(await app.model.countDocuments({ user_id: 'racer', status: 'active' })).toBeLessThanOrEqual(4);
+      const stored = await app.model.countDocuments({ user_id: 'racer' });
+      const count = await app.connection.db!.collection('user_token_counts').findOne({ workspace_id: 'ws_a', user_id: 'racer' });
+      expect(count!.tokens).toBeGreaterThanOrEqual(stored);
+    } finally {
+      await app.close();
+    }
+  });
+});
