@@ -9,7 +9,7 @@ import type { RegistryEvent } from './token-registry';
 import { ConflictError, ValidationError } from '../errors';
 import { tokenFormatProblem } from './token-formats';
 import { isDuplicateKey, MAX_WRITE_ATTEMPTS } from './upsert-retry';
-import { UserTokenBudget } from './user-budget';
+import { storedBytes, UserTokenBudget } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
 
 
@@ -72,7 +72,7 @@ export class DeviceRegistry {
       );
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
-    await this.budget?.enforce(workspaceId, personId, [input.token], created ? 1 : 0, now);
+    await this.budget?.enforce(workspaceId, personId, [{ token: input.token, added: created, bytes: storedBytes(doc) }], now);
     return { created, device: toDeviceView(doc) };
   }
 

@@ -11,7 +11,7 @@ import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 import { tokenFormatProblem } from './token-formats';
-import { UserTokenBudget } from './user-budget';
+import { storedBytes, UserTokenBudget, type WrittenToken } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
 
 /** What happened to tokens, for metrics and logs. Never carries the token text. */
@@ -35,6 +35,11 @@ export type PutResult = { created: boolean; transferredFrom: string | null; repl
 /** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
 const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
 
+
+/** A registration as the per-user bounds count it. */
+function written(userId: string, token: string, registration: Registration, added: boolean): WrittenToken {
+  return { token, added, bytes: storedBytes({ token, user_id: userId, properties: registration.properties ?? {}, device: registration.device, tracking: registration.tracking }) };
+}
 
 type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined };
 
@@ -122,7 +127,7 @@ export class TokenRegistry {
       change: created ? 'created' : transferredFrom ? 'transferred' : 'updated',
     });
     const replaced = await this.retireOlderTokensOfDevice(workspaceId, userId, [{ token, registration }], now);
-    await this.budget?.enforce(workspaceId, userId, [token], created || transferredFrom !== null ? 1 : 0, now);
+    await this.budget?.enforce(workspaceId, userId, [written(userId, token, registration, created || transferredFrom !== null)], now);
     return { created, transferredFrom, replaced };
   }
 
@@ -176,8 +181,7 @@ export class TokenRegistry {
       });
     }
     await this.retireOlderTokensOfDevice(workspaceId, userId, items, now);
-    const added = new Set(items.map(({ token }) => token).filter((token) => live.get(token) !== userId)).size;
-    await this.budget?.enforce(workspaceId, userId, tokens, added, now);
+    await this.budget?.enforce(workspaceId, userId, items.map(({ token, registration }) => written(userId, token, registration, live.get(token) !== userId)), now);
   }
 
   /**
@@ -312,7 +316,8 @@ export class TokenRegistry {
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
       if (write.matchedCount === 1) {
         // A patch can make a token active again, or grow it.
-        await this.budget?.enforce(workspaceId, userId, [token], 0, now);
+        const bytes = storedBytes({ token, user_id: userId, properties: set.properties ?? {}, status_reason: set.status_reason ?? null, device: result.device, tracking: result.tracking });
+        await this.budget?.enforce(workspaceId, userId, [{ token, added: false, bytes }], now);
         return;
       }
     }

@@ -2,15 +2,17 @@ import type { Types } from 'mongoose';
 import { measureJson } from './json-measure';
 import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
-import { MAX_TOKEN_JSON_BYTES } from './token-fields';
 import { UserTokenCounts } from './user-token-counts';
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'status_reason' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
-/** A token's stored size as the API shows it: its text fields and properties, as compact JSON. */
-function storedBytes(doc: Stored): number {
-  return measureJson({ token: doc.token, user_id: doc.user_id, status_reason: doc.status_reason, properties: doc.properties, device: doc.device, tracking: doc.tracking }).bytes;
+/** A token's stored size as the bounds count it: its text fields and properties, as compact JSON. */
+export function storedBytes(doc: Pick<TokenDocument, 'token' | 'user_id' | 'properties'> & { status_reason?: string | null | undefined; device?: unknown; tracking?: unknown }): number {
+  return measureJson({ token: doc.token, user_id: doc.user_id, status_reason: doc.status_reason ?? null, properties: doc.properties, device: doc.device, tracking: doc.tracking }).bytes;
 }
+
+/** What a write did to a user's tokens, for the bounds: which token, whether it is new to the user, and its size now. */
+export type WrittenToken = { token: string; added: boolean; bytes: number };
 
 /**
  * Keeps one user within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER after a registration
@@ -22,29 +24,22 @@ function storedBytes(doc: Stored): number {
  * one token, leaving the user one under the bound, never over it for long.
  */
 export class UserTokenBudget {
-  /**
-   * A user with at most this many stored tokens is within both bounds whatever they hold (no
-   * token is larger than MAX_TOKEN_JSON_BYTES), so most registrations stop after counting ids.
-   */
-  private readonly surelyWithin: number;
   private readonly counts: UserTokenCounts;
 
   constructor(
     private readonly model: TokenModel,
     private readonly limits: BudgetLimits,
   ) {
-    this.surelyWithin = Math.min(limits.maxTokens, Math.floor(limits.maxBytes / MAX_TOKEN_JSON_BYTES));
     this.counts = new UserTokenCounts(model.db.getClient().db(model.db.name));
   }
 
-  /**
-   * Answers how many tokens were retired and deleted. `keep`: the tokens just written; `added`:
-   * how many of them the user did not hold before (new, or transferred from another user).
-   */
-  async enforce(workspaceId: string, userId: string, keep: readonly string[], added: number, now: Date): Promise<{ revoked: number; removed: number }> {
-    // An upper bound of the user's stored tokens (user-token-counts.ts): within it, nothing to read.
-    const bound = await this.counts.add(workspaceId, userId, added);
-    if (bound <= this.surelyWithin) return { revoked: 0, removed: 0 };
+  /** Answers how many tokens were retired and deleted. `written`: the tokens the request just wrote (never retired). */
+  async enforce(workspaceId: string, userId: string, written: readonly WrittenToken[], now: Date): Promise<{ revoked: number; removed: number }> {
+    // Upper bounds of everything the user has stored (user-token-counts.ts): within both limits,
+    // no active or retired set can be over them, and there is nothing to read.
+    const bound = await this.counts.add(workspaceId, userId, { tokens: written.filter((w) => w.added).length, bytes: written.reduce((sum, w) => sum + w.bytes, 0) });
+    if (bound.tokens <= this.limits.maxTokens && bound.bytes <= this.limits.maxBytes) return { revoked: 0, removed: 0 };
+    const keep = written.map((w) => w.token);
     const docs = (await this.model.collection
       .find(
         { workspace_id: workspaceId, user_id: userId },
@@ -53,19 +48,25 @@ export class UserTokenBudget {
       .toArray()) as Stored[];
     const kept = new Set(keep);
     const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
+    const measured = docs.map((doc) => ({
+      id: String(doc._id),
+      active: doc.status === 'active' && (doc.expiry_date === undefined || doc.expiry_date > now),
+      updatedAt: doc.updated_at.getTime(),
+      bytes: storedBytes(doc),
+    }));
     const plan = planUserBudget(
-      docs.map((doc) => ({
-        id: String(doc._id),
-        active: doc.status === 'active' && (doc.expiry_date === undefined || doc.expiry_date > now),
-        updatedAt: doc.updated_at.getTime(),
-        bytes: storedBytes(doc),
-      })),
+      measured,
       new Set(docs.filter((doc) => kept.has(doc.token)).map((doc) => String(doc._id))),
       this.limits,
       now.getTime(),
     );
+    const found = { tokens: docs.length, bytes: measured.reduce((sum, m) => sum + m.bytes, 0) };
+    // Down to what was read (less what is deleted below): still upper bounds, as registrations
+    // made meanwhile added to them on their own, after writing their tokens.
+    const correct = (removed: { tokens: number; bytes: number }) =>
+      this.counts.add(workspaceId, userId, { tokens: found.tokens - removed.tokens - bound.tokens, bytes: found.bytes - removed.bytes - bound.bytes });
     if (plan.revoke.length === 0 && plan.remove.length === 0) {
-      await this.counts.add(workspaceId, userId, docs.length - bound);
+      await correct({ tokens: 0, bytes: 0 });
       return { revoked: 0, removed: 0 };
     }
     const operations = [
@@ -85,9 +86,9 @@ export class UserTokenBudget {
       }),
     ];
     const result = await this.model.bulkWrite(operations, { ordered: false });
-    // Down to what was read, less what was deleted: still an upper bound, as registrations made
-    // meanwhile added to it on their own.
-    await this.counts.add(workspaceId, userId, docs.length - result.deletedCount - bound);
+    // Counted as deleted only if every planned delete landed (otherwise, nothing: an overestimate).
+    const removedBytes = measured.filter((m) => plan.remove.includes(m.id)).reduce((sum, m) => sum + m.bytes, 0);
+    await correct(result.deletedCount === plan.remove.length ? { tokens: result.deletedCount, bytes: removedBytes } : { tokens: 0, bytes: 0 });
     return { revoked: result.modifiedCount, removed: result.deletedCount };
   }
 }

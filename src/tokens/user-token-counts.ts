@@ -1,21 +1,24 @@
 import type { Collection, Db } from 'mongodb';
 import { TOKENS_COLLECTION } from './token-model';
+import { MAX_TOKEN_JSON_BYTES } from './token-fields';
 
 /**
- * The `user_token_counts` collection (docs/storage.md): per user, an upper bound of how many
- * tokens they have stored. Every registration that adds a token to a user (a new token, or one
- * transferred from another user) adds to it, in one update by a unique key; deletions, expiry
- * and transfers away never subtract, so it can only overestimate, until the per-user budget
- * (user-budget.ts) reads the user's tokens and brings it down to what it found. So the common
- * registration (a user with a few tokens) knows it is within the bounds without reading the
- * user's tokens at all, on any MongoDB (mongo-java-server, the development database, serves
- * only unique indexes).
+ * The `user_token_counts` collection (docs/storage.md): per user, upper bounds of how many
+ * tokens they have stored and of their bytes. Every registration adds to both, in one update by
+ * a unique key: a token new to the user adds one, and every write adds the bytes it wrote
+ * (even over an older version of the same token, which is still counted: that only
+ * overestimates). Deletions, expiry and transfers away never subtract, so both can only
+ * overestimate, until the per-user budget (user-budget.ts) reads the user's tokens and brings
+ * them down to what it found. While both are within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER,
+ * no bound can be passed, and a registration reads none of the user's tokens, on any MongoDB
+ * (mongo-java-server, the development database, serves only unique indexes).
  */
 export const USER_TOKEN_COUNTS_COLLECTION = 'user_token_counts';
 /** Marks that counts were taken for tokens stored before this collection existed. */
 const BACKFILLED = 'backfilled:v1';
 
-type CountDocument = { _id?: unknown; workspace_id: string; user_id: string; tokens: number };
+type CountDocument = { _id?: unknown; workspace_id: string; user_id: string; tokens: number; bytes: number };
+export type Bounds = { tokens: number; bytes: number };
 
 export async function ensureUserTokenCounts(db: Db): Promise<void> {
   const counts = db.collection<CountDocument>(USER_TOKEN_COUNTS_COLLECTION);
@@ -26,7 +29,8 @@ export async function ensureUserTokenCounts(db: Db): Promise<void> {
   // so counts of registrations made meanwhile (or by another replica doing the same) can only
   // make it overestimate, which the budget corrects.
   for await (const group of db.collection(TOKENS_COLLECTION).aggregate<{ _id: { w: string; u: string }; n: number }>([{ $group: { _id: { w: '$workspace_id', u: '$user_id' }, n: { $sum: 1 } } }])) {
-    await counts.updateOne({ workspace_id: group._id.w, user_id: group._id.u }, { $inc: { tokens: group.n } }, { upsert: true });
+    // Their sizes are not known without reading them: the largest a token can be, until the budget reads them.
+    await counts.updateOne({ workspace_id: group._id.w, user_id: group._id.u }, { $inc: { tokens: group.n, bytes: group.n * MAX_TOKEN_JSON_BYTES } }, { upsert: true });
   }
   await marker.updateOne({ _id: BACKFILLED }, { $set: { _id: BACKFILLED } }, { upsert: true });
 }
@@ -38,11 +42,13 @@ export class UserTokenCounts {
     this.counts = db.collection<CountDocument>(USER_TOKEN_COUNTS_COLLECTION);
   }
 
-  /** Adds `delta` (negative to correct it down) and answers the new upper bound. */
-  async add(workspaceId: string, userId: string, delta: number): Promise<number> {
-    const key = { workspace_id: workspaceId, user_id: userId };
-    if (delta === 0) return (await this.counts.findOne(key, { projection: { tokens: 1 } }))?.tokens ?? 0;
-    const doc = await this.counts.findOneAndUpdate(key, { $inc: { tokens: delta } }, { upsert: true, returnDocument: 'after', projection: { tokens: 1 }, includeResultMetadata: false });
-    return doc?.tokens ?? delta;
+  /** Adds `delta` (negative to correct them down) and answers the new upper bounds. */
+  async add(workspaceId: string, userId: string, delta: Bounds): Promise<Bounds> {
+    const doc = await this.counts.findOneAndUpdate(
+      { workspace_id: workspaceId, user_id: userId },
+      { $inc: { tokens: delta.tokens, bytes: delta.bytes } },
+      { upsert: true, returnDocument: 'after', projection: { tokens: 1, bytes: 1 }, includeResultMetadata: false },
+    );
+    return { tokens: doc?.tokens ?? delta.tokens, bytes: doc?.bytes ?? delta.bytes };
   }
 }
