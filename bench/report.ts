@@ -29,7 +29,10 @@ Every figure is a ratio against a baseline measured in the same run, A/B alterna
 ## HTTP: our service vs a bare node:http server with the native driver
 
 The baseline (bench/baseline/bare-server.ts) does the same upsert and the same per-user read
-against the same database, with only a bearer check and JSON parsing in front.
+against the same database, with only a bearer check and JSON parsing in front. Every PUT here
+registers a new token: ours also counts it against the user's bounds (MAX_TOKENS_PER_USER,
+MAX_BYTES_PER_USER: one more update by a unique key, \`user_token_counts\`), which the baseline
+does not.
 
 | benchmark | max throughput (median) | ratio ours/bare (spread) | target | p99 at half the bare max | target |
 |---|---|---|---|---|---|
@@ -39,7 +42,8 @@ ${httpRow("GET a user's tokens", get)}
 ## User tokens: PUT through a JWT vs PUT through an API key
 
 ${userToken ? `The same service process, the same PUT; ${userToken.clients} client apps, each with its own JWT (ES256, issued
-by the service) for its own user, against the secret API key PUTting to the same users.
+by the service) for its own user, re-registering that user's few device tokens, against the
+secret API key PUTting to the same users.
 
 | credential | PUT req/s (median) |
 |---|---|

@@ -9,11 +9,14 @@ import { median, round, spread } from './lib/stats';
 /**
  * PUT a token through a user token (JWT) against PUT through an API key, on the same service
  * process, alternating every round (ABBA). 100 client apps, each with its own JWT for its
- * own user, as a fleet of phones would call; the API-key side PUTs to the same 100 users.
+ * own user, re-registering that user's few device tokens, as a fleet of phones would call; the
+ * API-key side PUTs to the same 100 users.
  * The ratio says what user-token verification costs once its cache is warm.
  */
 const KEY = 'sk_bench_key_0123456789';
 const USERS = 100;
+/** Tokens per user and side: a few devices each. */
+const DEVICES_PER_USER = 5;
 const BODY = JSON.stringify({
   provider_key: 'firebase-fcm',
   device: { app_id: 'com.example.app', platform: 'android', manufacturer: 'Google', model: 'Pixel 8' },
@@ -42,14 +45,13 @@ export async function userTokenBenchmark(options: UserTokenBenchOptions) {
       if (res.status !== 200) throw new Error(`issue-token answered ${res.status}`);
       jwts.push(((await res.json()) as { token: string }).token);
     }
-    let counter = 0;
     const run = (side: 'apiKey' | 'userToken') => {
-      counter++;
-      const round = counter;
       return load({
         url,
         method: 'PUT',
-        path: (i) => `/users/app-user-${i % USERS}/tokens/${side}-${round}-${i}:APA91b${'q'.repeat(140)}`,
+        // Each app re-registers one of its user's few devices, as a fleet of phones does; new
+        // tokens without end would put every user past MAX_TOKENS_PER_USER, and measure eviction.
+        path: (i) => `/users/app-user-${i % USERS}/tokens/${side}-${Math.floor(i / USERS) % DEVICES_PER_USER}:APA91b${'q'.repeat(140)}`,
         body: BODY,
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         ...(side === 'userToken' ? { headersFor: (i: number) => ({ authorization: `Bearer ${jwts[i % USERS]}`, 'content-type': 'application/json' }) } : {}),
