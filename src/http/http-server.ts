@@ -15,7 +15,8 @@ const DEADLINE_CHECK_INTERVAL_MS = 1_000;
 const LINGER_MS = 2_000;
 
 const CLIENT_ERRORS: Record<string, { status: string; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', message: 'The request line or headers are larger than 16 KB' },
+  // Node 24's parser also stops here at more headers than maxHeadersCount (header-limit.ts); Node 20 keeps reading them.
+  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', message: `The request line or headers are larger than 16 KB, or there are more than ${MAX_REQUEST_HEADERS} headers` },
   ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', message: 'The request did not arrive in time' },
 };
 const BAD_REQUEST = { status: '400 Bad Request', message: 'The request is not valid HTTP' };

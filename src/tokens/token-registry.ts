@@ -36,9 +36,15 @@ export type PutResult = { created: boolean; transferredFrom: string | null; repl
 const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
 
 
-/** A registration as the per-user bounds count it. */
-function written(userId: string, token: string, registration: Registration, added: boolean): WrittenToken {
-  return { token, added, bytes: storedBytes({ token, user_id: userId, properties: registration.properties ?? {}, device: registration.device, tracking: registration.tracking }) };
+/**
+ * A registration as the per-user bounds count it: new to the user, or replacing `previous`,
+ * the version the user held (counted already), so only the difference is added.
+ */
+function written(userId: string, token: string, registration: Registration, previous: Pick<TokenDocument, 'status' | 'properties' | 'device' | 'tracking'> | undefined): WrittenToken {
+  const bytes = storedBytes({ token, user_id: userId, properties: registration.properties ?? {}, device: registration.device ?? undefined, tracking: registration.tracking ?? undefined });
+  if (!previous) return { token, added: true, bytes };
+  // A registration always leaves the token active.
+  return { token, added: false, bytes: bytes - storedBytes({ token, user_id: userId, properties: previous.properties, device: previous.device, tracking: previous.tracking }), activated: previous.status !== 'active' };
 }
 
 type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined };
@@ -110,8 +116,9 @@ export class TokenRegistry {
       this.model.collection.findOneAndUpdate({ workspace_id: workspaceId, token }, this.replacement(userId, registration, now) as Record<string, unknown>, {
         upsert: true,
         returnDocument: 'before',
-        projection: { user_id: 1, expiry_date: 1 },
-      }) as Promise<Pick<TokenDocument, '_id' | 'user_id' | 'expiry_date'> | null>,
+        // The written fields too, so the per-user bounds count only what this write added.
+        projection: { user_id: 1, expiry_date: 1, status: 1, properties: 1, device: 1, tracking: 1 },
+      }) as Promise<Pick<TokenDocument, '_id' | 'user_id' | 'expiry_date' | 'status' | 'properties' | 'device' | 'tracking'> | null>,
     );
     const expiredBefore = before?.expiry_date !== undefined && before.expiry_date <= now;
     const created = before === null || expiredBefore;
@@ -127,7 +134,7 @@ export class TokenRegistry {
       change: created ? 'created' : transferredFrom ? 'transferred' : 'updated',
     });
     const replaced = await this.retireOlderTokensOfDevice(workspaceId, userId, [{ token, registration }], now);
-    await this.budget?.enforce(workspaceId, userId, [written(userId, token, registration, created || transferredFrom !== null)], now);
+    await this.budget?.enforce(workspaceId, userId, [written(userId, token, registration, created || transferredFrom !== null ? undefined : before!)], now);
     return { created, transferredFrom, replaced };
   }
 
@@ -146,8 +153,8 @@ export class TokenRegistry {
     const now = this.now();
     const tokens = items.map((item) => item.token);
     const existing = await this.model
-      .find({ workspace_id: workspaceId, token: { $in: tokens } }, { token: 1, user_id: 1, expiry_date: 1 })
-      .lean<Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'expiry_date'>[]>()
+      .find({ workspace_id: workspaceId, token: { $in: tokens } }, { token: 1, user_id: 1, expiry_date: 1, status: 1, properties: 1, device: 1, tracking: 1 })
+      .lean<Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'expiry_date' | 'status' | 'properties' | 'device' | 'tracking'>[]>()
       .exec();
     const expired = existing.filter((doc) => doc.expiry_date !== undefined && doc.expiry_date <= now);
     if (expired.length > 0) {
@@ -181,7 +188,8 @@ export class TokenRegistry {
       });
     }
     await this.retireOlderTokensOfDevice(workspaceId, userId, items, now);
-    await this.budget?.enforce(workspaceId, userId, items.map(({ token, registration }) => written(userId, token, registration, live.get(token) !== userId)), now);
+    const held = new Map(existing.filter((doc) => !expired.includes(doc) && doc.user_id === userId).map((doc) => [doc.token, doc]));
+    await this.budget?.enforce(workspaceId, userId, items.map(({ token, registration }) => written(userId, token, registration, held.get(token))), now);
   }
 
   /**
@@ -316,8 +324,8 @@ export class TokenRegistry {
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
       if (write.matchedCount === 1) {
         // A patch can make a token active again, or grow it.
-        const bytes = storedBytes({ token, user_id: userId, properties: set.properties ?? {}, status_reason: set.status_reason ?? null, device: result.device, tracking: result.tracking });
-        await this.budget?.enforce(workspaceId, userId, [{ token, added: false, bytes }], now);
+        const bytes = storedBytes({ token, user_id: userId, properties: set.properties, device: result.device ?? undefined, tracking: result.tracking ?? undefined }) - storedBytes(doc);
+        await this.budget?.enforce(workspaceId, userId, [{ token, added: false, bytes, activated: doc.status !== 'active' && result.status === 'active' }], now);
         return;
       }
     }

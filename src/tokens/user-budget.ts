@@ -4,15 +4,23 @@ import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
 import { UserTokenCounts } from './user-token-counts';
 
-type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'status_reason' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
+type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
-/** A token's stored size as the bounds count it: its text fields and properties, as compact JSON. */
-export function storedBytes(doc: Pick<TokenDocument, 'token' | 'user_id' | 'properties'> & { status_reason?: string | null | undefined; device?: unknown; tracking?: unknown }): number {
-  return measureJson({ token: doc.token, user_id: doc.user_id, status_reason: doc.status_reason ?? null, properties: doc.properties, device: doc.device, tracking: doc.tracking }).bytes;
+/**
+ * A token's size as the bounds count it: what the client wrote (the token, its user, properties,
+ * device and tracking), as compact JSON. Not status_reason: the service sets it too (on
+ * invalidation, refresh, eviction), and at most 1 KiB of it per token.
+ */
+export function storedBytes(doc: Pick<TokenDocument, 'token' | 'user_id'> & { properties?: unknown; device?: unknown; tracking?: unknown }): number {
+  return measureJson({ token: doc.token, user_id: doc.user_id, properties: doc.properties ?? {}, device: doc.device, tracking: doc.tracking }).bytes;
 }
 
-/** What a write did to a user's tokens, for the bounds: which token, whether it is new to the user, and its size now. */
-export type WrittenToken = { token: string; added: boolean; bytes: number };
+/**
+ * What a write did to a user's tokens, for the bounds: which token, whether it is new to the
+ * user, and how many bytes it added (its whole size when new; the growth, possibly negative,
+ * when the user already held it, since the older version was counted).
+ */
+export type WrittenToken = { token: string; added: boolean; bytes: number; /** It was held, but not active, and is active now. */ activated?: boolean };
 
 /**
  * Keeps one user within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER after a registration
@@ -35,15 +43,20 @@ export class UserTokenBudget {
 
   /** Answers how many tokens were retired and deleted. `written`: the tokens the request just wrote (never retired). */
   async enforce(workspaceId: string, userId: string, written: readonly WrittenToken[], now: Date): Promise<{ revoked: number; removed: number }> {
+    const added = written.filter((w) => w.added).length;
+    const grown = written.reduce((sum, w) => sum + w.bytes, 0);
+    // Nothing new, nothing larger, nothing made active again (a device registering its active
+    // token again): no bound can be newly passed, and the counts may stay as they are.
+    if (added === 0 && grown <= 0 && !written.some((w) => w.activated)) return { revoked: 0, removed: 0 };
     // Upper bounds of everything the user has stored (user-token-counts.ts): within both limits,
     // no active or retired set can be over them, and there is nothing to read.
-    const bound = await this.counts.add(workspaceId, userId, { tokens: written.filter((w) => w.added).length, bytes: written.reduce((sum, w) => sum + w.bytes, 0) });
+    const bound = await this.counts.add(workspaceId, userId, { tokens: added, bytes: grown });
     if (bound.tokens <= this.limits.maxTokens && bound.bytes <= this.limits.maxBytes) return { revoked: 0, removed: 0 };
     const keep = written.map((w) => w.token);
     const docs = (await this.model.collection
       .find(
         { workspace_id: workspaceId, user_id: userId },
-        { projection: { token: 1, user_id: 1, status: 1, status_reason: 1, properties: 1, device: 1, tracking: 1, expiry_date: 1, updated_at: 1, revision: 1 } },
+        { projection: { token: 1, user_id: 1, status: 1, properties: 1, device: 1, tracking: 1, expiry_date: 1, updated_at: 1, revision: 1 } },
       )
       .toArray()) as Stored[];
     const kept = new Set(keep);

@@ -34,12 +34,16 @@ describe('Finding 3: no header is dropped unseen', () => {
   afterAll(async () => {
     await t.close();
   });
-  const headers = (count: number) => Array.from({ length: count }, (_, i) => `x${i}: 1\r\n`).join('');
+  // Short names (base 36), so that 1,997 of them stay under Node's 16 KB header limit: the
+  // attack must reach the header count, not the size limit (Node 24 counts the bytes as they come).
+  const headers = (count: number) => Array.from({ length: count }, (_, i) => `${i.toString(36)}:1\r\n`).join('');
 
   it('One Authorization, 1,997 filler headers and a second Authorization: a 431, not the first key’s data', async () => {
     const answer = await raw(t, `GET /users/u/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\n${headers(1997)}Authorization: Bearer ${KEY_B}\r\nConnection: close\r\n\r\n`);
+    // Refused whole: by the service's bound (Node 20 reads all the headers), or by Node 24's parser, which stops at the server's maxHeadersCount.
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
-    expect(answer).toContain(`at most ${MAX_REQUEST_HEADERS} headers`);
+    expect(answer).toMatch(new RegExp(`(at most|more than) ${MAX_REQUEST_HEADERS} headers`));
+    expect(answer).not.toContain('"tokens"');
   });
 
   it(`${MAX_REQUEST_HEADERS} headers are read; one more is a 431 before authentication`, async () => {

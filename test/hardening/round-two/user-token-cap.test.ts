@@ -166,3 +166,41 @@ describe('the per-user count that spares reading a user’s tokens', () => {
     }
   });
 });
+
+it('PUTting an evicted token again makes it active, and retires the least recently updated other one', async () => {
+  for (let i = 0; i < 7; i++) await request(t.app).put(`/users/back/tokens/${hex('back', i)}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204);
+  const [evicted] = await list('back', 'revoked');
+  await request(t.app).put(`/users/back/tokens/${evicted!.token}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204);
+  const active = await list('back', 'active');
+  expect(active).toHaveLength(5);
+  expect(active.map((tok) => tok.token)).toContain(evicted!.token);
+});
+
+describe('what a registration adds to the counts', () => {
+  const countOf = async (app: TestApp, user: string) => app.connection.db!.collection('user_token_counts').findOne({ workspace_id: 'ws_a', user_id: user });
+
+  it('a device registering its token again adds nothing; a larger version adds only its growth; a new token adds one', async () => {
+    const app = await createTestApp();
+    try {
+      const token = hex('again', 1);
+      const put = (body: object) => request(app.app).put(`/users/again/tokens/${token}`).set(bearer(KEY_A)).send({ provider_key: 'apn', ...body }).expect(204);
+      await put({ properties: { plan: 'pro' } });
+      const first = await countOf(app, 'again');
+      expect(first).toMatchObject({ tokens: 1 });
+      await put({ properties: { plan: 'pro' } });
+      await put({ properties: { plan: 'pro' } });
+      expect(await countOf(app, 'again')).toMatchObject({ tokens: 1, bytes: first!.bytes });
+      await put({ properties: { plan: 'pro', locale: 'en-GB' } });
+      const grown = await countOf(app, 'again');
+      expect(grown!.tokens).toBe(1);
+      expect(grown!.bytes).toBeGreaterThan(first!.bytes);
+      // Smaller again: nothing to write; the count stays where it was, still an upper bound.
+      await put({ properties: {} });
+      expect((await countOf(app, 'again'))!.bytes).toBe(grown!.bytes);
+      await request(app.app).put(`/users/again/tokens/${hex('again', 2)}`).set(bearer(KEY_A)).send({ provider_key: 'apn' }).expect(204);
+      expect(await countOf(app, 'again')).toMatchObject({ tokens: 2 });
+    } finally {
+      await app.close();
+    }
+  });
+});
