@@ -123,7 +123,7 @@ async function pingDatabase(db: Database['db']): Promise<boolean> {
 }
 
 /** The client that sent a ticket reads its receipt: the app credential's (its access token), or the instance-wide one. */
-export function receiptSources(providers: ProviderRegistry, credentials: CredentialStore, clients: ProviderClients): ReceiptSources {
+function receiptSources(providers: ProviderRegistry, credentials: CredentialStore, clients: ProviderClients): ReceiptSources {
   return async (workspaceId, credentialId) => {
     if (credentialId === null) {
       const expo = providers.get('expo') as ExpoProvider | undefined;

@@ -1,8 +1,6 @@
 import type { DeliveryOutcome, DeliveryResult } from './provider';
 import type { ProviderCode } from './reason';
 
-/** The Expo codes the rest of the service matches on (reason.ts). */
-export const EXPO_DEVICE_NOT_REGISTERED = 'expo:DeviceNotRegistered' satisfies ProviderCode;
 /** A stored token that is not an Expo push token: never sent, and a fact about the stored text. */
 export const EXPO_MALFORMED_TOKEN = 'expo:malformed_token' satisfies ProviderCode;
 
