@@ -21,6 +21,8 @@ import { ROUTES } from './http/route-catalogue';
 import { RoutePaths } from './http/route-paths';
 import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
+import { messageRoutes } from './http/message-routes';
+import { trackingRoutes } from './http/tracking-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
 import { consoleRoutes } from './http/console-routes';
@@ -31,14 +33,14 @@ import { caseSensitiveRouter } from './http/router';
 const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly));
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>>;
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>> & { messages: Pick<Config['messages'], 'maxDelayMs'> };
   userTokens: UserTokens;
   logger: Logger;
   metrics: Metrics;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, sender, health, userTokens, credentials, stats }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, health, userTokens, credentials, stats }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -55,6 +57,8 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   app.use(docsRoutes());
   if (config.consoleEnabled !== false) app.use(consoleRoutes());
   app.use(publicKeyRoutes(userTokens));
+  // A device's tracking post: the URL is its credential (messages/tracking.ts).
+  app.use(trackingRoutes(messageStore, clock));
 
   const api = caseSensitiveRouter();
   // A path no route has is a 404, never a 401: it needs no credentials, and never uses up an
@@ -66,7 +70,8 @@ export function buildApp({ config, logger, metrics, registry, devices, sender, h
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
-  api.use(sendRoutes(sender));
+  api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock }));
+  api.use(messageRoutes(messageStore, clock));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));

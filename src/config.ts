@@ -40,6 +40,21 @@ const originText = (name: string) =>
     return url;
   });
 
+/** PUBLIC_URL: an http(s) URL, path allowed (behind a proxy), no query or fragment. */
+const publicUrlText = z.string().transform((text, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'PUBLIC_URL must be an http(s) URL such as https://push.example.com, without query or fragment' });
+    return z.NEVER;
+  }
+  return url;
+});
+
 const mongodbUri = z.string().regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://');
 
 const booleanText = z
@@ -167,6 +182,14 @@ const envFields = {
     FCM_BATCH_TIMEOUT: durationText('FCM_BATCH_TIMEOUT').default(parseDuration('60s')!),
     ...guardFields,
     CONSOLE_ENABLED: booleanText.default(true),
+    // The message log (src/messages): how long messages are kept, how far ahead a send may be delayed, how long an Idempotency-Key holds.
+    MESSAGE_RETENTION: durationText('MESSAGE_RETENTION').default(parseDuration('30d')!),
+    MAX_DELAY: durationText('MAX_DELAY').default(parseDuration('7d')!),
+    IDEMPOTENCY_TTL: durationText('IDEMPOTENCY_TTL').default(parseDuration('24h')!),
+    // How often each replica looks for delayed messages that are due.
+    SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
+    // Where devices reach this service: turns on the trackingUrl in every push.
+    PUBLIC_URL: publicUrlText.optional(),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
@@ -217,6 +240,8 @@ export type HttpServerLimits = {
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
+export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; publicUrl: URL | undefined };
+
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
 export type Config = {
@@ -263,6 +288,8 @@ export type Config = {
   expoReceipts: ExpoReceiptConfig;
   retry: RetryConfig;
   delivery: DeliveryConfig;
+  /** The message log: retention, the longest delay, Idempotency-Key lifetime, the scheduler's interval, PUBLIC_URL for tracking. */
+  messages: MessageConfig;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
   invalidationGuard: { minTokens: number; maxShare: number };
 };
@@ -358,6 +385,13 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
     },
     invalidationGuard: { minTokens: e.INVALIDATION_GUARD_MIN_TOKENS, maxShare: e.INVALIDATION_GUARD_MAX_SHARE },
+    messages: {
+      retentionMs: durationToMs(e.MESSAGE_RETENTION),
+      maxDelayMs: durationToMs(e.MAX_DELAY),
+      idempotencyTtlMs: durationToMs(e.IDEMPOTENCY_TTL),
+      schedulerIntervalMs: durationToMs(e.SCHEDULER_INTERVAL),
+      publicUrl: e.PUBLIC_URL,
+    },
     delivery: {
       endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT, expo: e.EXPO_BASE_URL, onesignal: e.ONESIGNAL_ENDPOINT },
       apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,

@@ -5,7 +5,7 @@
 export type FieldProblem = { path: string; message: string };
 
 /** Every kind of domain error. http/error-handler.ts maps each to a status in a table the compiler checks is complete. */
-export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'rate_limited' | 'too_many_headers';
+export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'rate_limited' | 'too_many_headers' | 'unprocessable';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
@@ -20,6 +20,11 @@ export class ValidationError extends DomainError {
   ) {
     super(message);
   }
+}
+
+/** Well-formed, but at odds with what the service already holds (an Idempotency-Key used with another body). */
+export class UnprocessableError extends DomainError {
+  readonly kind = 'unprocessable';
 }
 
 /** The thing does not exist in the caller's workspace (or does, in another one: never say so). */

@@ -18,6 +18,11 @@ import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
 import { ensureUserTokenCounts } from './tokens/user-token-counts';
 import { TokenRegistry } from './tokens/token-registry';
 import { TokenStatsService } from './tokens/token-stats';
+import { ensureMessageIndexes } from './messages/message-document';
+import { ensureMessageDayIndexes, MessageStore } from './messages/message-store';
+import { MessageService } from './messages/message-service';
+import { MessageScheduler } from './messages/scheduler';
+import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
 
 export type Services = {
   registry: TokenRegistry;
@@ -26,11 +31,19 @@ export type Services = {
   providerClients: ProviderClients;
   devices: DeviceRegistry;
   sender: NotificationSender;
+  /** The message log (src/messages): POST /send goes through it, and /messages reads it. */
+  messages: MessageService;
+  messageStore: MessageStore;
+  /** Sends delayed messages when due; started with the other background work. */
+  scheduler: MessageScheduler;
+  idempotency: IdempotencyStore;
   /** Reads Expo receipts; server.ts starts it on an interval, the admin CLI runs one pass. */
   receipts: ExpoReceiptChecker;
   /** The console's overview figures (GET /stats), cached per workspace. */
   stats: TokenStatsService;
   health: HealthChecks;
+  /** The service's clock (a test's, in tests): the routes that time things (delays, cancels, tracking) read it. */
+  clock: () => Date;
   /** Starts the background work (the Expo receipt checker); the admin CLI runs its passes by hand instead. */
   start: () => void;
   /** Stops the background work and closes the provider clients built from API credentials. */
@@ -43,7 +56,13 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureCredentialIndexes(db);
   await ensureExpoTicketIndexes(db);
   await ensureUserTokenCounts(db);
+  await ensureMessageIndexes(db);
+  await ensureMessageDayIndexes(db);
+  await ensureIdempotencyIndexes(db);
 }
+
+/** How long a replica's claim on a due delayed message keeps the others off it. */
+const SCHEDULER_CLAIM_MS = 5 * 60_000;
 
 /** How long /readyz waits for MongoDB to answer a ping. */
 const PING_TIMEOUT_MS = 1_000;
@@ -58,7 +77,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages'>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -74,33 +93,47 @@ export function createServices(deps: {
   const deliveries = new DeliveryStore(model);
   const tickets = new ExpoTicketStore(db);
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
+  const messageStore = new MessageStore(db);
   const receipts = new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
     ...deps.config.expoReceipts,
     guard: deps.config.invalidationGuard,
     logger: deps.logger,
     observer: deps.metrics.receiptObserver,
+    onReceipts: (records) => messageStore.recordReceipts(records),
     ...(deps.now ? { now: deps.now } : {}),
   });
+  const sender = new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
+    expoTickets: { store: tickets, delayMs: deps.config.expoReceipts.delayMs },
+    ...(deps.now ? { now: deps.now } : {}),
+    retry: deps.config.retry,
+    guard: deps.config.invalidationGuard,
+    logger: deps.logger,
+    observer: deps.metrics.sendObserver,
+  });
+  const messages = new MessageService(messageStore, sender, { retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const scheduler = new MessageScheduler(messageStore, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   return {
     providerClients,
     receipts,
-    start: () => receipts.start(),
+    messages,
+    messageStore,
+    scheduler,
+    idempotency: new IdempotencyStore(db, deps.config.messages.idempotencyTtlMs),
+    start: () => {
+      receipts.start();
+      scheduler.start();
+    },
     stop: async () => {
+      await scheduler.stop();
       await receipts.stop();
       await providerClients.close();
     },
-    stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, ...(deps.now ? { now: deps.now } : {}) }),
+    stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, messages: messageStore, ...(deps.now ? { now: deps.now } : {}) }),
     registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
-    sender: new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
-      expoTickets: { store: tickets, delayMs: deps.config.expoReceipts.delayMs },
-      ...(deps.now ? { now: deps.now } : {}),
-      retry: deps.config.retry,
-      guard: deps.config.invalidationGuard,
-      logger: deps.logger,
-      observer: deps.metrics.sendObserver,
-    }),
+    sender,
+    clock: deps.now ?? (() => new Date()),
     health: {
       database: () => pingDatabase(db),
       providers: () => deps.providers.ready(),

@@ -15,6 +15,7 @@ const DOMAIN_STATUS: Record<ErrorKind, { status: number; type: string }> = {
   forbidden: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'not_found_error' },
   conflict: { status: 409, type: 'conflict_error' },
+  unprocessable: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   too_many_headers: { status: 431, type: 'invalid_request_error' },
   unavailable: { status: 503, type: 'service_unavailable_error' },

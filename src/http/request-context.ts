@@ -10,8 +10,8 @@ import type { RequestObserver } from '../metrics';
  */
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
-/** Route parameters that hold a device token: masked wherever a path is logged. */
-const TOKEN_PARAMS = new Set(['token']);
+/** Route parameters that hold a device token or a tracking URL's secret: masked wherever a path is logged. */
+const TOKEN_PARAMS = new Set(['token', 'tracking_id']);
 
 /**
  * Records the route parameters as the router matched them, for the request's log line. (By

@@ -1,5 +1,6 @@
 import { PROVIDER_MODULES } from '../providers/catalogue';
 import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../messages/message-status';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
 import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields } from '../tokens/token-fields';
 
@@ -97,7 +98,47 @@ export const tokenStats = z.object({
   tokens: z.array(z.object({ provider_key: z.string(), status: z.string(), count: z.number() })),
   invalidated_per_day: z.array(z.object({ day: z.string().describe('UTC day, YYYY-MM-DD'), reason: z.string(), count: z.number() })),
   users: z.object({ total: z.number(), without_sendable_token: z.number() }),
+  opened_per_day: z.array(z.object({ day: z.string(), sent: z.number(), opened: z.number(), open_rate: z.number().nullable() })),
 });
+
+const epochMs = z.number().int().describe('Epoch milliseconds');
+/** Courier's MessageDetails (src/messages/message-view.ts). */
+export const messageDetails = z.object({
+  id: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  enqueued: epochMs,
+  sent: epochMs.optional(),
+  delivered: epochMs.optional(),
+  opened: epochMs.optional(),
+  clicked: epochMs.optional(),
+  recipient: z.string().describe('The user id, or the masked token of a token recipient'),
+  event: z.literal(''),
+  notification: z.literal(''),
+  error: z.string().nullable(),
+  reason: z.enum(['NO_CHANNELS', 'NO_PROVIDERS', 'BOUNCED', 'PROVIDER_ERROR']).nullable(),
+});
+export const messageList = z.object({ results: z.array(messageDetails), paging: z.object({ cursor: z.string().nullable(), more: z.boolean() }) });
+export const messageRetrieved = messageDetails.extend({
+  request_id: z.string(),
+  deliver_at: epochMs.optional(),
+  providers: z.array(z.object({ provider: z.string(), delivered: z.number(), invalid: z.number(), rejected: z.number(), retryable: z.number() })),
+  tokens: z.array(
+    z.object({
+      token_id: z.string().nullable(),
+      provider_key: z.enum(PROVIDER_KEYS).nullable(),
+      token: z.string().describe('Masked as ****1234 unless the key has tokens:read'),
+      outcome: z.enum(['delivered', 'invalid', 'retryable', 'rejected', 'skipped']),
+      reason: z.string().nullable(),
+      provider_id: z.string().nullable().describe('apns-id, FCM message name, Expo ticket id or OneSignal notification id'),
+      attempts: z.number().int(),
+      app_id: z.string().nullable(),
+      receipt: z.object({ status: z.enum(['ok', 'error']), reason: z.string().optional(), ts: epochMs }).optional(),
+    }),
+  ).describe('The first 100 tokens'),
+  tokens_omitted: z.record(z.string(), z.number()).optional().describe('Tokens beyond the first 100, by outcome'),
+});
+export const messageHistory = z.object({ results: z.array(z.object({ ts: epochMs, type: z.string() }).catchall(z.unknown())) });
+export const delayedSend = z.object({ requestId: z.string() });
 
 export const keyInfo = z.object({
   workspace_id: z.string(),

@@ -4,6 +4,8 @@ import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from
 import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject, tokenPage } from './response-schemas';
 import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
+import { historyQuery, listMessagesQuery, messageParams, trackingBody, trackingParams } from './message-schemas';
+import { delayedSend, messageDetails, messageHistory, messageList, messageRetrieved } from './response-schemas';
 import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import { appView, credentialView, keyInfo, tokenStats } from './response-schemas';
 import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
@@ -36,7 +38,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, unknown, expired or tampered API key or user token',
   403: 'The key or user token lacks the scope named in `missing_scope` (for a user token acting for another user: `user_id:<id>`)',
   404: 'Not found in this workspace',
-  409: 'A JSON Patch `test` failed',
+  409: 'A JSON Patch `test` failed, or a request with this Idempotency-Key is still running',
+  422: 'The Idempotency-Key was used with another request body',
   413: 'Body over 64 KB',
   429: 'Rate limit for this API key',
   503: 'MongoDB unavailable; retry after Retry-After',
@@ -101,9 +104,14 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'post', path: '/send', tag: 'Sending', scope: 'send',
-    summary: 'Send a notification to users or tokens through APNs, FCM, Expo and OneSignal', body: sendBody,
-    responses: { 200: { description: 'One result per token, and a summary', schema: sendReport }, ...errors(...common, 413) },
+    summary: 'Send a notification to users or tokens through APNs, FCM, Expo and OneSignal; one message per recipient in the message log. Idempotency-Key: a repeat gets the first answer (Idempotent-Replayed: true)', body: sendBody,
+    responses: {
+      200: { description: 'Sent now: one result per token, and a summary (an extension to Courier, which answers 202)', schema: sendReport },
+      202: { description: 'Delayed (message.delay): the requestId; the messages are DELAYED', schema: delayedSend },
+      ...errors(...common, 409, 413, 422),
+    },
   },
+  ...messageRouteDocs(),
   {
     method: 'get', path: '/auth/key', tag: 'Console', apiKeyOnly: true,
     summary: 'The calling API key: its workspace and scopes (never the key itself)',
@@ -133,6 +141,17 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/docs', tag: 'Operations', summary: 'This reference, interactive (Swagger UI, served locally; its script and style files live under /docs/)', responses: { 200: { description: 'HTML' } } },
   { method: 'get', path: '/console', tag: 'Operations', summary: 'The operator console (static files under /console/; sign in with an API key; CONSOLE_ENABLED=false turns it off)', responses: { 301: { description: 'To /console/' } } },
 ];
+
+function messageRouteDocs(): RouteDoc[] {
+  const tag = 'Messages (Courier)';
+  return [
+    { method: 'get', path: '/messages', tag, scope: 'messages:read', summary: 'The message log, newest first, with Courier’s filters and cursor paging', query: listMessagesQuery, responses: { 200: { description: 'A page of messages', schema: messageList }, ...errors(...common) } },
+    { method: 'get', path: '/messages/:message_id', tag, scope: 'messages:read', summary: 'One message, with its providers and per-token outcomes', params: messageParams, responses: { 200: { description: 'The message', schema: messageRetrieved }, ...errors(...common, 404) } },
+    { method: 'get', path: '/messages/:message_id/history', tag, scope: 'messages:read', summary: 'The message’s events, oldest first (?type= filters)', params: messageParams, query: historyQuery, responses: { 200: { description: 'The events', schema: messageHistory }, ...errors(...common, 404) } },
+    { method: 'post', path: '/messages/:message_id/cancel', tag, scope: 'send', summary: 'Cancel a delayed message: 200 with the record while DELAYED, 409 with the record after', params: messageParams, responses: { 200: { description: 'Canceled', schema: messageDetails }, 409: { description: 'Already sent (or canceled): the record', schema: messageDetails }, ...errors(400, 401, 403, 404, 429, 503) } },
+    { method: 'post', path: '/t/:tracking_id', tag, summary: 'Courier’s trackingUrl: a device posts {event} (DELIVERED, OPENED, CLICKED, READ, UNREAD); no key, any origin', params: trackingParams, body: trackingBody, responses: { 204: { description: 'Recorded, or a repeat that changed nothing' }, ...errors(400, 404, 503) } },
+  ];
+}
 
 function appRouteDocs(): RouteDoc[] {
   const tag = 'Apps and credentials';

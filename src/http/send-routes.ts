@@ -1,8 +1,11 @@
 import { caseSensitiveRouter } from './router';
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
+import { ConflictError, UnprocessableError, ValidationError } from '../errors';
+import { bodyHash, IDEMPOTENCY_KEY, type IdempotencyStore, type KeptAnswer } from '../messages/idempotency';
+import type { MessageService } from '../messages/message-service';
 import type { Notification } from '../providers/provider';
 import { maskSecret } from '../logger';
-import type { NotificationSender, SendReport } from '../sender/notification-sender';
+import type { SendReport } from '../sender/notification-sender';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { sendBody, type SendBody } from './send-schemas';
@@ -38,17 +41,72 @@ export function redactForSendOnlyKey(report: SendReport, namedUsers: ReadonlySet
   };
 }
 
-export function sendRoutes(sender: NotificationSender): Router {
+export type SendRouteOptions = { maxDelayMs: number; now?: () => Date };
+
+/**
+ * POST /send: one message per recipient in the message log (src/messages). An immediate send
+ * answers 200 with one result per token (an extension to Courier, which answers 202); a
+ * delayed one answers 202 {requestId}. With an Idempotency-Key, a repeat gets the first answer
+ * (messages/idempotency.ts); validation comes first, so a 400 is never kept.
+ */
+export function sendRoutes(messages: MessageService, idempotency: IdempotencyStore, options: SendRouteOptions): Router {
   const router = caseSensitiveRouter();
+  const now = options.now ?? (() => new Date());
   router.post('/send', requireScope('send'), async (req, res) => {
     const { message } = parseOrThrow(sendBody, req.body ?? {});
     const recipients = Array.isArray(message.to) ? message.to : [message.to];
-    const userIds = recipients.flatMap((r) => ('user_id' in r ? [r.user_id] : []));
-    const tokens = recipients.flatMap((r) => ('token' in r ? [r.token] : []));
+    const deliverAt = deliveryTime(message.delay, now(), options.maxDelayMs);
+    const key = idempotencyKeyOf(req);
     const principal = principalOf(res);
-    const report = await sender.send(principal.workspaceId, { userIds, tokens }, toNotification(message));
-    const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
-    res.json(mayReadTokens ? report : redactForSendOnlyKey(report, new Set(userIds)));
+    const userIds = new Set(recipients.flatMap((r) => ('user_id' in r ? [r.user_id] : [])));
+    const render = (answer: KeptAnswer) => {
+      if (answer.status !== 200) return answer.body;
+      const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
+      return mayReadTokens ? answer.body : redactForSendOnlyKey(answer.body as SendReport, userIds);
+    };
+
+    if (key !== undefined) {
+      const begun = await idempotency.begin(principal.workspaceId, key, bodyHash(req.body), now());
+      if (begun.kind === 'mismatch') throw new UnprocessableError('Idempotency-Key was used with another request body');
+      if (begun.kind === 'running') throw new ConflictError('A request with this Idempotency-Key is still running');
+      if (begun.kind === 'replay') {
+        res.set('Idempotent-Replayed', 'true');
+        res.status(begun.answer.status).json(render(begun.answer));
+        return;
+      }
+    }
+    let answer: KeptAnswer;
+    try {
+      const sent = await messages.send(principal.workspaceId, {
+        recipients,
+        notification: toNotification(message),
+        tracking: message.push?.tracking !== false,
+        ...(deliverAt ? { deliverAt } : {}),
+      });
+      answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: { requestId: sent.report.requestId, results: sent.report.results, summary: sent.report.summary } };
+    } catch (error) {
+      if (key !== undefined) await idempotency.release(principal.workspaceId, key).catch(() => undefined);
+      throw error;
+    }
+    if (key !== undefined) await idempotency.complete(principal.workspaceId, key, answer);
+    res.status(answer.status).json(render(answer));
   });
   return router;
+}
+
+/** The Idempotency-Key header: 1–255 printable characters, sent once. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const values = req.headersDistinct['idempotency-key'];
+  if (!values) return undefined;
+  if (values.length > 1 || !IDEMPOTENCY_KEY.test(values[0]!)) throw new ValidationError([{ path: 'Idempotency-Key', message: 'must be sent once, as 1 to 255 printable ASCII characters' }]);
+  return values[0];
+}
+
+/** When a delayed send is due, at most maxDelayMs ahead (MAX_DELAY); undefined for an immediate one. */
+function deliveryTime(delay: SendBody['message']['delay'], now: Date, maxDelayMs: number): Date | undefined {
+  if (!delay) return undefined;
+  const at = delay.duration !== undefined ? new Date(now.getTime() + delay.duration) : new Date(Date.parse(delay.until!));
+  const path = delay.duration !== undefined ? 'message.delay.duration' : 'message.delay.until';
+  if (at.getTime() - now.getTime() > maxDelayMs) throw new ValidationError([{ path, message: `must be at most ${Math.round(maxDelayMs / 3_600_000)} hours ahead (MAX_DELAY)` }]);
+  return at;
 }

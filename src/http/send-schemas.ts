@@ -20,9 +20,25 @@ const recipient = z.union(
   { error: 'must be {"user_id": "..."} or {"token": "..."}' },
 );
 
+/**
+ * Courier's `message.delay`: `{duration: <ms>}` or `{until: <ISO 8601>}`. Courier's
+ * opening-hours form of `until` and its `timezone` are not served: a 400 that says so.
+ */
+const delay = z
+  .strictObject({
+    duration: z.number().int().min(0).optional(),
+    until: z
+      .string()
+      .refine((text) => z.iso.datetime({ offset: true }).safeParse(text).success, 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z; the opening-hours form is not supported')
+      .optional(),
+    timezone: z.never({ error: 'is not supported: give until as an ISO 8601 time with its offset' }).optional(),
+  })
+  .refine((d) => (d.duration === undefined) !== (d.until === undefined), 'must have exactly one of duration and until');
+
 export const sendBody = z.strictObject({
   message: z.strictObject({
     to: z.union([recipient, z.array(recipient).min(1, 'must name at least one recipient').max(MAX_RECIPIENTS, `must name at most ${MAX_RECIPIENTS} recipients`)]),
+    delay: delay.optional(),
     content: z
       .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })
       .optional(),
@@ -40,6 +56,7 @@ export const sendBody = z.strictObject({
         sound: z.string().max(256).optional(),
         ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional(),
         priority: z.enum(['high', 'normal']).optional(),
+        tracking: z.boolean().optional().describe('false: no trackingUrl in this push (on by default when PUBLIC_URL is set)'),
         collapse_key: z
           .string()
           .min(1)

@@ -3,7 +3,7 @@ import { mapWithConcurrency } from '../concurrency';
 import { buildApnsRequest } from './apns-payload';
 import { classifyApns } from './apns-classification';
 import { APNS_SDK_RETRIES, APNS_TOKEN_PATTERN } from './limits';
-import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
+import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 
 export type ApnsOptions = {
   /** Contents of the .p8 signing key. */
@@ -49,6 +49,29 @@ export class ApnsProvider implements PushProvider {
   async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
     const topic = options.topic ?? this.options.topic;
     if (!topic) return tokens.map((token) => ({ token, outcome: 'rejected', reason: 'apns:no_topic', detail: 'no APNs topic for this app' }));
+    const shared = this.note(notification, topic);
+    return mapWithConcurrency(tokens, this.options.maxInFlight, async (token): Promise<DeliveryResult> => {
+      if (!APNS_TOKEN_PATTERN.test(token)) {
+        // node-apn would strip the non-hex characters and send to some other device path.
+        return { token, outcome: 'rejected', reason: 'apns:malformed_token', detail: 'the token is not hexadecimal' };
+      }
+      if (this.closed) return { token, outcome: 'retryable', reason: 'apns:closed' };
+      try {
+        const note = options.dataFor ? this.note(notificationFor(notification, token, options), topic) : shared;
+        const { sent, failed } = await this.provider.send(note, token);
+        if (sent.length > 0) {
+          const apnsId = (sent[0] as { 'apns-id'?: unknown })['apns-id'];
+          return { token, outcome: 'delivered', ...(typeof apnsId === 'string' ? { providerId: apnsId } : {}) };
+        }
+        return this.resultOf(token, failed[0] as ApnsFailure | undefined);
+      } catch (error) {
+        return { token, outcome: 'retryable', reason: 'apns:send_failed', detail: (error as Error).message };
+      }
+    });
+  }
+
+  /** The node-apn notification for one payload (buildApnsRequest decides everything on the wire). */
+  private note(notification: Notification, topic: string): apn.Notification {
     const request = buildApnsRequest(notification, topic, this.now());
     const note = new apn.Notification();
     note.rawPayload = request.payload;
@@ -57,21 +80,7 @@ export class ApnsProvider implements PushProvider {
     note.priority = request.priority;
     if (request.expiry !== undefined) note.expiry = request.expiry;
     if (request.collapseId !== undefined) note.collapseId = request.collapseId;
-
-    return mapWithConcurrency(tokens, this.options.maxInFlight, async (token): Promise<DeliveryResult> => {
-      if (!APNS_TOKEN_PATTERN.test(token)) {
-        // node-apn would strip the non-hex characters and send to some other device path.
-        return { token, outcome: 'rejected', reason: 'apns:malformed_token', detail: 'the token is not hexadecimal' };
-      }
-      if (this.closed) return { token, outcome: 'retryable', reason: 'apns:closed' };
-      try {
-        const { sent, failed } = await this.provider.send(note, token);
-        if (sent.length > 0) return { token, outcome: 'delivered' };
-        return this.resultOf(token, failed[0] as ApnsFailure | undefined);
-      } catch (error) {
-        return { token, outcome: 'retryable', reason: 'apns:send_failed', detail: (error as Error).message };
-      }
-    });
+    return note;
   }
 
   private resultOf(token: string, failure: ApnsFailure | undefined): DeliveryResult {

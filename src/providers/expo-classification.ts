@@ -34,7 +34,7 @@ export function classifyTickets(tokens: readonly string[], tickets: readonly Exp
   }
   return tokens.map((token, i) => {
     const ticket = tickets[i]!;
-    if (ticket.status === 'ok' && typeof ticket.id === 'string') return { token, outcome: 'delivered', receiptId: ticket.id };
+    if (ticket.status === 'ok' && typeof ticket.id === 'string') return { token, outcome: 'delivered', receiptId: ticket.id, providerId: ticket.id };
     const code = ticket.status === 'error' && ticket.details?.error;
     if (!code) return { token, outcome: 'rejected', reason: 'expo:unknown', detail: `a ticket error without a code${ticket.status === 'error' && ticket.message ? `: ${ticket.message.slice(0, 200)}` : ''}` };
     return { token, outcome: outcomeOfExpoCode(code), reason: `expo:${code}` };

@@ -1,9 +1,9 @@
-import { Expo } from 'expo-server-sdk';
+import { Expo, type ExpoPushMessage } from 'expo-server-sdk';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyRequestFailure, classifyTickets, EXPO_MALFORMED_TOKEN, type ExpoReceipt, type ExpoRequestFailure, type ExpoTicket } from './expo-classification';
 import { expoAgent, oneCallDispatcher, type RateLimitNote } from './expo-dispatcher';
-import { buildExpoMessage, EXPO_MAX_PAYLOAD_BYTES, EXPO_MAX_RECEIPT_IDS, EXPO_MAX_RECIPIENTS, expoPayloadBytes, type ExpoMessageBody } from './expo-payload';
-import type { DeliveryResult, Notification, PushProvider } from './provider';
+import { buildExpoMessage, EXPO_MAX_PAYLOAD_BYTES, EXPO_MAX_RECEIPT_IDS, EXPO_MAX_RECIPIENTS, expoPayloadBytes } from './expo-payload';
+import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 
 /**
  * Expo through the official expo-server-sdk (5.0.0, the last CommonJS release). Each request
@@ -45,7 +45,7 @@ export class ExpoProvider implements PushProvider, ExpoReceiptSource {
     return !this.closed;
   }
 
-  async send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]> {
+  async send(notification: Notification, tokens: readonly string[], options?: SendOptions): Promise<DeliveryResult[]> {
     const malformed: DeliveryResult[] = [];
     const wellFormed: string[] = [];
     // Stored before registration checked the format: never sent, and dead (they can't ever be delivered).
@@ -53,27 +53,36 @@ export class ExpoProvider implements PushProvider, ExpoReceiptSource {
       if (Expo.isExpoPushToken(token)) wellFormed.push(token);
       else malformed.push({ token, outcome: 'invalid', reason: EXPO_MALFORMED_TOKEN });
     }
-    const message = buildExpoMessage(notification);
-    const bytes = expoPayloadBytes(message);
-    if (bytes > EXPO_MAX_PAYLOAD_BYTES) {
-      const detail = `the payload is ${bytes} bytes; Expo takes at most ${EXPO_MAX_PAYLOAD_BYTES}`;
-      return [...malformed, ...wellFormed.map((token): DeliveryResult => ({ token, outcome: 'rejected', reason: 'expo:MessageTooBig', detail }))];
+    // One message for every recipient, or, with per-token data, one message per token (still 100 a request).
+    const messageFor = (token: string) => buildExpoMessage(notificationFor(notification, token, options));
+    const shared = options?.dataFor ? undefined : messageFor('');
+    const tooBig = new Map<string, DeliveryResult>();
+    for (const token of wellFormed) {
+      const bytes = expoPayloadBytes(shared ?? messageFor(token));
+      if (bytes > EXPO_MAX_PAYLOAD_BYTES) tooBig.set(token, { token, outcome: 'rejected', reason: 'expo:MessageTooBig', detail: `the payload is ${bytes} bytes; Expo takes at most ${EXPO_MAX_PAYLOAD_BYTES}` });
+      if (shared) break;
     }
-    const answered = await mapWithConcurrency(chunk(wellFormed, EXPO_MAX_RECIPIENTS), this.concurrency, (recipients) => this.sendChunk(message, recipients, true));
-    return [...malformed, ...answered.flat()];
+    if (shared && tooBig.size > 0) {
+      const [first] = tooBig.values();
+      return [...malformed, ...wellFormed.map((token): DeliveryResult => ({ ...first!, token }))];
+    }
+    const sendable = wellFormed.filter((token) => !tooBig.has(token));
+    const build = (recipients: string[]): ExpoPushMessage[] => (shared ? [{ ...shared, to: recipients }] : recipients.map((token) => ({ ...messageFor(token), to: token })));
+    const answered = await mapWithConcurrency(chunk(sendable, EXPO_MAX_RECIPIENTS), this.concurrency, (recipients) => this.sendChunk(build, recipients, true));
+    return [...malformed, ...tooBig.values(), ...answered.flat()];
   }
 
-  private async sendChunk(message: ExpoMessageBody, tokens: string[], maySplit: boolean): Promise<DeliveryResult[]> {
+  private async sendChunk(build: (tokens: string[]) => ExpoPushMessage[], tokens: string[], maySplit: boolean): Promise<DeliveryResult[]> {
     if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'expo:closed' }));
     const note: RateLimitNote = { limited: false };
     try {
-      const tickets = await this.client(note).sendPushNotificationsAsync([{ ...message, to: tokens }]);
+      const tickets = await this.client(note).sendPushNotificationsAsync(build(tokens));
       return classifyTickets(tokens, tickets as ExpoTicket[]);
     } catch (error) {
       const thrown = error as SdkError;
       if (maySplit && thrown.code === 'PUSH_TOO_MANY_EXPERIENCE_IDS') {
         const groups = splitByProject(tokens, thrown.details);
-        if (groups.length > 1) return (await Promise.all(groups.map((group) => this.sendChunk(message, group, false)))).flat();
+        if (groups.length > 1) return (await Promise.all(groups.map((group) => this.sendChunk(build, group, false)))).flat();
       }
       return classifyRequestFailure(tokens, describeFailure(thrown, note));
     }

@@ -6,7 +6,7 @@ import { redirectFcmSends } from './fcm-endpoint';
 import { EndpointServiceAccountCredential } from './fcm-oauth';
 import { buildFcmMessage } from './fcm-payload';
 import { FCM_MAX_BATCH_SIZE } from './limits';
-import type { DeliveryResult, Notification, PushProvider } from './provider';
+import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 
 export type FcmServiceAccount = { project_id: string; client_email: string; private_key: string };
 
@@ -51,24 +51,24 @@ export class FcmProvider implements PushProvider {
     return !this.closed;
   }
 
-  async send(notification: Notification, tokens: readonly string[]): Promise<DeliveryResult[]> {
+  async send(notification: Notification, tokens: readonly string[], options?: SendOptions): Promise<DeliveryResult[]> {
     const now = this.now();
     const batches = chunk(tokens, FCM_MAX_BATCH_SIZE);
-    const results = await mapWithConcurrency(batches, this.options.concurrentBatches, (batch) => this.sendBatch(notification, batch, now));
+    const results = await mapWithConcurrency(batches, this.options.concurrentBatches, (batch) => this.sendBatch(notification, batch, now, options));
     return results.flat();
   }
 
-  private async sendBatch(notification: Notification, tokens: string[], now: Date): Promise<DeliveryResult[]> {
+  private async sendBatch(notification: Notification, tokens: string[], now: Date, options: SendOptions | undefined): Promise<DeliveryResult[]> {
     if (this.closed) return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:closed' }));
-    const outcome = await this.withDeadline(this.attemptBatch(notification, tokens, now));
+    const outcome = await this.withDeadline(this.attemptBatch(notification, tokens, now, options));
     if (outcome === 'timeout') return tokens.map((token) => ({ token, outcome: 'retryable', reason: 'fcm:timeout', detail: 'no answer within FCM_BATCH_TIMEOUT' }));
     return outcome;
   }
 
   /** One sendEach, with what answered before a failure; the caller bounds all of it by the deadline. */
-  private async attemptBatch(notification: Notification, tokens: string[], now: Date): Promise<DeliveryResult[]> {
+  private async attemptBatch(notification: Notification, tokens: string[], now: Date, options: SendOptions | undefined): Promise<DeliveryResult[]> {
     try {
-      const { responses } = await this.messaging.sendEach(tokens.map((token) => buildFcmMessage(notification, token, now)));
+      const { responses } = await this.messaging.sendEach(tokens.map((token) => buildFcmMessage(notificationFor(notification, token, options), token, now)));
       return tokens.map((token, i) => this.resultOf(token, responses[i]));
     } catch (error) {
       // The HTTP/2 session died mid-batch: what had answered is in pendingBatchResponse; the rest
@@ -98,13 +98,12 @@ export class FcmProvider implements PushProvider {
 
   private resultOf(token: string, response: SendResponse | undefined): DeliveryResult {
     if (!response) return { token, outcome: 'retryable', reason: 'fcm:no_answer' };
-    const classification = response.success
-      ? classifyFcm({ success: true })
-      : classifyFcm({
-          success: false,
-          ...(response.error?.code ? { code: response.error.code } : {}),
-          ...(response.error?.message ? { message: response.error.message } : {}),
-        });
+    if (response.success) return { token, ...classifyFcm({ success: true }), ...(response.messageId ? { providerId: response.messageId } : {}) };
+    const classification = classifyFcm({
+      success: false,
+      ...(response.error?.code ? { code: response.error.code } : {}),
+      ...(response.error?.message ? { message: response.error.message } : {}),
+    });
     return { token, ...classification };
   }
 

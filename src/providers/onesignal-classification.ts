@@ -47,7 +47,8 @@ export function classifyOneSignal(ids: readonly string[], answer: OneSignalAnswe
   if (ids.length > 1 && ids.every((token) => invalid.has(token))) {
     return all({ outcome: 'rejected', reason: 'onesignal:unsubscribed', detail: `every id of a batch of ${ids.length} reported invalid, which a wrong ONESIGNAL_APP_ID looks like; not trusted` });
   }
-  return ids.map((token) => (invalid.has(token) ? { token, outcome: 'invalid', reason: 'onesignal:unsubscribed' } : { token, outcome: 'delivered' }));
+  const providerId = typeof id === 'string' ? { providerId: id } : {};
+  return ids.map((token) => (invalid.has(token) ? { token, outcome: 'invalid', reason: 'onesignal:unsubscribed' } : { token, outcome: 'delivered', ...providerId }));
 }
 
 function firstError(body: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyOneSignal, ONESIGNAL_MALFORMED_ID } from './onesignal-classification';
-import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
+import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 import { isOneSignalSubscriptionId } from '../tokens/token-formats';
 
 /**
@@ -35,8 +35,9 @@ export class OneSignalProvider implements PushProvider {
     // One malformed id makes OneSignal refuse the whole request, so a stored one (from before
     // registration checked the format) would sink every batch it is in: it is dead, never sent.
     const malformed: DeliveryResult[] = tokens.filter((t) => !isOneSignalSubscriptionId(t)).map((token) => ({ token, outcome: 'invalid', reason: ONESIGNAL_MALFORMED_ID }));
-    const batches = chunk(tokens.filter(isOneSignalSubscriptionId), ONESIGNAL_MAX_RECIPIENTS);
-    const results = await mapWithConcurrency(batches, CONCURRENT_REQUESTS, (ids) => this.sendBatch(notification, ids, options.sendId));
+    // Per-token data (the message log's trackingUrl) means a notification per token: OneSignal has no per-recipient data.
+    const batches = chunk(tokens.filter(isOneSignalSubscriptionId), options.dataFor ? 1 : ONESIGNAL_MAX_RECIPIENTS);
+    const results = await mapWithConcurrency(batches, CONCURRENT_REQUESTS, (ids) => this.sendBatch(notificationFor(notification, ids[0]!, options), ids, options.sendId));
     return [...malformed, ...results.flat()];
   }
 

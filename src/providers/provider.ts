@@ -23,6 +23,8 @@ export type DeliveryResult = {
   retryAfterMs?: number;
   /** Expo: the ticket id, under which Expo answers a receipt later (src/sender/expo-receipts.ts). */
   receiptId?: string;
+  /** The provider's own id for what it accepted (apns-id, FCM message name, Expo ticket id, OneSignal notification id), for the message log. */
+  providerId?: string;
   /** APNs `auto`: delivered by the sandbox after production answered BadDeviceToken. */
   environment?: 'sandbox';
 };
@@ -45,7 +47,21 @@ export type Notification = {
  * Per-send choices: the APNs topic of the app the tokens belong to, and the send's id (the same
  * on every retry of that send, for providers that take an idempotency key).
  */
-export type SendOptions = { topic?: string; sendId?: string };
+export type SendOptions = {
+  topic?: string;
+  sendId?: string;
+  /**
+   * Data for one token on top of the notification's own (the message log's `trackingUrl`, which
+   * names one message and one token). With it, an adapter builds each token's payload apart.
+   */
+  dataFor?: (token: string) => Record<string, string> | undefined;
+};
+
+/** The notification one token gets: its own data (SendOptions.dataFor) merged over the shared data. */
+export function notificationFor(notification: Notification, token: string, options: SendOptions | undefined): Notification {
+  const extra = options?.dataFor?.(token);
+  return extra ? { ...notification, data: { ...notification.data, ...extra } } : notification;
+}
 
 export interface PushProvider {
   readonly key: ProviderKey;

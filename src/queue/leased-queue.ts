@@ -10,8 +10,8 @@ import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
  * replica died is due again once the lease ends.
  *
  * Each claim counts an attempt (`attempts`), and a retry keeps the reason (`last_error`), so an
- * operator can see what keeps failing. Expo receipts are the first user; delayed messages and
- * webhook deliveries are meant to be the next.
+ * operator can see what keeps failing. Expo receipts and delayed messages use it; webhook
+ * deliveries are meant to be next.
  */
 export type QueuedFields<Id> = { _id: Id; claim?: string; attempts?: number; last_error?: string };
 export type Claimed<T> = T & { claim: string };
@@ -21,6 +21,11 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
     readonly collection: Collection<T>,
     /** The field holding when a document is next due (indexed). */
     private readonly dueField: keyof T & string,
+    /**
+     * What completing does: delete the document (work that is only work, an Expo ticket), or
+     * keep it and unset the due field and the claim (work that is also a record, a delayed message).
+     */
+    private readonly completion: 'delete' | 'unset' = 'delete',
   ) {}
 
   /** Claims up to `limit` documents due at `now` (oldest due first) for `leaseMs`; answers those this call claimed. */
@@ -45,7 +50,9 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
   /** The work is done: removes the documents this claim still holds. Answers how many it removed. */
   async complete(claim: string, ids: readonly Id[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return (await this.collection.deleteMany(this.held(claim, ids))).deletedCount;
+    if (this.completion === 'delete') return (await this.collection.deleteMany(this.held(claim, ids))).deletedCount;
+    const update = { $unset: { [this.dueField]: '', claim: '' } } as unknown as UpdateFilter<T>;
+    return (await this.collection.updateMany(this.held(claim, ids), update)).modifiedCount;
   }
 
   /** Not done yet: due again at `at` (with the reason, if one is given), if this claim still holds it. Answers how many. */

@@ -26,6 +26,8 @@ import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
  */
 export type ReceiptOutcome = 'ok' | 'invalidated' | 'kept_active' | 'held' | 'retryable' | 'rejected' | 'missing' | 'not_ready' | 'unavailable';
 export type ReceiptPassReport = Record<ReceiptOutcome, number>;
+/** One answered receipt, for the message its ticket was sent for. `invalidated`: its token became failed by it. */
+export type ReceiptRecord = { messageId: string; tokenId: string; ok: boolean; reason?: string; invalidated: boolean; ts: Date };
 
 /** A receipt reader for the credential that sent a ticket (null: the instance-wide client). */
 export type ReceiptSources = (workspaceId: string, credentialId: string | null) => Promise<{ source: ExpoReceiptSource; release: () => void } | { problem: string }>;
@@ -36,6 +38,8 @@ export type ReceiptCheckerOptions = {
   guard: GuardPolicy;
   logger: Logger;
   observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; event?: (event: RegistryEvent) => void; held?: (reason: string, count: number) => void };
+  /** Where each answered receipt of a ticket with a message goes (the message log's history); a failure is logged, never retried. */
+  onReceipts?: (receipts: ReceiptRecord[]) => Promise<void>;
   now?: () => Date;
   /** How long a claim keeps other replicas off a batch (a replica that dies mid-pass frees it then). */
   claimMs?: number;
@@ -182,7 +186,31 @@ export class ExpoReceiptChecker {
       this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason, count });
       this.options.logger.info({ provider: 'expo', reason, count }, 'tokens invalidated by Expo receipts');
     }
+    await this.recordReceipts(tickets, receipts, answered, landed, now);
     await this.tickets.queue.complete(claim, done);
     await this.tickets.queue.retry(claim, notReady, later);
+  }
+
+  private async recordReceipts(
+    tickets: ClaimedTicket[],
+    receipts: Record<string, ExpoReceipt>,
+    answered: { ticket: ClaimedTicket; result: DeliveryResult }[],
+    landed: Set<string>,
+    now: Date,
+  ): Promise<void> {
+    if (!this.options.onReceipts) return;
+    const failures = new Map(answered.map(({ ticket, result }) => [ticket._id, result]));
+    const records: ReceiptRecord[] = tickets.flatMap((ticket) => {
+      if (!ticket.message_id || !receipts[ticket._id]) return [];
+      const failure = failures.get(ticket._id);
+      const tokenId = ticket.token_id.toHexString();
+      return [{ messageId: ticket.message_id, tokenId, ok: !failure, ...(failure?.reason ? { reason: failure.reason } : {}), invalidated: failure?.outcome === 'invalid' && landed.has(tokenId), ts: now }];
+    });
+    if (records.length === 0) return;
+    try {
+      await this.options.onReceipts(records);
+    } catch (error) {
+      this.options.logger.error({ count: records.length, error: errorForLog(error) }, 'Expo receipts could not be written to the message log');
+    }
   }
 }

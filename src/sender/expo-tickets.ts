@@ -22,6 +22,8 @@ export type ExpoTicketDocument = {
   token_revision: number;
   /** The app credential that sent it (its access token reads the receipt); null for the instance-wide client. */
   credential_id: string | null;
+  /** The message (src/messages) the ticket belongs to: its receipt lands in that message's history. */
+  message_id?: string;
   sent_at: Date;
   /** When the checker next asks for the receipt (first: sent_at + EXPO_RECEIPT_DELAY). */
   check_after: Date;
@@ -36,7 +38,7 @@ export type ExpoTicketDocument = {
 };
 export type ClaimedTicket = Claimed<ExpoTicketDocument>;
 
-export type NewTicket = Pick<ExpoTicketDocument, '_id' | 'workspace_id' | 'token_id' | 'token_revision' | 'credential_id'>;
+export type NewTicket = Pick<ExpoTicketDocument, '_id' | 'workspace_id' | 'token_id' | 'token_revision' | 'credential_id' | 'message_id'>;
 
 /** Expo keeps receipts for 24 hours; a receipt still missing then never comes. */
 export const EXPO_RECEIPT_RETENTION_MS = 24 * 3600_000;

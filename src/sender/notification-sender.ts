@@ -22,8 +22,40 @@ export type SendResult = {
   reason: string | null;
 };
 export type SendSummary = { delivered: number; invalidated: number; failed: number; skipped: number };
-/** requestId: unique per send, as Courier's API answers it; the send's log line carries it. */
-export type SendReport = { requestId: string; results: SendResult[]; summary: SendSummary };
+/**
+ * What became of one token, for the message log: its result with the reason's code, the
+ * provider's own id, how many attempts it took, and whether its invalidation landed.
+ */
+export type TokenRecord = {
+  tokenId: string | null;
+  userId: string | null;
+  token: string;
+  provider: ProviderKey | null;
+  appId: string | null;
+  outcome: SendOutcome;
+  code: ReasonCode | null;
+  /** The reason as the API's answer reads it (resultText), or the skip's reason. */
+  reason: string | null;
+  providerId?: string;
+  attempts: number;
+  /** A dead answer whose `failed` write landed (not held, not kept active). */
+  invalidated: boolean;
+  /** An Expo ticket the receipt checker will read. */
+  receiptId?: string;
+};
+/**
+ * requestId: unique per send, as Courier's API answers it; the send's log line carries it.
+ * `records` follows `results` one for one, for the message log; the API answers without them.
+ */
+export type SendReport = { requestId: string; results: SendResult[]; summary: SendSummary; records: TokenRecord[] };
+
+/** Per-send choices: the id to use (the message log's), and per-token data (its trackingUrl). */
+export type SendRequestOptions = {
+  requestId?: string;
+  dataFor?: (token: SendableToken) => Record<string, string> | undefined;
+  /** Where the Expo tickets of each token point back to (the message log's id for it). */
+  messageFor?: (token: SendableToken) => string | undefined;
+};
 
 export type SendObserver = {
   /** One call per provider answer (attempts included), for metrics. */
@@ -60,8 +92,8 @@ function resultText(result: DeliveryResult, keptActive: boolean): string | null 
   return notes.join('; ');
 }
 
-/** What dispatching answered: a final result per token, and the credential each was sent with. */
-type Dispatched = { finals: Map<string, DeliveryResult>; sentWith: Map<string, string | null> };
+/** What dispatching answered: a final result per token, the credential each was sent with, and its attempts. */
+type Dispatched = { finals: Map<string, DeliveryResult>; sentWith: Map<string, string | null>; attempts: Map<string, number> };
 
 /**
  * Fan-out: loads the sendable tokens of a target, routes them by provider_key, retries only
@@ -81,21 +113,21 @@ export class NotificationSender {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async send(workspaceId: string, target: SendTarget, notification: Notification): Promise<SendReport> {
-    const requestId = randomUUID();
+  async send(workspaceId: string, target: SendTarget, notification: Notification, request: SendRequestOptions = {}): Promise<SendReport> {
+    const requestId = request.requestId ?? randomUUID();
     const started = process.hrtime.bigint();
     const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     const { sendable, skipped, plan } = await this.planSend(workspaceId, target);
     const loadMs = elapsedMs();
-    const outcomes = await this.dispatch(plan, notification, requestId);
+    const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor);
     this.holdMassInvalidations(sendable, outcomes.finals);
     const sendMs = elapsedMs() - loadMs;
-    const { results, summary } = await this.record(workspaceId, sendable, skipped, outcomes);
+    const { results, summary, records } = await this.record(workspaceId, sendable, skipped, outcomes, request.messageFor);
     this.options.logger.info(
       { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
       'send finished',
     );
-    return { requestId, results, summary };
+    return { requestId, results, summary, records };
   }
 
   /** Plan: the target's sendable tokens, and which client each goes out through. */
@@ -109,15 +141,18 @@ export class NotificationSender {
    * its adapter answered nothing for is `retryable` (nothing is known of it), never a crash after
    * the notifications already went out.
    */
-  private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string): Promise<Dispatched> {
+  private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string, dataFor: SendRequestOptions['dataFor']): Promise<Dispatched> {
     const finals = new Map<string, DeliveryResult>();
     const sentWith = new Map<string, string | null>();
+    const attempts = new Map<string, number>();
     for (const { token, code, detail } of plan.refused) finals.set(token.token, { token: token.token, outcome: 'rejected', reason: code, ...(detail !== undefined ? { detail } : {}) });
     this.logRefusals(plan.refused);
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
-          const answered = new Map((await this.sendWithRetries(group, notification, requestId)).map((result) => [result.token, result]));
+          const byToken = dataFor ? new Map(group.tokens.map((t) => [t.token, t])) : undefined;
+          const tokenData = dataFor && byToken ? (token: string) => { const t = byToken.get(token); return t ? dataFor(t) : undefined; } : undefined;
+          const answered = new Map((await this.sendWithRetries(group, notification, requestId, attempts, tokenData)).map((result) => [result.token, result]));
           for (const { token } of group.tokens) {
             finals.set(token, answered.get(token) ?? noAnswer(token));
             sentWith.set(token, group.credentialId);
@@ -129,11 +164,17 @@ export class NotificationSender {
     } finally {
       plan.release();
     }
-    return { finals, sentWith };
+    return { finals, sentWith, attempts };
   }
 
   /** Record: deliveries, invalidations (exactly once) and Expo tickets in bulk; then one result per token. */
-  private async record(workspaceId: string, sendable: SendableToken[], skipped: SkippedToken[], { finals, sentWith }: Dispatched): Promise<{ results: SendResult[]; summary: SendSummary }> {
+  private async record(
+    workspaceId: string,
+    sendable: SendableToken[],
+    skipped: SkippedToken[],
+    { finals, sentWith, attempts }: Dispatched,
+    messageFor: SendRequestOptions['messageFor'],
+  ): Promise<{ results: SendResult[]; summary: SendSummary; records: TokenRecord[] }> {
     const writtenAt = this.now();
     const resultOf = (t: SendableToken) => finals.get(t.token) ?? noAnswer(t.token);
     const delivered = sendable.filter((t) => resultOf(t).outcome === 'delivered');
@@ -144,7 +185,8 @@ export class NotificationSender {
     });
     const tickets: NewTicket[] = delivered.flatMap((t) => {
       const receiptId = resultOf(t).receiptId;
-      return receiptId ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null }] : [];
+      const messageId = receiptId ? messageFor?.(t) : undefined;
+      return receiptId ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null, ...(messageId ? { message_id: messageId } : {}) }] : [];
     });
     const [landed] = await Promise.all([
       this.store.recordInvalid(invalidations, writtenAt),
@@ -156,19 +198,31 @@ export class NotificationSender {
     ]);
     this.reportInvalidations(invalidations, landed);
 
-    const results: SendResult[] = sendable.map((t) => {
+    const results: SendResult[] = [];
+    const records: TokenRecord[] = [];
+    for (const t of sendable) {
       const result = resultOf(t);
-      const kept = result.outcome === 'invalid' && !landed.has(t._id.toHexString());
-      return { user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason: resultText(result, kept) };
-    });
-    for (const s of skipped) results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
+      const invalidated = result.outcome === 'invalid' && landed.has(t._id.toHexString());
+      const reason = resultText(result, result.outcome === 'invalid' && !invalidated);
+      results.push({ user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason });
+      records.push({
+        tokenId: t._id.toHexString(), userId: t.user_id, token: t.token, provider: t.provider_key, appId: t.device?.app_id ?? null,
+        outcome: result.outcome, code: result.reason ?? null, reason, attempts: attempts.get(t.token) ?? 0, invalidated,
+        ...(result.providerId !== undefined ? { providerId: result.providerId } : {}),
+        ...(result.receiptId !== undefined ? { receiptId: result.receiptId } : {}),
+      });
+    }
+    for (const s of skipped) {
+      results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
+      records.push({ tokenId: null, userId: s.user_id, token: s.token, provider: s.provider_key, appId: null, outcome: 'skipped', code: null, reason: s.reason, attempts: 0, invalidated: false });
+    }
     const summary: SendSummary = {
       delivered: delivered.length,
       invalidated: landed.size,
       failed: results.filter((r) => r.outcome === 'rejected' || r.outcome === 'retryable').length + (invalidations.length - landed.size),
       skipped: skipped.length,
     };
-    return { results, summary };
+    return { results, summary, records };
   }
 
   /**
@@ -204,14 +258,21 @@ export class NotificationSender {
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */
-  private async sendWithRetries(group: DeliveryGroup, notification: Notification, sendId: string): Promise<DeliveryResult[]> {
+  private async sendWithRetries(
+    group: DeliveryGroup,
+    notification: Notification,
+    sendId: string,
+    attempts: Map<string, number>,
+    dataFor: ((token: string) => Record<string, string> | undefined) | undefined,
+  ): Promise<DeliveryResult[]> {
     const { retry, logger, observer } = this.options;
     const key = group.provider;
     const finals: DeliveryResult[] = [];
     let pending = group.tokens.map((t) => t.token);
     for (let attempt = 1; pending.length > 0; attempt++) {
       const started = process.hrtime.bigint();
-      const results = await group.send(notification, pending, { sendId });
+      for (const token of pending) attempts.set(token, attempt);
+      const results = await group.send(notification, pending, { sendId, ...(dataFor ? { dataFor } : {}) });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const counts = new Map<DeliveryOutcome, number>();
       for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

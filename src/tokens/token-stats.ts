@@ -14,7 +14,12 @@ export type TokenStats = {
   /** Tokens that became `failed` per UTC day over the last 30 days, by reason (the state now: a failed token PUT again no longer counts). */
   invalidated_per_day: { day: string; reason: string; count: number }[];
   users: { total: number; without_sendable_token: number };
+  /** Messages sent per UTC day over the last 30 days, how many of them were opened (tracking), and the share. */
+  opened_per_day: { day: string; sent: number; opened: number; open_rate: number | null }[];
 };
+
+/** Where the open rate comes from (src/messages/message-store.ts), without tokens/ depending on messages/. */
+export type SentPerDay = { perDay(workspaceId: string, since: Date): Promise<{ day: string; sent: number; opened: number }[]> };
 
 const DAY_MS = 86_400_000;
 export const STATS_DAYS = 30;
@@ -24,7 +29,7 @@ export class TokenStatsService {
 
   constructor(
     private readonly model: TokenModel,
-    private readonly options: { cacheMs: number; now?: () => Date },
+    private readonly options: { cacheMs: number; now?: () => Date; messages?: SentPerDay },
   ) {}
 
   get(workspaceId: string): Promise<TokenStats> {
@@ -41,7 +46,7 @@ export class TokenStatsService {
     const since = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - (STATS_DAYS - 1) * DAY_MS);
     const collection = this.model.collection;
     const live = { workspace_id: workspaceId, ...notExpired(now) };
-    const [byKind, byUser, failed] = await Promise.all([
+    const [byKind, byUser, failed, days] = await Promise.all([
       collection.aggregate<{ _id: { p: string; s: string }; n: number }>([{ $match: live }, { $group: { _id: { p: '$provider_key', s: '$status' }, n: { $sum: 1 } } }]).toArray(),
       collection
         .aggregate<{ _id: null; total: number; without: number }>([
@@ -54,6 +59,7 @@ export class TokenStatsService {
       collection
         .find({ status: 'failed', updated_at: { $gte: since }, workspace_id: workspaceId }, { projection: { _id: 0, updated_at: 1, status_reason: 1 } })
         .toArray() as unknown as Promise<{ updated_at: Date; status_reason?: string | null }[]>,
+      this.options.messages?.perDay(workspaceId, since) ?? Promise.resolve([]),
     ]);
     const perDay = new Map<string, number>();
     for (const doc of failed) {
@@ -68,6 +74,7 @@ export class TokenStatsService {
         return { day, reason, count };
       }).sort((a, b) => a.day.localeCompare(b.day) || a.reason.localeCompare(b.reason)),
       users: { total: byUser[0]?.total ?? 0, without_sendable_token: byUser[0]?.without ?? 0 },
+      opened_per_day: days.map(({ day, sent, opened }) => ({ day, sent, opened, open_rate: sent > 0 ? Math.round((opened / sent) * 1000) / 1000 : null })),
     };
   }
 }

@@ -29,7 +29,7 @@ afterAll(async () => {
 describe('ApnsProvider against the APNs simulator (real @parse/node-apn, real HTTP/2 + TLS)', () => {
   it('When Apple accepts, then the result is delivered and the request carries topic, push type and JWT', async () => {
     const results = await provider.send({ title: 'Hi', body: 'there', data: { order: '42' }, badge: 3 }, [token(1)]);
-    expect(results).toEqual([{ token: token(1), outcome: 'delivered' }]);
+    expect(results).toEqual([{ token: token(1), outcome: 'delivered', providerId: expect.any(String) }]);
     const request = sim.received[0]!;
     expect(request.headers['apns-topic']).toBe(creds.apns.topic);
     expect(request.headers['apns-push-type']).toBe('alert');

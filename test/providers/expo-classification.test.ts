@@ -4,7 +4,7 @@ import { classifyReceipt, classifyRequestFailure, classifyTickets, type ExpoRequ
 /** Every row of the Expo table in ../shared/reference/expo-onesignal.md §3. */
 describe('tickets', () => {
   it.each([
-    ['ok keeps the receipt id', { status: 'ok', id: 'r1' }, { outcome: 'delivered', receiptId: 'r1' }],
+    ['ok keeps the receipt id', { status: 'ok', id: 'r1' }, { outcome: 'delivered', receiptId: 'r1', providerId: 'r1' }],
     ['DeviceNotRegistered is dead', { status: 'error', details: { error: 'DeviceNotRegistered' } }, { outcome: 'invalid', reason: 'expo:DeviceNotRegistered' }],
     ['MessageRateExceeded is transient', { status: 'error', details: { error: 'MessageRateExceeded' } }, { outcome: 'retryable', reason: 'expo:MessageRateExceeded' }],
     ['ExpoError is transient', { status: 'error', details: { error: 'ExpoError' } }, { outcome: 'retryable', reason: 'expo:ExpoError' }],

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('FcmProvider against the FCM simulator (real firebase-admin, OAuth exchange + HTTP/2 sends)', () => {
   it('When FCM accepts, then the result is delivered, after a real OAuth exchange, over HTTP/2', async () => {
     const results = await provider.send({ title: 'Hi', body: 'there', data: { order: '42' }, priority: 'high', ttlSeconds: 60 }, [token(1)]);
-    expect(results).toEqual([{ token: token(1), outcome: 'delivered' }]);
+    expect(results).toEqual([{ token: token(1), outcome: 'delivered', providerId: expect.stringMatching(/^projects\/.+\/messages\//) }]);
     expect(sim.oauthExchanges).toBeGreaterThanOrEqual(1);
     const record = sim.received[0]!;
     expect(record.httpVersion).toBe('2.0');

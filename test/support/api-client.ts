@@ -30,6 +30,7 @@ export function apiClient(app: Express, credential: string) {
     put: (path: string, body: object) => request(app).put(path).set(auth).send(body),
     get: (path: string) => request(app).get(path).set(auth),
     del: (path: string) => request(app).delete(path).set(auth),
+    post: (path: string, body?: object) => request(app).post(path).set(auth).send(body),
     send: (message: object) => request(app).post('/send').set(auth).send({ message }),
     /** A send that must answer 200: its report. */
     sendTo: async (to: unknown, message: object = { content: { title: 'Hello', body: 'World' } }): Promise<SendReport> =>

@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
-import { loadConfig, type DeliveryConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { loadConfig, type DeliveryConfig, type MessageConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
 import { SecretBox } from '../../src/apps/secret-box';
 import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
@@ -15,6 +15,7 @@ import { ProviderRegistry } from '../../src/providers/provider-registry';
 import { createServices, ensureIndexes, type Services } from '../../src/services';
 import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { openTestDatabase } from './test-db';
+import type { Database } from '../../src/db/connect';
 
 export const KEY_A = 'sk_test_a_0123456789';
 export const KEY_B = 'sk_test_b_0123456789';
@@ -35,6 +36,7 @@ export type TestApp = Services & {
   /** The app inside the service's own HTTP server (timeouts, connection cap, 4xx for bad HTTP); not yet listening. */
   server: Server;
   connection: Connection;
+  database: Database;
   model: TokenModel;
   metrics: Metrics;
   close: () => Promise<void>;
@@ -52,6 +54,8 @@ export async function createTestApp(
     /** Off unless a test is about it: many tests fail authentication on purpose. */
     authFailuresPerMinute?: number;
     draining?: () => boolean;
+    /** A database another test app already uses (two replicas, a restart): not dropped or closed by close(). */
+    database?: Database;
     /** Another MongoDB server than the shared one, and the service's MONGODB_TIMEOUT for it. */
     mongo?: { uri: string; timeoutMs: number };
     http?: Partial<HttpServerLimits>;
@@ -67,11 +71,13 @@ export async function createTestApp(
     expoReceipts?: ExpoReceiptConfig;
     /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER; the defaults otherwise. */
     userLimits?: { maxTokens: number; maxBytes: number };
+    /** The message log's settings (PUBLIC_URL for tracking, the scheduler's interval…); the defaults otherwise. */
+    messages?: Partial<MessageConfig>;
     /** The clock of the sender and the receipt checker (receipt tests move it by hours). */
     now?: () => Date;
   } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase(options.mongo ?? {});
+  const db = options.database ? { ...options.database, close: async () => undefined } : await openTestDatabase(options.mongo ?? {});
   const model = tokenModel(db.connection);
   await ensureIndexes(db);
   const logger = options.logger ?? createLogger('silent');
@@ -79,11 +85,12 @@ export async function createTestApp(
   const keysText = options.credentialsKeys === undefined ? SecretBox.newKeyEntry('test1') : options.credentialsKeys;
   const parsedKeys = keysText === null ? undefined : SecretBox.parse(keysText);
   if (parsedKeys && 'problems' in parsedKeys) throw new Error(parsedKeys.problems.join('; '));
+  const messages: MessageConfig = { ...loadConfig({ API_KEYS: TEST_API_KEYS }).messages, ...options.messages };
   const services = createServices({
     credentialsBox: parsedKeys?.box,
     database: db,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 } },
+    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 }, messages },
     ...(options.now ? { now: options.now } : {}),
     logger,
     metrics,
@@ -91,7 +98,7 @@ export async function createTestApp(
   });
   const userTokens = options.userTokens ?? (await testUserTokens());
   const app = buildApp({
-    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins },
+    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins, messages },
     userTokens,
     logger,
     metrics,
@@ -99,7 +106,7 @@ export async function createTestApp(
   });
   const server = createHttpServer(app, { ...loadConfig({ API_KEYS: TEST_API_KEYS }).http, ...options.http });
   return {
-    app, server, userTokens, connection: db.connection, model, metrics, ...services,
+    app, server, userTokens, connection: db.connection, database: { connection: db.connection, db: db.db }, model, metrics, ...services,
     close: async () => {
       await services.stop();
       await db.close();

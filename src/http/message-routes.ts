@@ -1,0 +1,68 @@
+import type { Router } from 'express';
+import { ValidationError, NotFoundError } from '../errors';
+import type { MessageStore } from '../messages/message-store';
+import { decodeMessageCursor } from '../messages/message-store';
+import { messageDetails, messageHistory, messageRetrieved } from '../messages/message-view';
+import { parseOrThrow } from '../validation';
+import { principalOf, requireScope } from './auth';
+import { historyQuery, listMessagesQuery, messageParams } from './message-schemas';
+import { recordRouteParams } from './request-context';
+import { caseSensitiveRouter } from './router';
+
+/**
+ * Courier's message log: GET /messages, /messages/:id, /messages/:id/history (messages:read,
+ * API keys only), and POST /messages/:id/cancel (send). Another workspace's message is a 404.
+ */
+export function messageRoutes(store: MessageStore, now: () => Date = () => new Date()): Router {
+  const router = caseSensitiveRouter();
+  recordRouteParams(router, ['message_id']);
+  const read = requireScope('messages:read');
+  const mayReadTokens = (res: Parameters<typeof principalOf>[0]) => {
+    const principal = principalOf(res);
+    return principal.kind === 'api-key' && principal.scopes.has('tokens:read');
+  };
+  const found = async (workspaceId: string, id: string) => {
+    const message = await store.get(workspaceId, id);
+    if (!message) throw new NotFoundError('No such message in this workspace');
+    return message;
+  };
+
+  router.get('/messages', read, async (req, res) => {
+    const query = parseOrThrow(listMessagesQuery, req.query);
+    const cursor = query.cursor === undefined ? undefined : decodeMessageCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this service gave' }]);
+    const page = await store.list(
+      principalOf(res).workspaceId,
+      {
+        ...(query.recipient !== undefined ? { recipient: query.recipient } : {}),
+        ...(query.status ? { statuses: query.status } : {}),
+        ...(query.provider ? { providers: query.provider } : {}),
+        ...(query.enqueued_after ? { enqueuedAfter: query.enqueued_after } : {}),
+        ...(query.messageId !== undefined ? { messageId: query.messageId } : {}),
+      },
+      query.limit,
+      cursor,
+    );
+    res.json({ results: page.messages.map(messageDetails), paging: { cursor: page.cursor, more: page.cursor !== null } });
+  });
+
+  router.get('/messages/:message_id', read, async (req, res) => {
+    const { message_id } = parseOrThrow(messageParams, req.params);
+    res.json(messageRetrieved(await found(principalOf(res).workspaceId, message_id), mayReadTokens(res)));
+  });
+
+  router.get('/messages/:message_id/history', read, async (req, res) => {
+    const { message_id } = parseOrThrow(messageParams, req.params);
+    const { type } = parseOrThrow(historyQuery, req.query);
+    res.json(messageHistory(await found(principalOf(res).workspaceId, message_id), type, mayReadTokens(res)));
+  });
+
+  // Courier: 200 with the record when canceled, 409 with the record once it is past DELAYED.
+  router.post('/messages/:message_id/cancel', requireScope('send'), async (req, res) => {
+    const { message_id } = parseOrThrow(messageParams, req.params);
+    const { canceled, message } = await store.cancel(principalOf(res).workspaceId, message_id, now());
+    if (!message) throw new NotFoundError('No such message in this workspace');
+    res.status(canceled ? 200 : 409).json(messageDetails(message));
+  });
+  return router;
+}

@@ -1,0 +1,91 @@
+import type { Db } from 'mongodb';
+import type { Notification } from '../providers/provider';
+import type { ProviderKey } from '../tokens/token-fields';
+import type { SendOutcome } from '../sender/notification-sender';
+import type { MessageReason, MessageStatus } from './message-status';
+
+/**
+ * The `messages` collection (docs/storage.md): one document per recipient of a POST /send, the
+ * unit of the message log, history, tracking and delayed sends. Admin scripts read it, so every
+ * field is documented there. Times are Dates here and epoch milliseconds in the API.
+ */
+export type TokenEntry = {
+  /** The token's _id in `tokens` (null for a named token that was not registered). */
+  token_id: string | null;
+  provider_key: ProviderKey | null;
+  /** The whole token: the API masks it for keys without tokens:read. */
+  token: string;
+  outcome: SendOutcome;
+  /** The reason as POST /send answers it; null when delivered. */
+  reason: string | null;
+  /** apns-id, FCM message name, Expo ticket id or OneSignal notification id. */
+  provider_id?: string;
+  attempts: number;
+  app_id: string | null;
+  /** Expo: what the receipt said, once the checker read it. */
+  receipt?: { status: 'ok' | 'error'; reason?: string; ts: Date };
+};
+
+export type ScheduledSend = { target: { user_id: string } | { token: string }; notification: Notification; tracking: boolean };
+
+export type HistoryEvent = { ts: Date; type: string } & Record<string, unknown>;
+
+export type ProviderCounts = { provider: string; delivered: number; invalid: number; rejected: number; retryable: number };
+
+export type MessageDocument = {
+  /** The message id: the send's requestId when it had one recipient. */
+  _id: string;
+  workspace_id: string;
+  /** The send's requestId (GET /messages?messageId= lists a send's messages by it). */
+  request_id: string;
+  /** The user id, or the masked token for a token recipient. */
+  recipient: string;
+  recipient_type: 'user' | 'token';
+  status: MessageStatus;
+  reason: MessageReason | null;
+  error: string | null;
+  enqueued: Date;
+  sent?: Date;
+  delivered?: Date;
+  opened?: Date;
+  clicked?: Date;
+  canceled?: Date;
+  /** Delayed sends: when it was asked to go out. */
+  deliver_at?: Date;
+  /** Delayed sends, while waiting or claimed: when the scheduler next takes it (queue/leased-queue.ts). Unset once done. */
+  due_at?: Date;
+  /** The replica sending it now, its claims so far, and why the last attempt failed. */
+  claim?: string;
+  attempts?: number;
+  last_error?: string;
+  /** Delayed sends, until sent or canceled: what to send, to whom (tokens are resolved when due). */
+  scheduled?: ScheduledSend;
+  /** Provider keys used, for the `provider` filter. */
+  provider_keys: string[];
+  providers: ProviderCounts[];
+  /** The first 100 tokens' entries. */
+  tokens: TokenEntry[];
+  /** Tokens beyond the first 100, counted by outcome. */
+  tokens_omitted?: Partial<Record<SendOutcome, number>>;
+  history: HistoryEvent[];
+  /** Signs the message's tracking URLs (tracking.ts); absent when tracking is off. Never shown. */
+  tracking_key?: string;
+  /** The TTL index deletes the message then (MESSAGE_RETENTION after enqueued). */
+  expires_at: Date;
+};
+
+export const MESSAGES = 'messages';
+/** Token entries kept per message; the rest are counted. */
+export const MAX_TOKEN_ENTRIES = 100;
+/** History events kept per message: READ and UNREAD may repeat without end. */
+export const MAX_HISTORY_EVENTS = 500;
+
+export async function ensureMessageIndexes(db: Db): Promise<void> {
+  const messages = db.collection(MESSAGES);
+  await messages.createIndex({ workspace_id: 1, enqueued: -1, _id: -1 }, { name: 'workspace_enqueued' });
+  await messages.createIndex({ workspace_id: 1, request_id: 1 }, { name: 'workspace_request' });
+  await messages.createIndex({ workspace_id: 1, recipient: 1, enqueued: -1 }, { name: 'workspace_recipient' });
+  await messages.createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
+  // Only delayed messages not yet sent have due_at: the scheduler's index stays small.
+  await messages.createIndex({ due_at: 1 }, { name: 'due', sparse: true });
+}
