@@ -154,6 +154,16 @@ describe('tracking (Courier’s trackingUrl)', () => {
     expect((await history(report.requestId)).map((e) => e.type)).toEqual(['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'READ', 'UNREAD']);
   });
 
+  it('FCM pushes carry theirs in data, each its own', async () => {
+    await put('tracked-fcm', fcmToken(20), 'firebase-fcm');
+    await put('tracked-fcm', fcmToken(21), 'firebase-fcm');
+    const report = await api().sendTo({ user_id: 'tracked-fcm' }, { content: { title: 'Hi' }, data: { order: '7' } });
+    const urls = sims.fcm.received.map((r) => (r.message as { data?: Record<string, string> }).data);
+    expect(urls).toHaveLength(2);
+    expect(urls.every((data) => data?.order === '7' && data.trackingUrl?.startsWith(`https://push.example.com/base/t/${report.requestId}.`))).toBe(true);
+    expect(urls[0]!.trackingUrl).not.toBe(urls[1]!.trackingUrl);
+  });
+
   it('an altered or unknown URL is a 404, an unknown event a 400, and a preflight is allowed from anywhere', async () => {
     await put('tracked-2', apnsToken(22), 'apn');
     await api().sendTo({ user_id: 'tracked-2' });
@@ -167,11 +177,18 @@ describe('tracking (Courier’s trackingUrl)', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
   });
 
-  it('message.push.tracking: false sends no trackingUrl, and its bytes count toward the payload', async () => {
+  it('/stats gives the open rate per day: messages sent that day, and how many of them were opened', async () => {
+    const stats = (await api().get('/stats').expect(200)).body;
+    const today = stats.opened_per_day.find((d: { day: string }) => d.day === new Date().toISOString().slice(0, 10));
+    expect(today.sent).toBeGreaterThanOrEqual(2);
+    expect(today.opened).toBe(1);
+    expect(today.open_rate).toBeCloseTo(1 / today.sent, 3);
+  });
+
+  it('message.push.tracking: false sends no trackingUrl', async () => {
     await put('untracked', apnsToken(23), 'apn');
     await api().sendTo({ user_id: 'untracked' }, { content: { title: 'Hi' }, push: { tracking: false } });
     expect(trackingUrlOf(apnsToken(23))).toBeUndefined();
-    // A body that fits without the URL but not with it is refused by Expo's size check, measured with the URL.
   });
 });
 

@@ -209,3 +209,55 @@ it('When Expo and OneSignal credentials, sends, receipts, the token lookup and /
   expect(mine.some((l) => l.includes('tokens invalidated by Expo receipts'))).toBe(true);
 });
 
+
+describe('the message log (issue 19)', () => {
+  let tracked: TestApp;
+  beforeAll(async () => {
+    tracked = await createTestApp({
+      apiKeys: `ws_a:${KEY}`,
+      logger: createLogger('trace', capture),
+      providers: sims.providers,
+      messages: { publicUrl: new URL('https://push.example.com') },
+    });
+  });
+  afterAll(async () => {
+    await tracked.close();
+  });
+
+  it('When messages are sent, delayed, canceled, tracked and read, then no log line holds a token, a tracking secret or an Idempotency-Key', async () => {
+    const k = bearer(KEY);
+    const token = random(32);
+    const idempotencyKey = `idem-${random(16)}`;
+    const before = lines.length;
+    await request(tracked.app).put(`/users/m1/tokens/${token}`).set(k).send({ provider_key: 'apn' }).expect(204);
+    const sent = await request(tracked.app).post('/send').set(k).set('Idempotency-Key', idempotencyKey).send({ message: { to: [{ user_id: 'm1' }, { token }], content: { title: 'x' } } }).expect(200);
+    await request(tracked.app).post('/send').set(k).set('Idempotency-Key', idempotencyKey).send({ message: { to: [{ user_id: 'm1' }, { token }], content: { title: 'x' } } }).expect(200);
+    await request(tracked.app).post('/send').set(k).set('Idempotency-Key', idempotencyKey).send({ message: { to: { token }, content: { title: 'y' } } }).expect(422);
+    const url = (sims.apns.received.filter((r) => r.token === token).at(-1)!.payload as { trackingUrl: string }).trackingUrl;
+    const secret = url.split('.').pop()!;
+    const path = new URL(url).pathname;
+    await request(tracked.app).post(path).send({ event: 'OPENED' }).expect(204);
+    await request(tracked.app).post(path).send({ event: 'NOPE' }).expect(400);
+    await request(tracked.app).post(`${path.slice(0, -1)}${path.endsWith('A') ? 'B' : 'A'}`).send({ event: 'OPENED' }).expect(404);
+    const listed = await request(tracked.app).get(`/messages?messageId=${sent.body.requestId}`).set(k).expect(200);
+    for (const { id } of listed.body.results as { id: string }[]) {
+      await request(tracked.app).get(`/messages/${id}`).set(k).expect(200);
+      await request(tracked.app).get(`/messages/${id}/history`).set(k).expect(200);
+    }
+    const delayed = await request(tracked.app).post('/send').set(k).send({ message: { to: { token }, content: { title: 'later' }, delay: { duration: 0 } } }).expect(202);
+    await tracked.scheduler.runOnce();
+    await request(tracked.app).post(`/messages/${delayed.body.requestId}/cancel`).set(k).expect(409);
+
+    const added = lines.slice(before);
+    expect(added.some((l) => l.includes('"route":"/t/:tracking_id"') && l.includes('****'))).toBe(true);
+    const leaks: string[] = [];
+    for (const value of [token, secret, idempotencyKey]) {
+      for (let i = 0; i + 8 <= value.length; i++) {
+        const piece = value.slice(i, i + 8);
+        const line = added.find((l) => l.includes(piece));
+        if (line) leaks.push(`${piece} (of ${value.slice(0, 4)}…) in ${line.slice(0, 200)}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+});
