@@ -10,6 +10,7 @@ import { storageBenchmark } from './storage-benchmark';
 import { userTokenBenchmark } from './user-token-benchmark';
 import { appsBenchmark } from './apps-benchmark';
 import { renderPerformanceDoc } from './report';
+import { buildAt, removeBuild } from './lib/baseline-build';
 
 /**
  * `npm run bench` runs every benchmark and writes bench/results/<name>.json and
@@ -25,6 +26,9 @@ const smoke = process.argv.includes('--smoke');
 const only = arg('only')?.split(',');
 const outDir = path.resolve(arg('out') ?? path.join(ROOT, 'bench/results'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The last commit before the message log: the send benchmark's "without the messages" side. */
+const BEFORE_MESSAGE_LOG = 'd35bd01';
 
 const PLAN = smoke
   ? { rounds: 1, seconds: 1, connections: 8, sendTokens: 1000, storageTokens: 5000 }
@@ -73,7 +77,19 @@ async function main() {
     }
     if (want('user-token')) save('user-token', await userTokenBenchmark({ ...http, mongoUri: dbUri(`bench_user_token_${Date.now()}`) }));
     if (want('apps')) save('apps', await appsBenchmark({ mongoUri: dbUri(`bench_apps_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: smoke ? 1000 : PLAN.sendTokens, log }));
-    if (want('send')) save('send', await sendBenchmark({ mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log }));
+    if (want('send')) {
+      // The full run also measures the send as it was before the message log (issue 19), built from that commit.
+      const baseline = smoke ? undefined : buildAt(BEFORE_MESSAGE_LOG, log);
+      if (baseline && 'skipped' in baseline) log(`send: no comparison without the message log: ${baseline.skipped}`);
+      try {
+        save('send', await sendBenchmark({
+          mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log,
+          ...(baseline && 'root' in baseline ? { withoutMessages: { root: baseline.root, commit: BEFORE_MESSAGE_LOG } } : {}),
+        }));
+      } finally {
+        if (baseline && 'root' in baseline) removeBuild(baseline.root);
+      }
+    }
     if (want('runtime')) {
       const other = node24();
       if (!other) {

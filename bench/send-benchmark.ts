@@ -3,6 +3,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { SIMULATOR_CA_FILE } from '../test/simulators/sim-server';
+import { BSON, MongoClient } from 'mongodb';
 import { ROOT, startProcess, startService } from './lib/procs';
 import { median, round, spread } from './lib/stats';
 
@@ -32,7 +33,13 @@ function control(url: string, pathname: string, body?: unknown): Promise<unknown
   });
 }
 
-export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void }) {
+/**
+ * With `withoutMessages`, the same send also goes through the service as it was before the
+ * message log (a build of that commit, bench/lib/baseline-build.ts), against the same
+ * simulators and raw client in the same rounds: the log's cost is the difference of the two
+ * ratios. The bytes each message takes in MongoDB are measured after the rounds.
+ */
+export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void; withoutMessages?: { root: string; commit: string } }) {
   const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
   const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--dir', credsDir], {
     core: 1,
@@ -44,16 +51,17 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     serviceAccountFile: path.join(credsDir, 'service-account.json'),
   };
   const tlsEnv = { NODE_EXTRA_CA_CERTS: SIMULATOR_CA_FILE };
-  const { proc: service, url } = await startService({
-    node: options.node,
-    core: 0,
-    env: {
-      ...tlsEnv, MONGODB_URI: options.mongoUri, API_KEYS: `ws_send:${KEY}`,
-      APNS_KEY_FILE: creds.keyFile, APNS_KEY_ID: creds.keyId, APNS_TEAM_ID: creds.teamId, APNS_TOPIC: creds.topic, APNS_ENDPOINT: apnsUrl, APNS_MAX_IN_FLIGHT: String(APNS_IN_FLIGHT),
-      FCM_SERVICE_ACCOUNT_FILE: creds.serviceAccountFile, FCM_ENDPOINT: fcmUrl, FCM_CONCURRENT_BATCHES: String(FCM_BATCHES),
-      EXPO_BASE_URL: expoUrl,
-    },
-  });
+  const serviceEnv = {
+    ...tlsEnv, MONGODB_URI: options.mongoUri, API_KEYS: `ws_send:${KEY}`,
+    APNS_KEY_FILE: creds.keyFile, APNS_KEY_ID: creds.keyId, APNS_TEAM_ID: creds.teamId, APNS_TOPIC: creds.topic, APNS_ENDPOINT: apnsUrl, APNS_MAX_IN_FLIGHT: String(APNS_IN_FLIGHT),
+    FCM_SERVICE_ACCOUNT_FILE: creds.serviceAccountFile, FCM_ENDPOINT: fcmUrl, FCM_CONCURRENT_BATCHES: String(FCM_BATCHES),
+    EXPO_BASE_URL: expoUrl,
+  };
+  const { proc: service, url: newUrl } = await startService({ node: options.node, core: 0, env: serviceEnv });
+  // The service before the message log, on its own database (its writes must not mix with the log's figures).
+  const before = options.withoutMessages
+    ? await startService({ node: options.node, core: 0, root: options.withoutMessages.root, env: { ...serviceEnv, MONGODB_URI: `${options.mongoUri}_without_messages` } })
+    : undefined;
 
   const users = Math.ceil(options.tokens / 100);
   const apnsTokens: string[] = [];
@@ -101,18 +109,18 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     await control(expoUrl, '/__reset');
     await control(expoUrl, '/__stage', { tokens: deadExpo, ticket: { status: 'error', error: 'DeviceNotRegistered' } });
   };
-  const register = async () => {
+  const register = async (url: string) => {
     for (const [u, tokens] of byUser.entries()) {
       const res = await fetch(`${url}/users/bench-${u}/tokens`, { method: 'PUT', headers: HEADERS, body: JSON.stringify({ tokens }) });
       if (res.status !== 204) throw new Error(`registration failed: ${res.status}`);
     }
   };
 
-  const rounds: { ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
+  const rounds: { without_messages_ms?: number; without_messages_rate?: number; ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
   try {
     for (let r = 0; r < options.rounds; r++) {
-      const runOurs = async () => {
-        await register();
+      const runOurs = async (url: string, check: boolean) => {
+        await register(url);
         await stage();
         const started = process.hrtime.bigint();
         const res = await fetch(`${url}/send`, {
@@ -129,7 +137,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         const apnsStats = (await control(apnsUrl, '/__stats')) as Stats;
         const fcmStats = (await control(fcmUrl, '/__stats')) as Stats;
         let resentDead: number | undefined;
-        if (r === 0) {
+        if (r === 0 && check) {
           // Exactly once: a second send must not touch a dead token again, nor invalidate anything.
           await control(apnsUrl, '/__reset');
           await control(fcmUrl, '/__reset');
@@ -161,9 +169,10 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         return Number(done[1]);
       };
       const oursFirst = r % 2 === 0;
-      const ours = oursFirst ? await runOurs() : undefined;
+      const ours = oursFirst ? await runOurs(newUrl, true) : undefined;
       const rawMs = await runRaw();
-      const o = ours ?? (await runOurs());
+      const o = ours ?? (await runOurs(newUrl, true));
+      const without = before ? await runOurs(before.url, false) : undefined;
       rounds.push({
         ours_ms: round(o.ms, 1),
         raw_ms: round(rawMs, 1),
@@ -176,16 +185,20 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         fcm_max_in_flight: o.fcmStats.maxInFlight,
         fcm_sessions: o.fcmStats.sessions,
         ...(o.resentDead !== undefined ? { resent_dead: o.resentDead } : {}),
+        ...(without ? { without_messages_ms: round(without.ms, 1), without_messages_rate: round((options.tokens / without.ms) * 1000, 0) } : {}),
       });
       const phases = service.lines.filter((line) => line.includes('"send finished"')).pop();
       if (phases) options.log(`  service: ${phases.replace(/.*"tokens"/, '"tokens"').replace(/,"msg".*/, '')}`);
-      options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms); invalidated ${o.invalidated}, retryable ${o.retryable}`);
+      options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms)${without ? `, without the message log ${rounds[r]!.without_messages_rate}/s (${without.ms.toFixed(0)} ms)` : ''}; invalidated ${o.invalidated}, retryable ${o.retryable}`);
     }
   } finally {
     await service.stop();
+    await before?.proc.stop();
     await sims.stop();
   }
   const ratios = rounds.map((r) => r.ours_rate / r.raw_rate);
+  const withoutRatios = rounds.flatMap((r) => (r.without_messages_rate !== undefined ? [r.without_messages_rate / r.raw_rate] : []));
+  const messages = await messageBytes(options.mongoUri);
   return {
     tokens: options.tokens,
     dead,
@@ -194,9 +207,37 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     raw_per_s_median: median(rounds.map((r) => r.raw_rate)),
     ratio_median: round(median(ratios)),
     ratio_spread: { min: round(spread(ratios).min), max: round(spread(ratios).max) },
+    ...(withoutRatios.length > 0
+      ? {
+          without_messages: {
+            commit: options.withoutMessages!.commit,
+            ratio_median: round(median(withoutRatios)),
+            ratio_spread: { min: round(spread(withoutRatios).min), max: round(spread(withoutRatios).max) },
+            // Ours with the log over ours without it, per round (1 = no cost).
+            cost_ratio_median: round(median(rounds.map((r) => r.ours_rate / r.without_messages_rate!))),
+          },
+        }
+      : {}),
+    messages,
     every_dead_invalidated_once: rounds.every((r) => r.invalidated === dead) && rounds[0]!.resent_dead === 0,
     no_refused_streams: rounds.every((r) => r.retryable === 0),
     in_flight_caps_respected: rounds.every((r) => r.apns_max_in_flight <= APNS_IN_FLIGHT && r.fcm_max_in_flight <= FCM_BATCHES * 100),
     per_round: rounds,
   };
+}
+
+/** What the message log stored: messages, and their mean BSON size (each has 100 token entries here). */
+async function messageBytes(mongoUri: string): Promise<{ count: number; bson_bytes_mean: number; tokens_per_message: number }> {
+  const client = await MongoClient.connect(mongoUri);
+  try {
+    const docs = await client.db().collection('messages').find({}).limit(1000).toArray();
+    const sizes = docs.map((doc) => BSON.calculateObjectSize(doc));
+    return {
+      count: await client.db().collection('messages').countDocuments(),
+      bson_bytes_mean: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
+      tokens_per_message: docs.length > 0 ? Math.round(docs.reduce((sum, doc) => sum + (doc.tokens as unknown[]).length, 0) / docs.length) : 0,
+    };
+  } finally {
+    await client.close();
+  }
 }

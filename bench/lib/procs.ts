@@ -56,8 +56,9 @@ export async function startProcess(
   return { proc: { child, lines, stop }, match };
 }
 
-export async function startService(options: { node: string; core: number; env: Record<string, string> }) {
-  const { proc, match } = await startProcess(options.node, [path.join(ROOT, 'dist/server.js')], {
+/** The built service (dist/server.js) of this checkout, or of another build (`root`: bench/lib/baseline-build.ts). */
+export async function startService(options: { node: string; core: number; env: Record<string, string>; root?: string }) {
+  const { proc, match } = await startProcess(options.node, [path.join(options.root ?? ROOT, 'dist/server.js')], {
     core: options.core,
     // The default log level (info, a line per request): the cost of logging is part of the service.
     env: { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ...options.env },

@@ -4,19 +4,22 @@ import { overviewView } from './views/overview';
 import { userView } from './views/user';
 import { lookupView } from './views/lookup';
 import { appsView } from './views/apps';
+import { messageView, messagesView } from './views/messages';
+import type { Context } from './context';
 
 /**
  * The operator's console: sign in with an API key, then the overview, a user's tokens, a token
- * lookup, and the workspace's apps and credentials. Routing is by hash (#/users/alice), so the
+ * lookup, the message log, and the workspace's apps and credentials. Routing is by hash (#/users/alice), so the
  * service serves one static page and a reload keeps the place.
  */
-export type Context = { key: KeyInfo; can: (scope: string) => boolean; go: (hash: string) => void };
 type View = { path: RegExp; title: string; nav?: string; scope?: string; render: (ctx: Context, main: HTMLElement, match: RegExpMatchArray) => void | Promise<void> };
 
 const VIEWS: View[] = [
   { path: /^#\/overview$/, title: 'Overview', nav: '#/overview', scope: 'tokens:read', render: overviewView },
   { path: /^#\/users(?:\/(.+))?$/, title: 'Users', nav: '#/users', scope: 'tokens:read', render: (ctx, main, m) => userView(ctx, main, m[1] ? decodeURIComponent(m[1]) : undefined) },
   { path: /^#\/lookup(?:\/(.+))?$/, title: 'Token lookup', nav: '#/lookup', scope: 'tokens:read', render: (ctx, main, m) => lookupView(ctx, main, m[1] ? decodeURIComponent(m[1]) : undefined) },
+  { path: /^#\/messages(?:\?(.*))?$/, title: 'Messages', nav: '#/messages', scope: 'messages:read', render: (ctx, main, m) => messagesView(ctx, main, new URLSearchParams(m[1] ?? '')) },
+  { path: /^#\/message\/(.+)$/, title: 'Message', scope: 'messages:read', render: (ctx, main, m) => messageView(ctx, main, decodeURIComponent(m[1]!)) },
   { path: /^#\/apps$/, title: 'Apps & credentials', nav: '#/apps', scope: 'apps:read', render: (ctx, main) => appsView(ctx, main) },
 ];
 

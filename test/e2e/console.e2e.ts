@@ -201,6 +201,57 @@ it('draws the overview chart from data', async () => {
   expect(await page.locator('.legend li').allTextContents()).toEqual(['apns:Unregistered', 'fcm:UNREGISTERED']);
 });
 
+it('the Messages page: a user’s recent messages, one message’s per-token outcomes and its history as a timeline (issue 19)', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/alice`);
+  await page.getByRole('link', { name: 'Recent messages', exact: true }).click();
+  await page.locator('table.messages tbody tr').first().waitFor();
+  expect(page.url()).toContain('#/messages?recipient=alice');
+  expect(await page.getByLabel('Recipient', { exact: true }).inputValue()).toBe('alice');
+  const statuses = await page.locator('table.messages tbody tr .badge').allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(statuses.every((status) => status === 'SENT')).toBe(true);
+  await screenshot(page, '10-messages');
+
+  // The first send to alice (from beforeAll) is the oldest: the last row.
+  await page.locator('table.messages tbody tr').last().getByRole('link').click();
+  await page.locator('table.message-tokens tbody tr').first().waitFor();
+  const outcomes = await page.locator('table.message-tokens tbody tr .badge').allTextContents();
+  expect(outcomes.sort()).toEqual(['delivered', 'invalid', 'invalid']);
+  expect(await page.locator('table.message-tokens').textContent()).toContain('apns:Unregistered');
+  const timeline = await page.locator('ol.timeline li strong').allTextContents();
+  expect(timeline).toEqual(['ENQUEUED', 'SENT', 'TOKEN_INVALIDATED', 'TOKEN_INVALIDATED']);
+  await screenshot(page, '11-message');
+
+  // Filtering by status through the form.
+  await page.goto(`${service.url}/console/#/messages`);
+  await page.getByLabel('Status', { exact: true }).selectOption('CANCELED');
+  await page.getByRole('button', { name: 'Filter', exact: true }).click();
+  await page.getByText('No message matches these filters.').waitFor();
+});
+
+it('cancels a delayed message from its page (issue 19)', async () => {
+  const delayed = await api('POST', '/send', { message: { to: { user_id: 'bob' }, content: { title: 'Later' }, delay: { duration: 3_600_000 } } });
+  expect(delayed.status).toBe(202);
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/message/${delayed.json.requestId}`);
+  await page.getByText('Not sent yet').waitFor();
+  await page.getByRole('button', { name: 'Cancel this message', exact: true }).click();
+  await page.locator('h1 + p .badge', { hasText: 'CANCELED' }).waitFor();
+  expect((await api('GET', `/messages/${delayed.json.requestId}`)).json.status).toBe('CANCELED');
+  expect(await page.locator('ol.timeline li strong').allTextContents()).toEqual(['ENQUEUED', 'DELAYED', 'CANCELED']);
+});
+
+it('the overview shows the open rate per day (issue 19)', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.locator('table.open-rate tbody tr').first().waitFor();
+  const cells = await page.locator('table.open-rate tbody tr').first().locator('td').allTextContents();
+  expect(Number(cells[0])).toBeGreaterThan(0);
+});
+
 it('looks a token up, and shows the apps and credentials page', async () => {
   const page = await open();
   await signIn(page);

@@ -1,6 +1,6 @@
 import { api, enc } from '../api';
 import { focusOn, h, notice, replace, showFormErrors, when } from '../dom';
-import type { Context } from '../main';
+import type { Context } from '../context';
 
 type Credential = {
   credential_id: string;

@@ -1,6 +1,6 @@
 import { api, ApiError, enc } from '../api';
 import { h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
-import type { Context } from '../main';
+import type { Context } from '../context';
 import type { Token } from './user';
 
 /** Paste a token: which user holds it, and its state. */

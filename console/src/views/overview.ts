@@ -1,12 +1,13 @@
 import { api } from '../api';
 import { h, notice, replace } from '../dom';
-import type { Context } from '../main';
+import type { Context } from '../context';
 
 type Stats = {
   generated_at: string;
   tokens: { provider_key: string; status: string; count: number }[];
   invalidated_per_day: { day: string; reason: string; count: number }[];
   users: { total: number; without_sendable_token: number };
+  opened_per_day: { day: string; sent: number; opened: number; open_rate: number | null }[];
 };
 
 const STATUSES = ['active', 'unknown', 'failed', 'revoked'];
@@ -34,7 +35,28 @@ export async function overviewView(_ctx: Context, main: HTMLElement): Promise<vo
     ),
     h('section', {}, h('h2', {}, 'Tokens by provider and status'), total === 0 ? notice('empty', 'No tokens are registered in this workspace yet.') : byProvider(stats)),
     h('section', {}, h('h2', {}, 'Tokens invalidated per day, last 30 days'), chart(stats)),
+    h('section', {}, h('h2', {}, 'Open rate per day, last 30 days'), openRate(stats)),
     h('p', { class: 'muted' }, `Figures as of ${new Date(stats.generated_at).toLocaleTimeString()} (cached for up to 30 seconds).`),
+  );
+}
+
+/** Messages sent per day and how many of them the app reported opened (PUBLIC_URL's trackingUrl). */
+function openRate(stats: Stats): HTMLElement {
+  const days = stats.opened_per_day.filter((d) => d.sent > 0);
+  if (days.length === 0) return notice('empty', 'No messages sent in the last 30 days.');
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'open-rate' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day (UTC)'), h('th', { scope: 'col', class: 'num' }, 'Sent'), h('th', { scope: 'col', class: 'num' }, 'Opened'), h('th', { scope: 'col', class: 'num' }, 'Open rate'))),
+      h(
+        'tbody',
+        {},
+        days.map((d) => h('tr', {}, h('th', { scope: 'row' }, d.day), h('td', { class: 'num' }, d.sent.toLocaleString()), h('td', { class: 'num' }, d.opened.toLocaleString()), h('td', { class: 'num' }, d.open_rate === null ? '—' : `${(d.open_rate * 100).toFixed(1)} %`))),
+      ),
+    ),
   );
 }
 

@@ -1,6 +1,6 @@
 import { api, ApiError, enc } from '../api';
 import { focusOn, h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
-import type { Context } from '../main';
+import type { Context } from '../context';
 
 export type Token = {
   user_id: string;
@@ -69,7 +69,8 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string, afte
   const sendAll = ctx.can('send')
     ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend({ user_id: userId }, outcomes, summary) }, 'Send test notification')
     : null;
-  replace(results, h('div', { class: 'toolbar' }, sendAll, summary), list, more);
+  const messages = ctx.can('messages:read') ? h('a', { href: `#/messages?recipient=${enc(userId)}`, class: 'button-link' }, 'Recent messages') : null;
+  replace(results, h('div', { class: 'toolbar' }, sendAll, messages, summary), list, more);
   if (after) {
     // The list was rebuilt: focus moves to the token acted on (its outcome says what happened),
     // or, when it is gone (deleted), to the summary, rather than being lost to the page's top.
