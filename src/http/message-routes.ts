@@ -2,7 +2,8 @@ import type { Router } from 'express';
 import { ValidationError, NotFoundError } from '../errors';
 import type { MessageStore } from '../messages/message-store';
 import { decodeMessageCursor } from '../messages/message-store';
-import { messageDetails, messageHistory, messageRetrieved } from '../messages/message-view';
+import { messageDetails, messageHistory, messageRetrieved, tokenIdsOf, type TokenTexts } from '../messages/message-view';
+import type { MessageDocument } from '../messages/message-document';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { historyQuery, listMessagesQuery, messageParams } from './message-schemas';
@@ -17,9 +18,11 @@ export function messageRoutes(store: MessageStore, now: () => Date = () => new D
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['message_id']);
   const read = requireScope('messages:read');
-  const mayReadTokens = (res: Parameters<typeof principalOf>[0]) => {
+  /** Whole tokens for a key with tokens:read; none for any other (the view shows each token's hint). */
+  const textsFor = async (res: Parameters<typeof principalOf>[0], message: MessageDocument): Promise<TokenTexts> => {
     const principal = principalOf(res);
-    return principal.kind === 'api-key' && principal.scopes.has('tokens:read');
+    const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
+    return mayReadTokens ? store.tokenTexts(principal.workspaceId, tokenIdsOf(message)) : new Map();
   };
   const found = async (workspaceId: string, id: string) => {
     const message = await store.get(workspaceId, id);
@@ -48,13 +51,15 @@ export function messageRoutes(store: MessageStore, now: () => Date = () => new D
 
   router.get('/messages/:message_id', read, async (req, res) => {
     const { message_id } = parseOrThrow(messageParams, req.params);
-    res.json(messageRetrieved(await found(principalOf(res).workspaceId, message_id), mayReadTokens(res)));
+    const message = await found(principalOf(res).workspaceId, message_id);
+    res.json(messageRetrieved(message, await textsFor(res, message)));
   });
 
   router.get('/messages/:message_id/history', read, async (req, res) => {
     const { message_id } = parseOrThrow(messageParams, req.params);
     const { type } = parseOrThrow(historyQuery, req.query);
-    res.json(messageHistory(await found(principalOf(res).workspaceId, message_id), type, mayReadTokens(res)));
+    const message = await found(principalOf(res).workspaceId, message_id);
+    res.json(messageHistory(message, type, await textsFor(res, message)));
   });
 
   // Courier: 200 with the record when canceled, 409 with the record once it is past DELAYED.

@@ -126,7 +126,7 @@ export const messageRetrieved = messageDetails.extend({
     z.object({
       token_id: z.string().nullable(),
       provider_key: z.enum(PROVIDER_KEYS).nullable(),
-      token: z.string().describe('Masked as ****1234 unless the key has tokens:read'),
+      token: z.string().describe('****1234, unless the key has tokens:read and the token still exists'),
       outcome: z.enum(['delivered', 'invalid', 'retryable', 'rejected', 'skipped']),
       reason: z.string().nullable(),
       provider_id: z.string().nullable().describe('apns-id, FCM message name, Expo ticket id or OneSignal notification id'),

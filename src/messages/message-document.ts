@@ -13,8 +13,12 @@ export type TokenEntry = {
   /** The token's _id in `tokens` (null for a named token that was not registered). */
   token_id: string | null;
   provider_key: ProviderKey | null;
-  /** The whole token: the API masks it for keys without tokens:read. */
-  token: string;
+  /**
+   * The token's last 4 characters (`****1234`), never the whole token: the log is kept 30 days,
+   * and a copy of every token in it would be a second place to leak them from. A key with
+   * tokens:read sees the whole token, read from `tokens` by token_id while it still exists.
+   */
+  token_hint: string;
   outcome: SendOutcome;
   /** The reason as POST /send answers it; null when delivered. */
   reason: string | null;

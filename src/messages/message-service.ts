@@ -157,7 +157,7 @@ export class MessageService {
     const tokens: TokenEntry[] = mine.slice(0, MAX_TOKEN_ENTRIES).map((r) => ({
       token_id: r.tokenId,
       provider_key: r.provider,
-      token: r.token,
+      token_hint: maskSecret(r.token),
       outcome: r.outcome,
       reason: r.reason,
       ...(r.providerId !== undefined ? { provider_id: r.providerId } : {}),
@@ -170,7 +170,7 @@ export class MessageService {
     const events: HistoryEvent[] = [];
     for (const counts of providers.values()) if (counts.delivered > 0) events.push({ ts: now, type: 'SENT', integration: { provider: counts.provider }, delivered: counts.delivered });
     for (const r of mine) {
-      if (r.invalidated) events.push({ ts: now, type: 'TOKEN_INVALIDATED', token_id: r.tokenId, provider_key: r.provider, app_id: r.appId, token: r.token, reason: r.code });
+      if (r.invalidated) events.push({ ts: now, type: 'TOKEN_INVALIDATED', token_id: r.tokenId, provider_key: r.provider, app_id: r.appId, token_hint: maskSecret(r.token), reason: r.code });
     }
     const error = status === 'SENT' ? null : mostCommon(mine.map((r) => r.reason ?? r.outcome)) ?? 'the recipient has no sendable token';
     if (status !== 'SENT') events.push({ ts: now, type: status, reason, error });

@@ -1,4 +1,5 @@
-import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
+import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
+import { TOKENS_COLLECTION } from '../tokens/token-model';
 import { MAX_HISTORY_EVENTS, MESSAGES, type HistoryEvent, type MessageDocument } from './message-document';
 import { statusesBefore, TRACKING_FIELD, type MessageStatus, type TrackingEvent } from './message-status';
 import { parseTrackingId, trackingIdIsValid } from './tracking';
@@ -33,8 +34,11 @@ export class MessageStore {
   readonly collection: Collection<MessageDocument>;
   private readonly days: Collection<DayDocument>;
 
+  private readonly tokens: Collection<{ _id: ObjectId; workspace_id: string; token: string }>;
+
   constructor(db: Db) {
     this.collection = db.collection<MessageDocument>(MESSAGES);
+    this.tokens = db.collection(TOKENS_COLLECTION);
     this.days = db.collection<DayDocument>(DAYS);
   }
 
@@ -77,6 +81,14 @@ export class MessageStore {
     );
     if (updated) return { canceled: true, message: updated };
     return { canceled: false, message: await this.get(workspaceId, id) };
+  }
+
+  /** Whole tokens by _id (hex), of this workspace, for a key with tokens:read; a token deleted since is absent. */
+  async tokenTexts(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const objectIds = ids.filter((id) => ObjectId.isValid(id)).map((id) => new ObjectId(id));
+    if (objectIds.length === 0) return new Map();
+    const docs = await this.tokens.find({ _id: { $in: objectIds }, workspace_id: workspaceId }, { projection: { token: 1 } }).toArray();
+    return new Map(docs.map((doc) => [doc._id.toHexString(), doc.token]));
   }
 
   get(workspaceId: string, id: string): Promise<MessageDocument | null> {

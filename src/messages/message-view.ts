@@ -1,4 +1,3 @@
-import { maskSecret } from '../logger';
 import type { HistoryEvent, MessageDocument } from './message-document';
 
 /**
@@ -33,16 +32,23 @@ export function messageDetails(doc: MessageDocument): MessageDetails {
   return details;
 }
 
-export function messageRetrieved(doc: MessageDocument, mayReadTokens: boolean) {
-  const show = (token: string) => (mayReadTokens ? token : maskSecret(token));
+/**
+ * Whole tokens by token_id, for a key with tokens:read (MessageStore.tokenTexts); empty for
+ * any other key. A token deleted since the send shows as its hint.
+ */
+export type TokenTexts = ReadonlyMap<string, string>;
+
+const tokenOf = (tokenId: unknown, hint: unknown, texts: TokenTexts) => (typeof tokenId === 'string' && texts.get(tokenId)) || hint;
+
+export function messageRetrieved(doc: MessageDocument, texts: TokenTexts) {
   return {
     ...messageDetails(doc),
     request_id: doc.request_id,
     ...(doc.deliver_at ? { deliver_at: doc.deliver_at.getTime() } : {}),
     providers: doc.providers,
-    tokens: doc.tokens.map(({ receipt, ...entry }) => ({
+    tokens: doc.tokens.map(({ receipt, token_hint, ...entry }) => ({
       ...entry,
-      token: show(entry.token),
+      token: tokenOf(entry.token_id, token_hint, texts),
       provider_id: entry.provider_id ?? null,
       ...(receipt ? { receipt: { ...receipt, ts: receipt.ts.getTime() } } : {}),
     })),
@@ -50,14 +56,20 @@ export function messageRetrieved(doc: MessageDocument, mayReadTokens: boolean) {
   };
 }
 
-/** The history, oldest first, optionally of one type; tokens masked as in messageRetrieved. */
-export function messageHistory(doc: MessageDocument, type: string | undefined, mayReadTokens: boolean): { results: Record<string, unknown>[] } {
+/** The history, oldest first, optionally of one type; a TOKEN_INVALIDATED's token as in messageRetrieved. */
+export function messageHistory(doc: MessageDocument, type: string | undefined, texts: TokenTexts): { results: Record<string, unknown>[] } {
   const events = type === undefined ? doc.history : doc.history.filter((event) => event.type === type);
-  return { results: [...events].sort((a, b) => a.ts.getTime() - b.ts.getTime()).map((event) => eventView(event, mayReadTokens)) };
+  return { results: [...events].sort((a, b) => a.ts.getTime() - b.ts.getTime()).map((event) => eventView(event, texts)) };
 }
 
-function eventView({ ts, type, ...rest }: HistoryEvent, mayReadTokens: boolean): Record<string, unknown> {
-  const view: Record<string, unknown> = { ts: ts.getTime(), type, ...rest };
-  if (typeof view.token === 'string' && !mayReadTokens) view.token = maskSecret(view.token);
-  return view;
+function eventView({ ts, type, token_hint, ...rest }: HistoryEvent, texts: TokenTexts): Record<string, unknown> {
+  return { ts: ts.getTime(), type, ...rest, ...(token_hint !== undefined ? { token: tokenOf(rest.token_id, token_hint, texts) } : {}) };
+}
+
+/** The token ids a message's view may show whole: its entries' and its history's. */
+export function tokenIdsOf(doc: MessageDocument): string[] {
+  const ids = new Set<string>();
+  for (const entry of doc.tokens) if (entry.token_id) ids.add(entry.token_id);
+  for (const event of doc.history) if (typeof event.token_id === 'string' && event.token_hint !== undefined) ids.add(event.token_id);
+  return [...ids];
 }

@@ -250,6 +250,11 @@ describe('access', () => {
     const events = (await apiClient(t.app, READER).get(`/messages/${id}/history`).expect(200)).body.results;
     expect(JSON.stringify(events)).not.toContain(apnsToken(40));
     expect((await message(id)).tokens[0].token).toBe(apnsToken(40));
+    // The log keeps only the hint: once the token is deleted, even tokens:read sees the hint.
+    await api().deleteToken('access-user', apnsToken(40)).expect(204);
+    expect((await message(id)).tokens[0].token).toBe(`****${apnsToken(40).slice(-4)}`);
+    const stored = await t.messageStore.collection.findOne({ _id: id });
+    expect(JSON.stringify(stored)).not.toContain(apnsToken(40));
   });
 
   it('another workspace’s message and an unknown id are both 404', async () => {
