@@ -86,7 +86,14 @@ Expo's dead tokens answer \`DeviceNotRegistered\` in the ticket here; the receip
 | notifications/s, ours vs raw (median) | ${send.ours_per_s_median} vs ${send.raw_per_s_median}: **${send.ratio_median}** (${send.ratio_spread.min}–${send.ratio_spread.max}) | ≥ 0.5: ${verdict(send.ratio_median >= 0.5)} |
 | every dead token invalidated exactly once | ${send.every_dead_invalidated_once} | ${verdict(send.every_dead_invalidated_once)} |
 | no refused streams (no \`retryable\` results) | ${send.no_refused_streams} | ${verdict(send.no_refused_streams)} |
-| in-flight caps respected (APNs ≤ 500, FCM ≤ 2 × 100) | ${send.in_flight_caps_respected} (max seen: APNs ${send.per_round[0]?.apns_max_in_flight}, FCM ${send.per_round[0]?.fcm_max_in_flight}) | ${verdict(send.in_flight_caps_respected)} |` : 'Not run.'}
+| in-flight caps respected (APNs ≤ 500, FCM ≤ 2 × 100) | ${send.in_flight_caps_respected} (max seen: APNs ${send.per_round[0]?.apns_max_in_flight}, FCM ${send.per_round[0]?.fcm_max_in_flight}) | ${verdict(send.in_flight_caps_respected)} |
+${send.without_messages ? `| the message log's cost: ratio with it vs without it (the service at ${send.without_messages.commit}, same rounds) | **${send.ratio_median}** vs **${send.without_messages.ratio_median}** (${send.without_messages.ratio_spread.min}–${send.without_messages.ratio_spread.max}); per round, with / without: ${send.without_messages.cost_ratio_median} | within 10 %: ${verdict(send.ratio_median >= 0.9 * send.without_messages.ratio_median)} |` : ''}
+${send.messages ? `| bytes stored per message (BSON, ${send.messages.tokens_per_message} token entries each; ${send.messages.count} messages) | ${send.messages.bson_bytes_mean} | |` : ''}
+
+Every send writes one message per recipient (here 100 recipients of 100 tokens each): an insert when
+the send starts, alongside it, and one bulk update with the outcomes after it. The second side
+of the message-log row is the same benchmark against a build of the commit before the log, run in
+the same rounds.` : 'Not run.'}
 
 ## Storage
 

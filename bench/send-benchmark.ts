@@ -116,6 +116,13 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     }
   };
 
+  // One unmeasured send through each service first: the first send of a process opens its provider connections.
+  await register(newUrl);
+  await fetch(`${newUrl}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+  if (before) {
+    await register(before.url);
+    await fetch(`${before.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+  }
   const rounds: { without_messages_ms?: number; without_messages_rate?: number; ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
   try {
     for (let r = 0; r < options.rounds; r++) {
@@ -168,11 +175,13 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         await proc.stop();
         return Number(done[1]);
       };
+      // A/B order alternates per round: ours, raw, without; then without, raw, ours.
       const oursFirst = r % 2 === 0;
+      const withoutFirst = !oursFirst && before ? await runOurs(before.url, false) : undefined;
       const ours = oursFirst ? await runOurs(newUrl, true) : undefined;
       const rawMs = await runRaw();
       const o = ours ?? (await runOurs(newUrl, true));
-      const without = before ? await runOurs(before.url, false) : undefined;
+      const without = withoutFirst ?? (before ? await runOurs(before.url, false) : undefined);
       rounds.push({
         ours_ms: round(o.ms, 1),
         raw_ms: round(rawMs, 1),
@@ -188,7 +197,9 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         ...(without ? { without_messages_ms: round(without.ms, 1), without_messages_rate: round((options.tokens / without.ms) * 1000, 0) } : {}),
       });
       const phases = service.lines.filter((line) => line.includes('"send finished"')).pop();
-      if (phases) options.log(`  service: ${phases.replace(/.*"tokens"/, '"tokens"').replace(/,"msg".*/, '')}`);
+      if (phases) options.log(`  service: ${phases.replace(/.*"token_count"/, '"token_count"').replace(/,"msg".*/, '')}`);
+      const beforePhases = before?.proc.lines.filter((line) => line.includes('"send finished"')).pop();
+      if (beforePhases) options.log(`  without the message log: ${beforePhases.replace(/.*"token_count"/, '"token_count"').replace(/,"msg".*/, '')}`);
       options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms)${without ? `, without the message log ${rounds[r]!.without_messages_rate}/s (${without.ms.toFixed(0)} ms)` : ''}; invalidated ${o.invalidated}, retryable ${o.retryable}`);
     }
   } finally {

@@ -71,7 +71,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
   api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock }));
-  api.use(messageRoutes(messageStore, clock));
+  api.use(messageRoutes(messageStore, messages));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));

@@ -104,9 +104,35 @@ export class Metrics {
     return this.pendingQuery;
   }
 
+  private readonly messages = new Counter({
+    name: 'push_messages_total',
+    help: 'Messages of the message log by the status a send left them in (SENT, UNDELIVERABLE, UNROUTABLE), and DELAYED and CANCELED',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private delayedCount: () => Promise<number> = async () => 0;
+  private readonly delayedPending = new Gauge({
+    name: 'push_delayed_messages_pending',
+    help: 'Delayed messages waiting to be sent (rows of scheduled_sends)',
+    registers: [this.registry],
+    collect: async () => {
+      this.delayedPending.set(await this.delayedCount().catch(() => Number.NaN));
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Where the delayed-message backlog comes from (read when /metrics is scraped). */
+  watchDelayedMessages(count: () => Promise<number>): void {
+    this.delayedCount = count;
+  }
+
+  /** A message reached `status` (the message log reports each). */
+  readonly onMessageStatus = (status: string, count = 1): void => {
+    this.messages.inc({ status }, count);
+  };
 
   /** Where the live provider-client counts come from (read when /metrics is scraped). */
   watchProviderClients(counts: () => Record<string, number>): void {

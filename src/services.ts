@@ -22,6 +22,7 @@ import { ensureMessageIndexes } from './messages/message-document';
 import { ensureMessageDayIndexes, MessageStore } from './messages/message-store';
 import { MessageService } from './messages/message-service';
 import { MessageScheduler } from './messages/scheduler';
+import { ensureScheduledSendIndexes, ScheduledSends } from './messages/scheduled-sends';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
 
 export type Services = {
@@ -59,6 +60,7 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureMessageIndexes(db);
   await ensureMessageDayIndexes(db);
   await ensureIdempotencyIndexes(db);
+  await ensureScheduledSendIndexes(db);
 }
 
 /** How long a replica's claim on a due delayed message keeps the others off it. */
@@ -110,8 +112,10 @@ export function createServices(deps: {
     logger: deps.logger,
     observer: deps.metrics.sendObserver,
   });
-  const messages = new MessageService(messageStore, sender, { retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
-  const scheduler = new MessageScheduler(messageStore, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  const scheduledSends = new ScheduledSends(db);
+  deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
+  const messages = new MessageService(messageStore, sender, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   return {
     providerClients,
     receipts,

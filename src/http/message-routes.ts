@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { ValidationError, NotFoundError } from '../errors';
 import type { MessageStore } from '../messages/message-store';
+import type { MessageService } from '../messages/message-service';
 import { decodeMessageCursor } from '../messages/message-store';
 import { messageDetails, messageHistory, messageRetrieved, tokenIdsOf, type TokenTexts } from '../messages/message-view';
 import type { MessageDocument } from '../messages/message-document';
@@ -14,7 +15,7 @@ import { caseSensitiveRouter } from './router';
  * Courier's message log: GET /messages, /messages/:id, /messages/:id/history (messages:read,
  * API keys only), and POST /messages/:id/cancel (send). Another workspace's message is a 404.
  */
-export function messageRoutes(store: MessageStore, now: () => Date = () => new Date()): Router {
+export function messageRoutes(store: MessageStore, messages: MessageService): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['message_id']);
   const read = requireScope('messages:read');
@@ -65,7 +66,7 @@ export function messageRoutes(store: MessageStore, now: () => Date = () => new D
   // Courier: 200 with the record when canceled, 409 with the record once it is past DELAYED.
   router.post('/messages/:message_id/cancel', requireScope('send'), async (req, res) => {
     const { message_id } = parseOrThrow(messageParams, req.params);
-    const { canceled, message } = await store.cancel(principalOf(res).workspaceId, message_id, now());
+    const { canceled, message } = await messages.cancel(principalOf(res).workspaceId, message_id);
     if (!message) throw new NotFoundError('No such message in this workspace');
     res.status(canceled ? 200 : 409).json(messageDetails(message));
   });

@@ -1,5 +1,4 @@
 import type { Db } from 'mongodb';
-import type { Notification } from '../providers/provider';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { SendOutcome } from '../sender/notification-sender';
 import type { MessageReason, MessageStatus } from './message-status';
@@ -30,8 +29,6 @@ export type TokenEntry = {
   receipt?: { status: 'ok' | 'error'; reason?: string; ts: Date };
 };
 
-export type ScheduledSend = { target: { user_id: string } | { token: string }; notification: Notification; tracking: boolean };
-
 export type HistoryEvent = { ts: Date; type: string } & Record<string, unknown>;
 
 export type ProviderCounts = { provider: string; delivered: number; invalid: number; rejected: number; retryable: number };
@@ -54,16 +51,8 @@ export type MessageDocument = {
   opened?: Date;
   clicked?: Date;
   canceled?: Date;
-  /** Delayed sends: when it was asked to go out. */
+  /** Delayed sends: when it was asked to go out (the scheduler's row is in `scheduled_sends` until then). */
   deliver_at?: Date;
-  /** Delayed sends, while waiting or claimed: when the scheduler next takes it (queue/leased-queue.ts). Unset once done. */
-  due_at?: Date;
-  /** The replica sending it now, its claims so far, and why the last attempt failed. */
-  claim?: string;
-  attempts?: number;
-  last_error?: string;
-  /** Delayed sends, until sent or canceled: what to send, to whom (tokens are resolved when due). */
-  scheduled?: ScheduledSend;
   /** Provider keys used, for the `provider` filter. */
   provider_keys: string[];
   providers: ProviderCounts[];
@@ -90,6 +79,4 @@ export async function ensureMessageIndexes(db: Db): Promise<void> {
   await messages.createIndex({ workspace_id: 1, request_id: 1 }, { name: 'workspace_request' });
   await messages.createIndex({ workspace_id: 1, recipient: 1, enqueued: -1 }, { name: 'workspace_recipient' });
   await messages.createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
-  // Only delayed messages not yet sent have due_at: the scheduler's index stays small.
-  await messages.createIndex({ due_at: 1 }, { name: 'due', sparse: true });
 }

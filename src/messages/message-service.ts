@@ -4,8 +4,9 @@ import type { Notification } from '../providers/provider';
 import type { ReasonCode } from '../providers/reason';
 import type { SendableToken } from '../sender/delivery-store';
 import type { NotificationSender, SendReport, TokenRecord } from '../sender/notification-sender';
-import { MAX_TOKEN_ENTRIES, type HistoryEvent, type MessageDocument, type ProviderCounts, type ScheduledSend, type TokenEntry } from './message-document';
-import { sendStatus } from './message-status';
+import { MAX_TOKEN_ENTRIES, type HistoryEvent, type MessageDocument, type ProviderCounts, type TokenEntry } from './message-document';
+import type { ScheduledSendDocument, ScheduledSends } from './scheduled-sends';
+import { sendStatus, type MessageStatus } from './message-status';
 import type { MessageStore, SendWrite } from './message-store';
 import { newTrackingKey, trackingId } from './tracking';
 
@@ -20,6 +21,8 @@ export type MessageRequest = {
 };
 export type MessageOptions = {
   retentionMs: number;
+  /** Told each status a message reaches here (metrics). */
+  onStatus?: (status: MessageStatus, count: number) => void;
   /** PUBLIC_URL: where devices reach /t/…; without it no push carries a trackingUrl. */
   publicUrl: URL | undefined;
   now?: () => Date;
@@ -45,6 +48,7 @@ export class MessageService {
   constructor(
     private readonly store: MessageStore,
     private readonly sender: NotificationSender,
+    private readonly scheduled: ScheduledSends,
     private readonly options: MessageOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -59,26 +63,43 @@ export class MessageService {
     const now = this.now();
     const ids = request.recipients.length === 1 ? [requestId] : request.recipients.map(() => randomUUID());
     const tracking = request.tracking && this.trackingEnabled;
-    const addressed: Addressed[] = request.recipients.map((target, i) => ({
-      target,
-      message: this.newMessage(workspaceId, requestId, ids[i]!, target, now, request.deliverAt ? { deliverAt: request.deliverAt, send: { target, notification: request.notification, tracking } } : undefined, tracking),
-    }));
+    const addressed: Addressed[] = request.recipients.map((target, i) => ({ target, message: this.newMessage(workspaceId, requestId, ids[i]!, target, now, request.deliverAt, tracking) }));
     const messages = addressed.map(({ message }) => message);
     if (request.deliverAt) {
+      const deliverAt = request.deliverAt;
+      this.options.onStatus?.('DELAYED', messages.length);
+      // The rows first (scheduled-sends.ts): a request that dies after them leaves rows the scheduler drops.
+      await this.scheduled.insert(addressed.map(({ message, target }) => ({ _id: message._id, workspace_id: workspaceId, target, notification: request.notification, tracking, created_at: now, due_at: deliverAt })));
       await this.store.insert(messages);
       return { status: 202, requestId };
     }
     // The record and the send start together: the push does not wait on the log's first write.
     const [, report] = await Promise.all([this.store.insert(messages), this.sendNow(workspaceId, addressed, request.notification, requestId)]);
-    await this.store.finish(addressed.map(({ message, target }) => ({ id: message._id, workspaceId, write: this.outcome(target, report.records) })));
+    await this.finish(workspaceId, addressed.map(({ message, target }) => ({ id: message._id, write: this.outcome(target, report.records) })));
     return { status: 200, report };
   }
 
   /** A due delayed message (the scheduler has started it): sent alone, its tokens resolved now. */
-  async sendScheduled(message: MessageDocument & { scheduled: ScheduledSend }): Promise<void> {
-    const { target, notification } = message.scheduled;
+  async sendScheduled(message: MessageDocument, { target, notification }: Pick<ScheduledSendDocument, 'target' | 'notification'>): Promise<void> {
     const report = await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id);
-    await this.store.finish([{ id: message._id, workspaceId: message.workspace_id, write: this.outcome(target, report.records) }]);
+    await this.finish(message.workspace_id, [{ id: message._id, write: this.outcome(target, report.records) }]);
+  }
+
+  private async finish(workspaceId: string, writes: { id: string; write: SendWrite }[]): Promise<void> {
+    await this.store.finish(writes.map((w) => ({ ...w, workspaceId })));
+    const counts = new Map<MessageStatus, number>();
+    for (const { write } of writes) counts.set(write.status, (counts.get(write.status) ?? 0) + 1);
+    for (const [status, count] of counts) this.options.onStatus?.(status, count);
+  }
+
+  /** Courier's cancel: DELAYED → CANCELED, and the scheduler's row goes. `canceled` false: too late (or already canceled). */
+  async cancel(workspaceId: string, id: string): Promise<{ canceled: boolean; message: MessageDocument | null }> {
+    const result = await this.store.cancel(workspaceId, id, this.now());
+    if (result.canceled) {
+      this.options.onStatus?.('CANCELED', 1);
+      await this.scheduled.remove(id);
+    }
+    return result;
   }
 
   private sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string): Promise<SendReport> {
@@ -110,24 +131,16 @@ export class MessageService {
     );
   }
 
-  private newMessage(
-    workspaceId: string,
-    requestId: string,
-    id: string,
-    recipient: Recipient,
-    now: Date,
-    delayed: { deliverAt: Date; send: ScheduledSend } | undefined,
-    tracking: boolean,
-  ): MessageDocument {
+  private newMessage(workspaceId: string, requestId: string, id: string, recipient: Recipient, now: Date, deliverAt: Date | undefined, tracking: boolean): MessageDocument {
     const history: HistoryEvent[] = [{ ts: now, type: 'ENQUEUED' }];
-    if (delayed) history.push({ ts: now, type: 'DELAYED', until: delayed.deliverAt.getTime() });
+    if (deliverAt) history.push({ ts: now, type: 'DELAYED', until: deliverAt.getTime() });
     const message: MessageDocument = {
       _id: id,
       workspace_id: workspaceId,
       request_id: requestId,
       recipient: 'user_id' in recipient ? recipient.user_id : maskSecret(recipient.token),
       recipient_type: 'user_id' in recipient ? 'user' : 'token',
-      status: delayed ? 'DELAYED' : 'ENQUEUED',
+      status: deliverAt ? 'DELAYED' : 'ENQUEUED',
       reason: null,
       error: null,
       enqueued: now,
@@ -136,7 +149,7 @@ export class MessageService {
       tokens: [],
       history,
       ...(tracking ? { tracking_key: newTrackingKey() } : {}),
-      ...(delayed ? { deliver_at: delayed.deliverAt, due_at: delayed.deliverAt, scheduled: delayed.send } : {}),
+      ...(deliverAt ? { deliver_at: deliverAt } : {}),
       expires_at: new Date(now.getTime() + this.options.retentionMs),
     };
     return message;

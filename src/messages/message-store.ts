@@ -47,16 +47,21 @@ export class MessageStore {
   }
 
   /**
-   * A due delayed message starts, under the scheduler's claim: DELAYED → ENQUEUED, or ENQUEUED
-   * again when a replica died while sending it (its lease ran out). Answers the message to
-   * send, or null when it was canceled or the claim is no longer this replica's.
+   * A due delayed message starts, under the scheduler's claim on its row: DELAYED → ENQUEUED,
+   * or ENQUEUED again when the replica that started it died (its claim's lease ran out).
+   * Answers the message to send, or null when it is gone or was canceled.
    */
-  async start(id: string, claim: string, attempt: number, now: Date): Promise<MessageDocument | null> {
+  async start(id: string, attempt: number, now: Date): Promise<MessageDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: id, claim, status: { $in: [...statusesBefore('ENQUEUED'), 'ENQUEUED'] } },
+      { _id: id, status: { $in: [...statusesBefore('ENQUEUED'), 'ENQUEUED'] } },
       { $set: { status: 'ENQUEUED' }, $push: pushEvents([{ ts: now, type: 'ENQUEUED', ...(attempt > 1 ? { attempt } : {}) }]) },
       { returnDocument: 'after' },
     );
+  }
+
+  /** Whether a message exists at all (the scheduler tells a row whose message is still being written from one whose request died). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.collection.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }
 
   /** Writes a send's outcomes; only onto a message still ENQUEUED (written once). */
@@ -65,18 +70,20 @@ export class MessageStore {
     const ops: AnyBulkWriteOperation<MessageDocument>[] = writes.map(({ id, write: { events, ...fields } }) => ({
       updateOne: {
         filter: { _id: id, status: { $in: statusesBefore(fields.status) } },
-        update: { $set: fields, $unset: { scheduled: '' }, $push: pushEvents(events) },
+        update: { $set: fields, $push: pushEvents(events) },
       },
     }));
-    await this.collection.bulkWrite(ops, { ordered: false });
-    await this.countDays(writes.flatMap(({ workspaceId, write }) => (write.sent ? [{ workspaceId, day: write.sent, field: 'sent' as const }] : [])));
+    await Promise.all([
+      this.collection.bulkWrite(ops, { ordered: false }),
+      this.countDays(writes.flatMap(({ workspaceId, write }) => (write.sent ? [{ workspaceId, day: write.sent, field: 'sent' as const }] : []))),
+    ]);
   }
 
   /** DELAYED → CANCELED. Answers the record, and whether this call canceled it. */
   async cancel(workspaceId: string, id: string, now: Date): Promise<{ canceled: boolean; message: MessageDocument | null }> {
     const updated = await this.collection.findOneAndUpdate(
       { _id: id, workspace_id: workspaceId, status: { $in: statusesBefore('CANCELED') } },
-      { $set: { status: 'CANCELED', canceled: now }, $unset: { tracking_key: '', due_at: '', scheduled: '' }, $push: pushEvents([{ ts: now, type: 'CANCELED' }]) },
+      { $set: { status: 'CANCELED', canceled: now }, $unset: { tracking_key: '' }, $push: pushEvents([{ ts: now, type: 'CANCELED' }]) },
       { returnDocument: 'after' },
     );
     if (updated) return { canceled: true, message: updated };

@@ -21,11 +21,6 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
     readonly collection: Collection<T>,
     /** The field holding when a document is next due (indexed). */
     private readonly dueField: keyof T & string,
-    /**
-     * What completing does: delete the document (work that is only work, an Expo ticket), or
-     * keep it and unset the due field and the claim (work that is also a record, a delayed message).
-     */
-    private readonly completion: 'delete' | 'unset' = 'delete',
   ) {}
 
   /** Claims up to `limit` documents due at `now` (oldest due first) for `leaseMs`; answers those this call claimed. */
@@ -50,9 +45,7 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
   /** The work is done: removes the documents this claim still holds. Answers how many it removed. */
   async complete(claim: string, ids: readonly Id[]): Promise<number> {
     if (ids.length === 0) return 0;
-    if (this.completion === 'delete') return (await this.collection.deleteMany(this.held(claim, ids))).deletedCount;
-    const update = { $unset: { [this.dueField]: '', claim: '' } } as unknown as UpdateFilter<T>;
-    return (await this.collection.updateMany(this.held(claim, ids), update)).modifiedCount;
+    return (await this.collection.deleteMany(this.held(claim, ids))).deletedCount;
   }
 
   /** Not done yet: due again at `at` (with the reason, if one is given), if this claim still holds it. Answers how many. */

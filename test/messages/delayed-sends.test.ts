@@ -81,14 +81,30 @@ it('several recipients: one DELAYED message each, canceled one by one', async ()
 it('a claim lost to a dead replica is picked up again once its lease ends', async () => {
   await put('lease-user', apnsToken(5));
   const id = await delayed({ user_id: 'lease-user' }, { duration: 0 });
-  // A replica claims it, starts it (ENQUEUED), and dies before sending.
-  const messages = t.messageStore.collection;
-  await messages.updateOne({ _id: id }, { $set: { claim: 'dead-replica', status: 'ENQUEUED', due_at: new Date(clock + 5 * 60_000) } });
+  // A replica claims its row, starts it (ENQUEUED), and dies before sending.
+  await t.database.db.collection('scheduled_sends').updateOne({ _id: id as never }, { $set: { claim: 'dead-replica', due_at: new Date(clock + 5 * 60_000) }, $inc: { attempts: 1 } });
+  await t.messageStore.collection.updateOne({ _id: id }, { $set: { status: 'ENQUEUED' } });
   expect(await t.scheduler.runOnce()).toMatchObject({ sent: 0 });
   clock += 5 * 60_000;
   expect(await t.scheduler.runOnce()).toMatchObject({ sent: 1 });
   expect(sims.apns.received.map((r) => r.token)).toEqual([apnsToken(5)]);
   expect((await record(id)).status).toBe('SENT');
+  const events = (await api().get(`/messages/${id}/history?type=ENQUEUED`).expect(200)).body.results;
+  expect(events.at(-1)).toMatchObject({ type: 'ENQUEUED', attempt: 2 });
+});
+
+it('a row whose message was never written (its request died in between) is waited for a minute, then dropped', async () => {
+  const rows = t.database.db.collection('scheduled_sends');
+  await rows.insertOne({ _id: 'orphan-row' as never, workspace_id: 'ws_a', target: { user_id: 'nobody' }, notification: { title: 'x' }, tracking: false, created_at: new Date(clock), due_at: new Date(clock) });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0 });
+  expect(await rows.countDocuments({ _id: 'orphan-row' as never })).toBe(1);
+  clock += 61_000;
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 1, failed: 0 });
+  expect(await rows.countDocuments({ _id: 'orphan-row' as never })).toBe(0);
+});
+
+it('only pending delayed sends have rows: sent and canceled ones are gone', async () => {
+  expect(await t.database.db.collection('scheduled_sends').countDocuments()).toBe(0);
 });
 
 describe('bad delays are a 400 naming the field', () => {
