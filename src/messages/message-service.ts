@@ -74,22 +74,39 @@ export class MessageService {
       return { status: 202, requestId };
     }
     // The record and the send start together: the push does not wait on the log's first write.
-    const [, report] = await Promise.all([this.store.insert(messages), this.sendNow(workspaceId, addressed, request.notification, requestId)]);
-    await this.finish(workspaceId, addressed.map(({ message, target }) => ({ id: message._id, write: this.outcome(target, report.records) })));
+    const inserted = this.store.insert(messages);
+    const [, report] = await Promise.all([inserted, this.sendNow(workspaceId, addressed, request.notification, requestId, inserted)]);
     return { status: 200, report };
   }
 
   /** A due delayed message (the scheduler has started it): sent alone, its tokens resolved now. */
   async sendScheduled(message: MessageDocument, { target, notification }: Pick<ScheduledSendDocument, 'target' | 'notification'>): Promise<void> {
-    const report = await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id);
-    await this.finish(message.workspace_id, [{ id: message._id, write: this.outcome(target, report.records) }]);
+    await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id, Promise.resolve());
   }
 
-  private async finish(workspaceId: string, writes: { id: string; write: SendWrite }[]): Promise<void> {
-    await this.store.finish(writes.map((w) => ({ ...w, workspaceId })));
+  /**
+   * The outcomes go onto the messages as soon as the providers have answered, while the sender
+   * writes the tokens (SendRequestOptions.onDispatched); the invalidations that landed follow
+   * as TOKEN_INVALIDATED events once those writes are done.
+   */
+  private async record(workspaceId: string, recipients: Addressed[], records: readonly TokenRecord[], inserted: Promise<void>): Promise<void> {
+    const writes = recipients.map(({ message, target }) => ({ id: message._id, workspaceId, write: this.outcome(target, records) }));
+    await inserted;
+    await this.store.finish(writes);
     const counts = new Map<MessageStatus, number>();
     for (const { write } of writes) counts.set(write.status, (counts.get(write.status) ?? 0) + 1);
     for (const [status, count] of counts) this.options.onStatus?.(status, count);
+  }
+
+  private async recordInvalidations(recipients: Addressed[], records: readonly TokenRecord[]): Promise<void> {
+    const now = this.now();
+    const events = recipients.flatMap(({ message, target }) => {
+      const landed = this.mine(target, records).filter((r) => r.invalidated);
+      return landed.length === 0
+        ? []
+        : [{ id: message._id, events: landed.map((r): HistoryEvent => ({ ts: now, type: 'TOKEN_INVALIDATED', token_id: r.tokenId, provider_key: r.provider, app_id: r.appId, token_hint: maskSecret(r.token), reason: r.code })) }];
+    });
+    await this.store.addEvents(events);
   }
 
   /** Courier's cancel: DELAYED → CANCELED, and the scheduler's row goes. `canceled` false: too late (or already canceled). */
@@ -102,7 +119,7 @@ export class MessageService {
     return result;
   }
 
-  private sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string): Promise<SendReport> {
+  private async sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string, inserted: Promise<void>): Promise<SendReport> {
     const byUser = new Map<string, MessageDocument>();
     const byToken = new Map<string, MessageDocument>();
     for (const { message, target } of recipients) {
@@ -111,13 +128,14 @@ export class MessageService {
     }
     const messageOf = (t: SendableToken) => byToken.get(t.token) ?? byUser.get(t.user_id);
     const publicUrl = this.options.publicUrl;
-    return this.sender.send(
+    const report = await this.sender.send(
       workspaceId,
       { userIds: [...byUser.keys()], tokens: [...byToken.keys()] },
       notification,
       {
         requestId,
         messageFor: (t) => messageOf(t)?._id,
+        onDispatched: (records) => this.record(workspaceId, recipients, records, inserted),
         ...(publicUrl
           ? {
               dataFor: (t: SendableToken) => {
@@ -129,6 +147,8 @@ export class MessageService {
           : {}),
       },
     );
+    await this.recordInvalidations(recipients, report.records);
+    return report;
   }
 
   private newMessage(workspaceId: string, requestId: string, id: string, recipient: Recipient, now: Date, deliverAt: Date | undefined, tracking: boolean): MessageDocument {
@@ -156,8 +176,13 @@ export class MessageService {
   }
 
   /** One message's share of a send: its tokens' records, its status, and the history they make. */
+  /** A recipient's share of a send's records: its named token, or its user's tokens. */
+  private mine(target: Recipient, records: readonly TokenRecord[]): TokenRecord[] {
+    return records.filter((r) => ('token' in target ? r.token === target.token : r.outcome !== 'skipped' && r.userId === target.user_id));
+  }
+
   private outcome(target: Recipient, records: readonly TokenRecord[]): SendWrite {
-    const mine = records.filter((r) => ('token' in target ? r.token === target.token : r.outcome !== 'skipped' && r.userId === target.user_id));
+    const mine = this.mine(target, records);
     const now = this.now();
     const { status, reason } = sendStatus(mine.map((r) => ({ outcome: r.outcome, routed: r.code === null || !UNROUTED.has(r.code) })));
     const providers = new Map<string, ProviderCounts>();
@@ -182,9 +207,6 @@ export class MessageService {
 
     const events: HistoryEvent[] = [];
     for (const counts of providers.values()) if (counts.delivered > 0) events.push({ ts: now, type: 'SENT', integration: { provider: counts.provider }, delivered: counts.delivered });
-    for (const r of mine) {
-      if (r.invalidated) events.push({ ts: now, type: 'TOKEN_INVALIDATED', token_id: r.tokenId, provider_key: r.provider, app_id: r.appId, token_hint: maskSecret(r.token), reason: r.code });
-    }
     const error = status === 'SENT' ? null : mostCommon(mine.map((r) => r.reason ?? r.outcome)) ?? 'the recipient has no sendable token';
     if (status !== 'SENT') events.push({ ts: now, type: status, reason, error });
     return {

@@ -79,6 +79,15 @@ export class MessageStore {
     ]);
   }
 
+  /** Events that come after a send's outcome (TOKEN_INVALIDATED once the token writes landed), appended in one bulk write. */
+  async addEvents(batches: { id: string; events: HistoryEvent[] }[]): Promise<void> {
+    if (batches.length === 0) return;
+    await this.collection.bulkWrite(
+      batches.map(({ id, events }) => ({ updateOne: { filter: { _id: id }, update: { $push: pushEvents(events) } } })),
+      { ordered: false },
+    );
+  }
+
   /** DELAYED → CANCELED. Answers the record, and whether this call canceled it. */
   async cancel(workspaceId: string, id: string, now: Date): Promise<{ canceled: boolean; message: MessageDocument | null }> {
     const updated = await this.collection.findOneAndUpdate(

@@ -55,6 +55,11 @@ export type SendRequestOptions = {
   dataFor?: (token: SendableToken) => Record<string, string> | undefined;
   /** Where the Expo tickets of each token point back to (the message log's id for it). */
   messageFor?: (token: SendableToken) => string | undefined;
+  /**
+   * Told every token's outcome once the providers have answered, while the token writes run;
+   * `invalidated` is false in these (the final report says which invalidations landed).
+   */
+  onDispatched?: (records: TokenRecord[]) => Promise<void>;
 };
 
 export type SendObserver = {
@@ -122,7 +127,14 @@ export class NotificationSender {
     const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor);
     this.holdMassInvalidations(sendable, outcomes.finals);
     const sendMs = elapsedMs() - loadMs;
-    const { results, summary, records } = await this.record(workspaceId, sendable, skipped, outcomes, request.messageFor);
+    // Whoever listens (the message log) writes the outcomes while the token writes run.
+    const [recorded, heard] = await Promise.allSettled([
+      this.record(workspaceId, sendable, skipped, outcomes, request.messageFor),
+      request.onDispatched?.(this.tokenRecords(sendable, skipped, outcomes, undefined).records),
+    ]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (heard.status === 'rejected') throw heard.reason;
+    const { results, summary, records } = recorded.value;
     this.options.logger.info(
       { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
       'send finished',
@@ -167,6 +179,32 @@ export class NotificationSender {
     return { finals, sentWith, attempts };
   }
 
+  /**
+   * One result and one record per token. Before the token writes (`landed` undefined), a dead
+   * answer is not yet known to be applied: `invalidated` is false and the reason has no note.
+   */
+  private tokenRecords(sendable: SendableToken[], skipped: SkippedToken[], { finals, attempts }: Dispatched, landed: Set<string> | undefined): { results: SendResult[]; records: TokenRecord[] } {
+    const results: SendResult[] = [];
+    const records: TokenRecord[] = [];
+    for (const t of sendable) {
+      const result = finals.get(t.token) ?? noAnswer(t.token);
+      const invalidated = result.outcome === 'invalid' && landed !== undefined && landed.has(t._id.toHexString());
+      const reason = resultText(result, result.outcome === 'invalid' && landed !== undefined && !invalidated);
+      results.push({ user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason });
+      records.push({
+        tokenId: t._id.toHexString(), userId: t.user_id, token: t.token, provider: t.provider_key, appId: t.device?.app_id ?? null,
+        outcome: result.outcome, code: result.reason ?? null, reason, attempts: attempts.get(t.token) ?? 0, invalidated,
+        ...(result.providerId !== undefined ? { providerId: result.providerId } : {}),
+        ...(result.receiptId !== undefined ? { receiptId: result.receiptId } : {}),
+      });
+    }
+    for (const s of skipped) {
+      results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
+      records.push({ tokenId: null, userId: s.user_id, token: s.token, provider: s.provider_key, appId: null, outcome: 'skipped', code: null, reason: s.reason, attempts: 0, invalidated: false });
+    }
+    return { results, records };
+  }
+
   /** Record: deliveries, invalidations (exactly once) and Expo tickets in bulk; then one result per token. */
   private async record(
     workspaceId: string,
@@ -198,24 +236,7 @@ export class NotificationSender {
     ]);
     this.reportInvalidations(invalidations, landed);
 
-    const results: SendResult[] = [];
-    const records: TokenRecord[] = [];
-    for (const t of sendable) {
-      const result = resultOf(t);
-      const invalidated = result.outcome === 'invalid' && landed.has(t._id.toHexString());
-      const reason = resultText(result, result.outcome === 'invalid' && !invalidated);
-      results.push({ user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason });
-      records.push({
-        tokenId: t._id.toHexString(), userId: t.user_id, token: t.token, provider: t.provider_key, appId: t.device?.app_id ?? null,
-        outcome: result.outcome, code: result.reason ?? null, reason, attempts: attempts.get(t.token) ?? 0, invalidated,
-        ...(result.providerId !== undefined ? { providerId: result.providerId } : {}),
-        ...(result.receiptId !== undefined ? { receiptId: result.receiptId } : {}),
-      });
-    }
-    for (const s of skipped) {
-      results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
-      records.push({ tokenId: null, userId: s.user_id, token: s.token, provider: s.provider_key, appId: null, outcome: 'skipped', code: null, reason: s.reason, attempts: 0, invalidated: false });
-    }
+    const { results, records } = this.tokenRecords(sendable, skipped, { finals, sentWith, attempts }, landed);
     const summary: SendSummary = {
       delivered: delivered.length,
       invalidated: landed.size,

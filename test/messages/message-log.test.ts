@@ -72,7 +72,7 @@ describe('status and reason of each send, in Courier’s vocabulary', () => {
     expect(await message(report.requestId)).toMatchObject({ status: 'UNDELIVERABLE', reason: 'BOUNCED', error: 'apns:Unregistered' });
     const [invalidated] = await history(report.requestId, '?type=TOKEN_INVALIDATED');
     expect(invalidated).toMatchObject({ type: 'TOKEN_INVALIDATED', provider_key: 'apn', token: apnsToken(2), reason: 'apns:Unregistered' });
-    expect((await history(report.requestId)).map((e) => e.type)).toEqual(['ENQUEUED', 'TOKEN_INVALIDATED', 'UNDELIVERABLE']);
+    expect((await history(report.requestId)).map((e) => e.type)).toEqual(['ENQUEUED', 'UNDELIVERABLE', 'TOKEN_INVALIDATED']);
   });
 
   it('UNDELIVERABLE/PROVIDER_ERROR: tokens existed, none accepted, not all dead', async () => {
