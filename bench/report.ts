@@ -91,9 +91,10 @@ ${send.without_messages ? `| the message log's cost: ratio with it vs without it
 ${send.messages ? `| bytes stored per message (BSON, ${send.messages.tokens_per_message} token entries each; ${send.messages.count} messages) | ${send.messages.bson_bytes_mean} | |` : ''}
 
 Every send writes one message per recipient (here 100 recipients of 100 tokens each): an insert when
-the send starts, alongside it, and one bulk update with the outcomes after it. The second side
-of the message-log row is the same benchmark against a build of the commit before the log, run in
-the same rounds.` : 'Not run.'}
+the send starts, alongside it, and one bulk update with the outcomes once the providers have
+answered, while the sender writes the tokens. The second side of the message-log row is the same
+benchmark against a build of the commit before the log (bench/lib/baseline-build.ts), in the same
+rounds, in alternating order. A message keeps each token's hint (\`****1234\`), never the token.` : 'Not run.'}
 
 ## Storage
 

@@ -63,6 +63,11 @@ describe('status and reason of each send, in Courier’s vocabulary', () => {
     expect(events.map((e) => e.type)).toEqual(['ENQUEUED', 'SENT', 'SENT']);
     expect(events.filter((e) => e.type === 'SENT').map((e) => e.integration)).toEqual(expect.arrayContaining([{ provider: 'apn' }, { provider: 'firebase-fcm' }]));
     expect(await history(report.requestId, '?type=SENT')).toHaveLength(2);
+    // Kept MESSAGE_RETENTION (30 days by default), by the TTL index on expires_at.
+    const stored = await t.messageStore.collection.findOne({ _id: report.requestId });
+    expect(stored!.expires_at.getTime() - stored!.enqueued.getTime()).toBe(30 * 86_400_000);
+    const indexes = await t.messageStore.collection.indexes();
+    expect(indexes.find((index) => index.name === 'expires_at_ttl')).toMatchObject({ key: { expires_at: 1 }, expireAfterSeconds: 0 });
   });
 
   it('UNDELIVERABLE/BOUNCED: every token dead; the history has TOKEN_INVALIDATED with the reason', async () => {
