@@ -84,6 +84,13 @@ export class ApnsSimulator {
 
   private async handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
     if (await handleStaging(req, res, this.answers, this.counters)) return;
+    // GET /__last?token=<hex>: the last payload that token received (for a person with curl: its trackingUrl, say).
+    if (req.method === 'GET' && req.url.startsWith('/__last?')) {
+      const wanted = new URL(req.url, 'https://sim').searchParams.get('token');
+      const last = this.received.filter((r) => r.token === wanted).at(-1);
+      res.writeHead(last ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(last ? { headers: last.headers, payload: last.payload } : { error: 'nothing received for that token' }));
+      return;
+    }
     if (req.httpVersion !== '2.0') {
       res.writeHead(505).end();
       return;
