@@ -3,26 +3,57 @@ import type { Request, Router } from 'express';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
 import { bodyHash, IDEMPOTENCY_KEY, type IdempotencyStore, type KeptAnswer } from '../messages/idempotency';
 import type { MessageService } from '../messages/message-service';
-import type { Notification } from '../providers/provider';
+import type { JsonValue, Notification } from '../providers/provider';
+import { payloadSizes } from '../providers/payload-sizes';
 import { maskSecret } from '../logger';
 import type { SendReport } from '../sender/notification-sender';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { sendBody, type SendBody } from './send-schemas';
 
-/** Courier-shaped message → the sender's Notification (data values become strings, as FCM requires). */
+/** Courier-shaped message → the sender's Notification (the payload builders map it to each provider). */
 export function toNotification(message: SendBody['message']): Notification {
-  const notification: Notification = {};
-  if (message.content?.title !== undefined) notification.title = message.content.title;
-  if (message.content?.body !== undefined) notification.body = message.content.body;
-  if (message.data) notification.data = Object.fromEntries(Object.entries(message.data).map(([k, v]) => [k, String(v)]));
+  const n: Notification = {};
+  const set = <K extends keyof Notification>(key: K, value: Notification[K] | undefined) => {
+    if (value !== undefined) n[key] = value;
+  };
+  set('title', message.content?.title);
+  set('body', message.content?.body);
+  if (message.data) n.data = message.data as Record<string, JsonValue>;
   const push = message.push ?? {};
-  if (push.badge !== undefined) notification.badge = push.badge;
-  if (push.sound !== undefined) notification.sound = push.sound;
-  if (push.ttl !== undefined) notification.ttlSeconds = push.ttl;
-  if (push.priority !== undefined) notification.priority = push.priority;
-  if (push.collapse_key !== undefined) notification.collapseKey = push.collapse_key;
-  return notification;
+  set('badge', push.badge);
+  set('sound', push.sound);
+  set('ttlSeconds', push.ttl);
+  if (push.expiration !== undefined) n.expiration = new Date(push.expiration);
+  set('priority', push.priority);
+  set('collapseKey', push.collapse_key);
+  set('contentAvailable', push.content_available);
+  set('mutableContent', push.mutable_content);
+  set('subtitle', push.subtitle);
+  set('image', push.image);
+  set('category', push.category);
+  set('threadId', push.thread_id);
+  set('interruptionLevel', push.interruption_level);
+  set('relevanceScore', push.relevance_score);
+  if (push.android) {
+    const a = push.android;
+    n.android = Object.fromEntries(Object.entries({ channelId: a.channel_id, icon: a.icon, color: a.color, tag: a.tag, clickAction: a.click_action }).filter(([, v]) => v !== undefined));
+  }
+  if (push.localization) {
+    const l = push.localization;
+    n.localization = Object.fromEntries(Object.entries({ titleLocKey: l.title_loc_key, titleLocArgs: l.title_loc_args, locKey: l.loc_key, locArgs: l.loc_args }).filter(([, v]) => v !== undefined));
+  }
+  const overrides = Object.entries(message.providers ?? {}).flatMap(([key, entry]) => (entry.override ? [[key, entry.override] as const] : []));
+  if (overrides.length > 0) n.overrides = Object.fromEntries(overrides);
+  return n;
+}
+
+/** A notification too big for every provider is refused before anything is sent, naming each size. */
+function refuseOversized(notification: Notification, now: Date): void {
+  const sizes = payloadSizes(notification, now);
+  if (sizes.every(({ bytes, max }) => bytes > max)) {
+    throw new ValidationError([{ path: 'message', message: `is too large for every provider: ${sizes.map(({ provider, bytes, max }) => `${provider} ${bytes} bytes (at most ${max})`).join(', ')}` }]);
+  }
 }
 
 /**
@@ -56,6 +87,8 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     const { message } = parseOrThrow(sendBody, req.body ?? {});
     const recipients = Array.isArray(message.to) ? message.to : [message.to];
     const deliverAt = deliveryTime(message.delay, now(), options.maxDelayMs);
+    const notification = toNotification(message);
+    refuseOversized(notification, now());
     const key = idempotencyKeyOf(req);
     const principal = principalOf(res);
     const userIds = new Set(recipients.flatMap((r) => ('user_id' in r ? [r.user_id] : [])));
@@ -79,7 +112,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     try {
       const sent = await messages.send(principal.workspaceId, {
         recipients,
-        notification: toNotification(message),
+        notification,
         tracking: message.push?.tracking !== false,
         ...(deliverAt ? { deliverAt } : {}),
       });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
-import { tokenValue, userId } from '../tokens/token-fields';
+import { overrideProblems } from '../providers/overrides';
+import { PROVIDER_KEYS, tokenValue, userId } from '../tokens/token-fields';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
 export const MAX_RECIPIENTS = 100;
@@ -35,35 +36,95 @@ const delay = z
   })
   .refine((d) => (d.duration === undefined) !== (d.until === undefined), 'must have exactly one of duration and until');
 
+/** An https URL, as every provider requires of an image. */
+const httpsUrl = z
+  .string()
+  .max(2048)
+  .refine((text) => {
+    try {
+      return new URL(text).protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL');
+const shortText = z.string().min(1).max(256);
+const locArgs = z.array(z.string().max(1024)).max(32);
+
+/** Courier's per-provider entry: `override` is merged into that provider's request; `if`, `metadata` and `timeouts` are accepted and ignored. */
+const providerEntry = z.strictObject({ override: z.record(z.string(), z.unknown()).optional(), if: z.unknown().optional(), metadata: z.unknown().optional(), timeouts: z.unknown().optional() });
+
 export const sendBody = z.strictObject({
-  message: z.strictObject({
-    to: z.union([recipient, z.array(recipient).min(1, 'must name at least one recipient').max(MAX_RECIPIENTS, `must name at most ${MAX_RECIPIENTS} recipients`)]),
-    delay: delay.optional(),
-    content: z
-      .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })
-      .optional(),
-    data: z
-      .record(z.string().min(1).max(256), z.union([z.string(), z.number(), z.boolean()]))
-      .superRefine((data, ctx) => {
-        for (const key of Object.keys(data)) {
-          if (reservedDataKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is a key the push providers reserve' });
+  message: z
+    .strictObject({
+      to: z.union([recipient, z.array(recipient).min(1, 'must name at least one recipient').max(MAX_RECIPIENTS, `must name at most ${MAX_RECIPIENTS} recipients`)]),
+      delay: delay.optional(),
+      content: z
+        .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })
+        .optional(),
+      // Any JSON, as in Courier; the size limits apply to it as each provider sends it.
+      data: z
+        .record(z.string().min(1).max(256), z.json())
+        .superRefine((data, ctx) => {
+          for (const key of Object.keys(data)) {
+            if (reservedDataKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is a key the push providers reserve' });
+          }
+        })
+        .optional(),
+      push: z
+        .strictObject({
+          badge: z.number().int().min(0).optional(),
+          sound: z.string().max(256).optional(),
+          ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional(),
+          expiration: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }).optional(),
+          priority: z.enum(['high', 'normal']).optional(),
+          tracking: z.boolean().optional().describe('false: no trackingUrl in this push (on by default when PUBLIC_URL is set)'),
+          collapse_key: z
+            .string()
+            .min(1)
+            .refine((key) => Buffer.byteLength(key) <= APNS_MAX_COLLAPSE_ID_BYTES, `must be at most ${APNS_MAX_COLLAPSE_ID_BYTES} bytes (APNs' limit)`)
+            .optional(),
+          content_available: z.boolean().optional().describe('A silent (background) push: with no content, nothing is shown anywhere'),
+          mutable_content: z.boolean().optional(),
+          subtitle: z.string().max(1024).optional(),
+          image: httpsUrl.optional(),
+          category: shortText.optional(),
+          thread_id: shortText.optional(),
+          interruption_level: z.enum(['passive', 'active', 'time-sensitive', 'critical']).optional(),
+          relevance_score: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').optional(),
+          android: z
+            .strictObject({
+              channel_id: shortText.optional(),
+              icon: shortText.optional(),
+              color: z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a colour written #RRGGBB').optional(),
+              tag: shortText.optional(),
+              click_action: shortText.optional(),
+            })
+            .optional(),
+          localization: z
+            .strictObject({ title_loc_key: shortText.optional(), title_loc_args: locArgs.optional(), loc_key: shortText.optional(), loc_args: locArgs.optional() })
+            .superRefine((l, ctx) => {
+              if (l.title_loc_args && l.title_loc_key === undefined) ctx.addIssue({ code: 'custom', path: ['title_loc_args'], message: 'needs title_loc_key' });
+              if (l.loc_args && l.loc_key === undefined) ctx.addIssue({ code: 'custom', path: ['loc_args'], message: 'needs loc_key' });
+            })
+            .optional(),
+        })
+        .superRefine((push, ctx) => {
+          if (push.ttl !== undefined && push.expiration !== undefined) ctx.addIssue({ code: 'custom', path: ['expiration'], message: 'can not be set with ttl: give one of them' });
+        })
+        .optional(),
+      providers: z.record(z.string(), providerEntry).optional(),
+    })
+    .superRefine((message, ctx) => {
+      for (const [key, entry] of Object.entries(message.providers ?? {})) {
+        if (!(PROVIDER_KEYS as readonly string[]).includes(key)) {
+          ctx.addIssue({ code: 'custom', path: ['providers', key], message: `is not a push provider of this service (${PROVIDER_KEYS.join(', ')})` });
+          continue;
         }
-      })
-      .optional(),
-    push: z
-      .strictObject({
-        badge: z.number().int().min(0).optional(),
-        sound: z.string().max(256).optional(),
-        ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional(),
-        priority: z.enum(['high', 'normal']).optional(),
-        tracking: z.boolean().optional().describe('false: no trackingUrl in this push (on by default when PUBLIC_URL is set)'),
-        collapse_key: z
-          .string()
-          .min(1)
-          .refine((key) => Buffer.byteLength(key) <= APNS_MAX_COLLAPSE_ID_BYTES, `must be at most ${APNS_MAX_COLLAPSE_ID_BYTES} bytes (APNs' limit)`)
-          .optional(),
-      })
-      .optional(),
-  }),
+        if (entry.override === undefined) continue;
+        for (const problem of overrideProblems(key, entry.override, `message.providers.${key}.override`)) {
+          ctx.addIssue({ code: 'custom', path: problem.path.split('.').slice(1), message: problem.message });
+        }
+      }
+    }),
 });
 export type SendBody = z.infer<typeof sendBody>;

@@ -1,6 +1,6 @@
 import apn from '@parse/node-apn';
 import { mapWithConcurrency } from '../concurrency';
-import { buildApnsRequest } from './apns-payload';
+import { apnsPayloadBytes, APNS_MAX_PAYLOAD_BYTES, buildApnsRequest } from './apns-payload';
 import { classifyApns } from './apns-classification';
 import { APNS_SDK_RETRIES, APNS_TOKEN_PATTERN } from './limits';
 import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
@@ -58,6 +58,7 @@ export class ApnsProvider implements PushProvider {
       if (this.closed) return { token, outcome: 'retryable', reason: 'apns:closed' };
       try {
         const note = options.dataFor ? this.note(notificationFor(notification, token, options), topic) : shared;
+        if ('tooBig' in note) return { token, outcome: 'rejected', reason: 'apns:PayloadTooLarge', detail: note.tooBig };
         const { sent, failed } = await this.provider.send(note, token);
         if (sent.length > 0) {
           const apnsId = (sent[0] as { 'apns-id'?: unknown })['apns-id'];
@@ -70,13 +71,18 @@ export class ApnsProvider implements PushProvider {
     });
   }
 
-  /** The node-apn notification for one payload (buildApnsRequest decides everything on the wire). */
-  private note(notification: Notification, topic: string): apn.Notification {
+  /**
+   * The node-apn notification for one payload (buildApnsRequest decides everything on the
+   * wire), or why it can't go: over Apple's 4096 bytes, measured after the override.
+   */
+  private note(notification: Notification, topic: string): apn.Notification | { tooBig: string } {
     const request = buildApnsRequest(notification, topic, this.now());
+    const bytes = apnsPayloadBytes(request);
+    if (bytes > APNS_MAX_PAYLOAD_BYTES) return { tooBig: `the payload is ${bytes} bytes; APNs takes at most ${APNS_MAX_PAYLOAD_BYTES}` };
     const note = new apn.Notification();
     note.rawPayload = request.payload;
     note.topic = request.topic;
-    note.pushType = request.pushType;
+    note.pushType = request.pushType as apn.NotificationPushType;
     note.priority = request.priority;
     if (request.expiry !== undefined) note.expiry = request.expiry;
     if (request.collapseId !== undefined) note.collapseId = request.collapseId;

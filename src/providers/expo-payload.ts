@@ -1,10 +1,13 @@
 import type { ExpoPushMessage } from 'expo-server-sdk';
-import type { Notification } from './provider';
+import { deepMerge } from './overrides';
+import { isSilent, ttlOf, type Notification } from './provider';
 
 /**
  * Notification → the Expo push message every recipient of a chunk shares (`to` is added per
- * chunk). Pure. Expo has no collapse key of its own for both platforms, so `collapseKey` maps
- * to nothing; a notification with nothing visible is a background push (`_contentAvailable`).
+ * chunk). Pure. Expo has no collapse key, thread id, relevance score, colour, tag or localized
+ * keys of its own, so those map to nothing (docs/providers.md); a notification with nothing
+ * visible is a background push (`_contentAvailable`). Courier's `providers.expo.override` is
+ * merged last.
  */
 export type ExpoMessageBody = Omit<ExpoPushMessage, 'to'>;
 
@@ -13,17 +16,27 @@ export const EXPO_MAX_PAYLOAD_BYTES = 4096;
 export const EXPO_MAX_RECIPIENTS = 100;
 export const EXPO_MAX_RECEIPT_IDS = 1000;
 
-export function buildExpoMessage(notification: Notification): ExpoMessageBody {
+export function buildExpoMessage(notification: Notification, now: Date = new Date()): ExpoMessageBody {
+  const n = notification;
   const message: ExpoMessageBody = {};
-  if (notification.title !== undefined) message.title = notification.title;
-  if (notification.body !== undefined) message.body = notification.body;
-  if (notification.data && Object.keys(notification.data).length > 0) message.data = { ...notification.data };
-  if (notification.sound !== undefined) message.sound = notification.sound;
-  if (notification.badge !== undefined) message.badge = notification.badge;
-  if (notification.ttlSeconds !== undefined) message.ttl = notification.ttlSeconds;
-  if (notification.priority) message.priority = notification.priority;
-  if (notification.title === undefined && notification.body === undefined) message._contentAvailable = true;
-  return message;
+  if (n.title !== undefined) message.title = n.title;
+  if (n.subtitle !== undefined) message.subtitle = n.subtitle;
+  if (n.body !== undefined) message.body = n.body;
+  if (n.data && Object.keys(n.data).length > 0) message.data = { ...n.data };
+  if (n.sound !== undefined) message.sound = n.sound;
+  if (n.badge !== undefined) message.badge = n.badge;
+  const ttl = ttlOf(n, now);
+  if (ttl !== undefined) message.ttl = ttl;
+  if (n.priority) message.priority = n.priority;
+  if (n.contentAvailable || isSilent(n)) message._contentAvailable = true;
+  if (n.mutableContent || n.image !== undefined) message.mutableContent = true;
+  if (n.image !== undefined) message.richContent = { image: n.image };
+  if (n.category !== undefined) message.categoryId = n.category;
+  if (n.interruptionLevel !== undefined) message.interruptionLevel = n.interruptionLevel;
+  if (n.android?.channelId !== undefined) message.channelId = n.android.channelId;
+  if (n.android?.icon !== undefined) message.icon = n.android.icon;
+  const override = n.overrides?.expo;
+  return override ? deepMerge(message as Record<string, unknown>, override) : message;
 }
 
 /**

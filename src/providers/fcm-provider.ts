@@ -1,10 +1,10 @@
 import { cert, deleteApp, initializeApp, type App, type ServiceAccount } from 'firebase-admin/app';
-import { getMessaging, type BatchResponse, type Messaging, type SendResponse } from 'firebase-admin/messaging';
+import { getMessaging, type BatchResponse, type Message, type Messaging, type SendResponse } from 'firebase-admin/messaging';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyFcm } from './fcm-classification';
 import { redirectFcmSends } from './fcm-endpoint';
 import { EndpointServiceAccountCredential } from './fcm-oauth';
-import { buildFcmMessage } from './fcm-payload';
+import { buildFcmMessage, fcmPayloadBytes, FCM_MAX_PAYLOAD_BYTES } from './fcm-payload';
 import { FCM_MAX_BATCH_SIZE } from './limits';
 import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 
@@ -66,9 +66,27 @@ export class FcmProvider implements PushProvider {
   }
 
   /** One sendEach, with what answered before a failure; the caller bounds all of it by the deadline. */
-  private async attemptBatch(notification: Notification, tokens: string[], now: Date, options: SendOptions | undefined): Promise<DeliveryResult[]> {
+  private async attemptBatch(notification: Notification, all: string[], now: Date, options: SendOptions | undefined): Promise<DeliveryResult[]> {
+    // Measured as it will be sent (the override merged): too big is refused here, never sent.
+    const tooBig: DeliveryResult[] = [];
+    const messages: Message[] = [];
+    const tokens: string[] = [];
+    for (const token of all) {
+      const message = buildFcmMessage(notificationFor(notification, token, options), token, now);
+      const bytes = fcmPayloadBytes(message);
+      if (bytes > FCM_MAX_PAYLOAD_BYTES) tooBig.push({ token, outcome: 'rejected', reason: 'fcm:message_too_big', detail: `the data and notification are ${bytes} bytes; FCM takes at most ${FCM_MAX_PAYLOAD_BYTES}` });
+      else {
+        messages.push(message);
+        tokens.push(token);
+      }
+    }
+    if (tokens.length === 0) return tooBig;
+    return [...tooBig, ...(await this.sendMessages(messages, tokens))];
+  }
+
+  private async sendMessages(messages: Message[], tokens: string[]): Promise<DeliveryResult[]> {
     try {
-      const { responses } = await this.messaging.sendEach(tokens.map((token) => buildFcmMessage(notificationFor(notification, token, options), token, now)));
+      const { responses } = await this.messaging.sendEach(messages);
       return tokens.map((token, i) => this.resultOf(token, responses[i]));
     } catch (error) {
       // The HTTP/2 session died mid-batch: what had answered is in pendingBatchResponse; the rest

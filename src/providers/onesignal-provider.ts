@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../concurrency';
 import { classifyOneSignal, ONESIGNAL_MALFORMED_ID } from './onesignal-classification';
 import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
+import { buildOneSignalBody, oneSignalPayloadBytes, ONESIGNAL_MAX_PAYLOAD_BYTES } from './onesignal-payload';
 import { isOneSignalSubscriptionId } from '../tokens/token-formats';
 
 /**
@@ -43,18 +44,13 @@ export class OneSignalProvider implements PushProvider {
 
   private async sendBatch(notification: Notification, ids: string[], sendId: string | undefined): Promise<DeliveryResult[]> {
     if (this.closed) return ids.map((token) => ({ token, outcome: 'retryable', reason: 'onesignal:closed' }));
-    const text = notification.body ?? notification.title;
-    const body = {
-      app_id: this.options.appId,
-      include_subscription_ids: ids,
-      ...(text !== undefined ? { contents: { en: text } } : { content_available: true }),
-      ...(notification.title !== undefined && notification.body !== undefined ? { headings: { en: notification.title } } : {}),
-      ...(notification.data ? { data: notification.data } : {}),
-      ...(notification.ttlSeconds !== undefined ? { ttl: notification.ttlSeconds } : {}),
-      ...(notification.priority ? { priority: notification.priority === 'high' ? 10 : 5 } : {}),
-      ...(notification.collapseKey ? { collapse_id: notification.collapseKey } : {}),
-      idempotency_key: idempotencyKey(sendId, notification, ids),
-    };
+    const payload = buildOneSignalBody(notification, new Date());
+    const bytes = oneSignalPayloadBytes(payload);
+    if (bytes > ONESIGNAL_MAX_PAYLOAD_BYTES) {
+      return ids.map((token) => ({ token, outcome: 'rejected', reason: 'onesignal:payload_too_large', detail: `the notification is ${bytes} bytes; OneSignal takes at most ${ONESIGNAL_MAX_PAYLOAD_BYTES}` }));
+    }
+    // Whom it goes to, which app and the idempotency key are set last: no override reaches them.
+    const body = { ...payload, app_id: this.options.appId, include_subscription_ids: ids, idempotency_key: idempotencyKey(sendId, notification, ids) };
     let response: Response;
     try {
       response = await fetch(this.url, {

@@ -29,19 +29,60 @@ export type DeliveryResult = {
   environment?: 'sandbox';
 };
 
-/** What to send, independent of provider; payload builders turn it into each provider's format. */
+/** A JSON value, as Courier's `message.data` takes it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Apple's interruption levels (iOS 15); Expo and OneSignal take the same four. */
+export type InterruptionLevel = 'passive' | 'active' | 'time-sensitive' | 'critical';
+
+/**
+ * What to send, independent of provider; the payload builders (*-payload.ts, pure) turn it
+ * into each provider's request, and docs/providers.md tables every field against every
+ * provider's wire field.
+ */
 export type Notification = {
   title?: string;
   body?: string;
-  /** Custom key/value data; FCM requires strings, so values are strings here. */
-  data?: Record<string, string>;
+  subtitle?: string;
+  /** Custom data, any JSON (Courier's message.data); FCM gets non-string values JSON-encoded. */
+  data?: Record<string, JsonValue>;
   badge?: number;
   sound?: string;
   /** Seconds the provider may keep trying to deliver; 0 means now or never. */
   ttlSeconds?: number;
+  /** The absolute alternative to ttlSeconds (never both): APNs' apns-expiration, a TTL for the others. */
+  expiration?: Date;
   priority?: 'high' | 'normal';
   collapseKey?: string;
+  /** A silent (background) push when there is nothing to show; with content, an alert that also wakes the app. */
+  contentAvailable?: boolean;
+  /** Lets an iOS Notification Service Extension change the notification (set by `image` too). */
+  mutableContent?: boolean;
+  /** An https URL of an image to show. */
+  image?: string;
+  category?: string;
+  threadId?: string;
+  interruptionLevel?: InterruptionLevel;
+  /** 0 to 1: how the notification ranks in the iOS summary. */
+  relevanceScore?: number;
+  android?: { channelId?: string; icon?: string; color?: string; tag?: string; clickAction?: string };
+  localization?: { titleLocKey?: string; titleLocArgs?: string[]; locKey?: string; locArgs?: string[] };
+  /** Courier's `message.providers.<key>.override`, merged into that provider's request after the mapping (providers/overrides.ts). */
+  overrides?: Partial<Record<ProviderKey, Record<string, unknown>>>;
 };
+
+/** Nothing a person would see: no title, body, subtitle, localized text or image. */
+export function isSilent(notification: Notification): boolean {
+  const { title, body, subtitle, localization, image } = notification;
+  return title === undefined && body === undefined && subtitle === undefined && image === undefined && !localization?.titleLocKey && !localization?.locKey;
+}
+
+/** Seconds the provider may keep it: `ttlSeconds`, or what is left until `expiration` (0 once past). */
+export function ttlOf(notification: Notification, now: Date): number | undefined {
+  if (notification.ttlSeconds !== undefined) return notification.ttlSeconds;
+  if (notification.expiration) return Math.max(0, Math.floor((notification.expiration.getTime() - now.getTime()) / 1000));
+  return undefined;
+}
 
 /**
  * Per-send choices: the APNs topic of the app the tokens belong to, and the send's id (the same

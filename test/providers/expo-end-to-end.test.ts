@@ -128,11 +128,20 @@ describe('tickets: every row of the Expo table, through POST /send', () => {
     expect(sim.sends.map((s) => s.recipients.length)).toEqual([1, 1]);
   });
 
-  it('a payload over 4096 bytes is rejected before sending, naming its size', async () => {
+  it('a payload over 4096 bytes as Expo gets it (its override merged) is rejected before sending, naming its size', async () => {
     const token = expoToken();
     await put('big', token);
-    const report = await send('big', { title: 'T', body: 'é'.repeat(2100) });
+    // Small for the other providers; only Expo's override makes it too big.
+    const report = (await apiClient(t.app, KEY_A).send({ to: { user_id: 'big' }, content: { title: 'T' }, providers: { expo: { override: { body: 'é'.repeat(2100) } } } }).expect(200)).body;
     expect(report.results[0]).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^expo:MessageTooBig \(the payload is 42\d\d bytes; Expo takes at most 4096\)$/) });
+    expect(sim.sends).toHaveLength(0);
+  });
+
+  it('a payload too big for every provider is a 400 before anything is sent, with each size', async () => {
+    const token = expoToken();
+    await put('bigger', token);
+    const answer = await apiClient(t.app, KEY_A).send({ to: { user_id: 'bigger' }, content: { title: 'T', body: 'é'.repeat(2100) } }).expect(400);
+    expect(answer.body.errors[0]).toMatchObject({ path: 'message', message: expect.stringMatching(/too large for every provider: apn \d+ bytes \(at most 4096\), firebase-fcm \d+ bytes/) });
     expect(sim.sends).toHaveLength(0);
   });
 
