@@ -1,6 +1,6 @@
 import type { ExpoPushMessage } from 'expo-server-sdk';
 import { deepMerge } from './overrides';
-import { isSilent, ttlOf, type Notification } from './provider';
+import { hasNoText, ttlOf, type Notification } from './provider';
 
 /**
  * Notification → the Expo push message every recipient of a chunk shares (`to` is added per
@@ -28,7 +28,7 @@ export function buildExpoMessage(notification: Notification, now: Date = new Dat
   const ttl = ttlOf(n, now);
   if (ttl !== undefined) message.ttl = ttl;
   if (n.priority) message.priority = n.priority;
-  if (n.contentAvailable || isSilent(n)) message._contentAvailable = true;
+  if (n.contentAvailable || hasNoText(n)) message._contentAvailable = true;
   if (n.mutableContent || n.image !== undefined) message.mutableContent = true;
   if (n.image !== undefined) message.richContent = { image: n.image };
   if (n.category !== undefined) message.categoryId = n.category;

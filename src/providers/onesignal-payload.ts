@@ -1,5 +1,5 @@
 import { deepMerge } from './overrides';
-import { isSilent, ttlOf, type Notification } from './provider';
+import { hasNoText, ttlOf, type Notification } from './provider';
 
 /**
  * Notification → the body of OneSignal's POST /notifications, without its recipients, app
@@ -17,7 +17,7 @@ export function buildOneSignalBody(notification: Notification, now: Date): Recor
   if (text !== undefined) body.contents = { en: text };
   if (n.title !== undefined && n.body !== undefined) body.headings = { en: n.title };
   if (n.subtitle !== undefined) body.subtitle = { en: n.subtitle };
-  if (n.contentAvailable || isSilent(n)) body.content_available = true;
+  if (n.contentAvailable || hasNoText(n)) body.content_available = true;
   if (n.mutableContent || n.image !== undefined) body.mutable_content = true;
   if (n.data) body.data = n.data;
   const ttl = ttlOf(n, now);

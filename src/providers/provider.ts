@@ -77,6 +77,11 @@ export function isSilent(notification: Notification): boolean {
   return title === undefined && body === undefined && subtitle === undefined && image === undefined && !localization?.titleLocKey && !localization?.locKey;
 }
 
+/** No title, body or subtitle: what Expo and OneSignal, which have no localized keys, can show. */
+export function hasNoText(notification: Notification): boolean {
+  return notification.title === undefined && notification.body === undefined && notification.subtitle === undefined;
+}
+
 /** Seconds the provider may keep it: `ttlSeconds`, or what is left until `expiration` (0 once past). */
 export function ttlOf(notification: Notification, now: Date): number | undefined {
   if (notification.ttlSeconds !== undefined) return notification.ttlSeconds;

@@ -1,0 +1,82 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { ApnsSimulator } from '../simulators/apns-simulator';
+import { makeApnsKey, makeServiceAccount, makeTestCredentials } from '../simulators/credentials';
+import { ExpoSimulator } from '../simulators/expo-simulator';
+import { FcmSimulator } from '../simulators/fcm-simulator';
+import { OneSignalSimulator } from '../simulators/onesignal-simulator';
+import { bearer, createTestApp, KEY_A, type TestApp } from './test-app';
+
+/**
+ * The four simulators, and one app whose four credentials were put through the API (no
+ * instance-wide credentials), so one POST /send reaches all four providers through the real
+ * SDKs. `tokens` registers one token of each provider for a user.
+ */
+export type FourProviders = {
+  apns: ApnsSimulator;
+  fcm: FcmSimulator;
+  expo: ExpoSimulator;
+  onesignal: OneSignalSimulator;
+  t: TestApp;
+  app: string;
+  onesignalApp: string;
+  expoAccessToken: string;
+  register: (user: string) => Promise<{ apn: string; 'firebase-fcm': string; expo: string; onesignal: string }>;
+  reset: () => void;
+  close: () => Promise<void>;
+};
+
+export async function startFourProviders(options: { now?: () => Date } = {}): Promise<FourProviders> {
+  const team = makeApnsKey('KEYRN00001', 'TEAMRN0001', ['com.example.rn']);
+  const project = makeServiceAccount('project-rn');
+  const base = makeTestCredentials();
+  const onesignalApp = randomUUID();
+  const onesignalKey = 'os_v2_app_rn_key_0123456789';
+  const expoAccessToken = 'expo-access-token-rn-0123';
+  const apns = await ApnsSimulator.start({ ...base.apns, keys: [team] });
+  const fcm = await FcmSimulator.start({ ...base.fcm, projects: [project] });
+  const expo = await ExpoSimulator.start({ accessToken: expoAccessToken });
+  const onesignal = await OneSignalSimulator.start({ appId: onesignalApp, apiKey: onesignalKey });
+  const t = await createTestApp({
+    delivery: {
+      endpoints: { apns: new URL(apns.url), apnsSandbox: new URL(apns.url), fcm: new URL(fcm.url), expo: new URL(expo.url), onesignal: new URL(onesignal.url) },
+      fcmBatchTimeoutMs: 20_000,
+    },
+    ...(options.now ? { now: options.now } : {}),
+    expoReceipts: { delayMs: 15 * 60_000, intervalMs: 60_000 },
+  });
+  const app = 'com.example.rn';
+  const put = (path: string, body: object) => request(t.app).put(path).set(bearer(KEY_A)).send(body).expect(201);
+  await put('/credentials/team', { provider_key: 'apn', team_id: team.teamId, key_id: team.keyId, key: team.pem });
+  await put('/credentials/project', { provider_key: 'firebase-fcm', service_account: project.json });
+  await put('/credentials/expo', { provider_key: 'expo', access_token: expoAccessToken });
+  await put('/credentials/onesignal', { provider_key: 'onesignal', app_id: onesignalApp, api_key: onesignalKey });
+  await put(`/apps/${app}`, { apn: { credential_id: 'team' }, 'firebase-fcm': { credential_id: 'project' }, expo: { credential_id: 'expo' }, onesignal: { credential_id: 'onesignal' } });
+  let serial = 0;
+  return {
+    apns, fcm, expo, onesignal, t, app, onesignalApp, expoAccessToken,
+    register: async (user) => {
+      serial++;
+      const tokens = {
+        apn: randomBytes(32).toString('hex'),
+        'firebase-fcm': `rn:APA91b-${randomBytes(12).toString('hex')}`,
+        expo: `ExponentPushToken[rn-four-providers-${String(serial).padStart(4, '0')}]`,
+        onesignal: randomUUID(),
+      };
+      for (const [provider_key, token] of Object.entries(tokens)) {
+        await request(t.app).put(`/users/${encodeURIComponent(user)}/tokens/${encodeURIComponent(token)}`).set(bearer(KEY_A)).send({ provider_key, device: { app_id: app } }).expect(204);
+      }
+      return tokens;
+    },
+    reset: () => {
+      apns.reset();
+      fcm.reset();
+      expo.reset();
+      onesignal.reset();
+    },
+    close: async () => {
+      await t.close();
+      await Promise.all([apns.close(), fcm.close(), expo.close(), onesignal.close()]);
+    },
+  };
+}
