@@ -78,3 +78,27 @@ it('courier-js tracking.postTrackingUrl with the trackingUrl the push carried: O
   expect(message.opened).toBeLessThanOrEqual(message.clicked!);
   expect((await courier.messages.history(requestId)).results.map((e) => e.type)).toEqual(['ENQUEUED', 'SENT', 'OPENED', 'CLICKED']);
 });
+
+it('send.message with nested data and providers overrides reaches the simulators as specified (issue 20)', async () => {
+  const fcmToken = 'sdk-payload:APA91b-courier-sdk-token';
+  await courier.users.tokens.addSingle(fcmToken, { user_id: 'sdk-payload-user', provider_key: 'firebase-fcm' });
+  await courier.users.tokens.addSingle(apnsToken(7), { user_id: 'sdk-payload-user', provider_key: 'apn' });
+  const { requestId } = await courier.send.message({
+    message: {
+      to: { user_id: 'sdk-payload-user' },
+      content: { title: 'Order', body: 'shipped' },
+      data: { order: { id: 42, lines: [{ sku: 'A1', qty: 2 }] } },
+      providers: {
+        apn: { override: { headers: { 'apns-priority': '5' }, body: { aps: { sound: 'ship.caf' } } } },
+        'firebase-fcm': { override: { android: { priority: 'NORMAL', notification: { channel_id: 'orders' } } } },
+      },
+    },
+  });
+  expect((await courier.messages.retrieve(requestId)).status).toBe('SENT');
+  const apns = sims.apns.received.filter((r) => r.token === apnsToken(7)).at(-1)!;
+  expect(apns.headers['apns-priority']).toBe('5');
+  expect(apns.payload).toEqual({ aps: { alert: { title: 'Order', body: 'shipped' }, sound: 'ship.caf' }, order: { id: 42, lines: [{ sku: 'A1', qty: 2 }] }, trackingUrl: expect.any(String) });
+  const fcm = sims.fcm.received.filter((r) => r.token === fcmToken).at(-1)!.message as { data: Record<string, string>; android: Record<string, unknown> };
+  expect(JSON.parse(fcm.data.order!)).toEqual({ id: 42, lines: [{ sku: 'A1', qty: 2 }] });
+  expect(fcm.android).toMatchObject({ priority: 'normal', notification: { channel_id: 'orders' } });
+});

@@ -20,6 +20,7 @@ export type FourProviders = {
   t: TestApp;
   app: string;
   onesignalApp: string;
+  onesignalKey: string;
   expoAccessToken: string;
   register: (user: string) => Promise<{ apn: string; 'firebase-fcm': string; expo: string; onesignal: string }>;
   reset: () => void;
@@ -54,7 +55,7 @@ export async function startFourProviders(options: { now?: () => Date } = {}): Pr
   await put(`/apps/${app}`, { apn: { credential_id: 'team' }, 'firebase-fcm': { credential_id: 'project' }, expo: { credential_id: 'expo' }, onesignal: { credential_id: 'onesignal' } });
   let serial = 0;
   return {
-    apns, fcm, expo, onesignal, t, app, onesignalApp, expoAccessToken,
+    apns, fcm, expo, onesignal, t, app, onesignalApp, onesignalKey, expoAccessToken,
     register: async (user) => {
       serial++;
       const tokens = {
