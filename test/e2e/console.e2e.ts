@@ -244,6 +244,27 @@ it('cancels a delayed message from its page (issue 19)', async () => {
   expect(await page.locator('ol.timeline li strong').allTextContents()).toEqual(['ENQUEUED', 'DELAYED', 'CANCELED']);
 });
 
+it('the test notification form sets title, body, image and content_available (issue 20)', async () => {
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/alice`);
+  await page.locator('summary', { hasText: 'Test notification content' }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Rich test');
+  await page.getByLabel('Body', { exact: true }).fill('With a picture');
+  await page.getByLabel('Image URL (https)', { exact: true }).fill('http://not-https.example/a.png');
+  await page.getByRole('button', { name: 'Send test notification', exact: true }).first().click();
+  await page.locator('.send-summary', { hasText: 'message.push.image' }).waitFor();
+
+  sims.apns.reset();
+  await page.getByLabel('Image URL (https)', { exact: true }).fill('https://cdn.example.com/parcel.png');
+  await page.getByLabel(/Silent \(content_available\)/).check();
+  await page.getByRole('button', { name: 'Send test notification', exact: true }).first().click();
+  await page.locator('.send-summary', { hasText: 'delivered' }).waitFor();
+  const payload = sims.apns.received.find((r) => r.token === live)!.payload as { aps: Record<string, unknown>; fcm_options: { image: string } };
+  expect(payload.aps).toMatchObject({ alert: { title: 'Rich test', body: 'With a picture' }, 'content-available': 1, 'mutable-content': 1 });
+  expect(payload.fcm_options.image).toBe('https://cdn.example.com/parcel.png');
+});
+
 it('the overview shows the open rate per day (issue 19)', async () => {
   const page = await open();
   await signIn(page);

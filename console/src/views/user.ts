@@ -66,11 +66,12 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string, afte
     return;
   }
 
-  const sendAll = ctx.can('send')
-    ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend({ user_id: userId }, outcomes, summary) }, 'Send test notification')
+  const form = ctx.can('send') ? testForm() : null;
+  const sendAll = form
+    ? h('button', { type: 'button', class: 'primary', onclick: () => void testSend({ user_id: userId }, form.read(), outcomes, summary) }, 'Send test notification')
     : null;
   const messages = ctx.can('messages:read') ? h('a', { href: `#/messages?recipient=${enc(userId)}`, class: 'button-link' }, 'Recent messages') : null;
-  replace(results, h('div', { class: 'toolbar' }, sendAll, messages, summary), list, more);
+  replace(results, h('div', { class: 'toolbar' }, sendAll, messages, summary), form?.element ?? null, list, more);
   if (after) {
     // The list was rebuilt: focus moves to the token acted on (its outcome says what happened),
     // or, when it is gone (deleted), to the summary, rather than being lost to the page's top.
@@ -80,6 +81,35 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string, afte
   }
 }
 
+
+type TestMessage = { content?: { title?: string; body?: string }; push?: { image?: string; content_available?: boolean } };
+/** The test notification's form: title, body, image and content_available; the send buttons read it. */
+let currentForm: { read: () => TestMessage } | undefined;
+
+function testForm(): { element: HTMLElement; read: () => TestMessage } {
+  const title = h('input', { id: 'test-title', type: 'text', value: 'Test notification' });
+  const body = h('input', { id: 'test-body', type: 'text', value: 'Sent from the push-token-registry console.' });
+  const image = h('input', { id: 'test-image', type: 'url', placeholder: 'https://…', spellcheck: 'false' });
+  const silent = h('input', { id: 'test-silent', type: 'checkbox' });
+  const element = h(
+    'details',
+    { class: 'test-form' },
+    h('summary', {}, 'Test notification content'),
+    h('div', { class: 'fields' },
+      h('label', { for: 'test-title' }, 'Title'), title,
+      h('label', { for: 'test-body' }, 'Body'), body,
+      h('label', { for: 'test-image' }, 'Image URL (https)'), image,
+      h('label', { class: 'check' }, silent, ' Silent (content_available): wakes the app; with no title or body, shows nothing'),
+    ),
+  );
+  const read = (): TestMessage => {
+    const content = { ...(title.value ? { title: title.value } : {}), ...(body.value ? { body: body.value } : {}) };
+    const push = { ...(image.value.trim() ? { image: image.value.trim() } : {}), ...(silent.checked ? { content_available: true } : {}) };
+    return { ...(Object.keys(content).length > 0 ? { content } : {}), ...(Object.keys(push).length > 0 ? { push } : {}) };
+  };
+  currentForm = { read };
+  return { element, read };
+}
 
 function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement>, reload: (after: AfterAction) => void): HTMLElement {
   const outcome = h('p', { class: 'outcome', role: 'status' });
@@ -91,7 +121,7 @@ function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement
   const path = `/users/${enc(token.user_id)}/tokens/${enc(token.token)}`;
   const actions: HTMLElement[] = [];
   if (ctx.can('send') && token.status === 'active') {
-    actions.push(h('button', { type: 'button', onclick: () => void testSend({ token: token.token }, outcomes) }, 'Send test notification'));
+    actions.push(h('button', { type: 'button', onclick: () => void testSend({ token: token.token }, currentForm?.read() ?? {}, outcomes) }, 'Send test notification'));
   }
   if (ctx.can('tokens:write')) {
     if (token.status !== 'revoked') {
@@ -150,11 +180,11 @@ async function act(outcome: HTMLElement, action: () => Promise<unknown>, reload:
  * send also writes the summary in `summary`; a one-token send has only its token's line (which
  * the summary must never overwrite).
  */
-async function testSend(to: { user_id: string } | { token: string }, outcomes: Map<string, HTMLElement>, summary?: HTMLElement): Promise<void> {
+async function testSend(to: { user_id: string } | { token: string }, message: TestMessage, outcomes: Map<string, HTMLElement>, summary?: HTMLElement): Promise<void> {
   const progress = summary ?? ('token' in to ? outcomes.get(to.token) : undefined);
   if (progress) progress.textContent = 'Sending…';
   try {
-    const report = await api<SendReport>('POST', '/send', { message: { to, content: { title: 'Test notification', body: 'Sent from the push-token-registry console.' } } });
+    const report = await api<SendReport>('POST', '/send', { message: { to, ...message } });
     for (const result of report.results) {
       const target = outcomes.get(result.token);
       if (!target) continue;
