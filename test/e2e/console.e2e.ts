@@ -252,6 +252,7 @@ it('the test notification form sets title, body, image and content_available (is
   await page.getByLabel('Title', { exact: true }).fill('Rich test');
   await page.getByLabel('Body', { exact: true }).fill('With a picture');
   await page.getByLabel('Image URL (https)', { exact: true }).fill('http://not-https.example/a.png');
+  current!.expectStatus(400, '/send');
   await page.getByRole('button', { name: 'Send test notification', exact: true }).first().click();
   await page.locator('.send-summary', { hasText: 'message.push.image' }).waitFor();
 
