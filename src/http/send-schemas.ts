@@ -61,9 +61,9 @@ export const sendBody = z.strictObject({
       content: z
         .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })
         .optional(),
-      // Any JSON, as in Courier; the size limits apply to it as each provider sends it.
+      // Any JSON, as in Courier (the body was JSON, so every value is); the size limits apply to it as each provider sends it.
       data: z
-        .record(z.string().min(1).max(256), z.json())
+        .record(z.string().min(1).max(256), z.unknown().describe('Any JSON value'))
         .superRefine((data, ctx) => {
           for (const key of Object.keys(data)) {
             if (reservedDataKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is a key the push providers reserve' });
