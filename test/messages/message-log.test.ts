@@ -80,6 +80,19 @@ describe('status and reason of each send, in Courier’s vocabulary', () => {
     expect((await history(report.requestId)).map((e) => e.type)).toEqual(['ENQUEUED', 'UNDELIVERABLE', 'TOKEN_INVALIDATED']);
   });
 
+  it('UNDELIVERABLE/PROVIDER_ERROR, not BOUNCED, when the mass-invalidation guard held the dead answers', async () => {
+    const tokens = Array.from({ length: 20 }, (_, i) => apnsToken(700 + i));
+    for (const token of tokens) {
+      await put('held-user', token, 'apn');
+      // BadDeviceToken for every token at once is what sandbox tokens sent to production look like: the guard holds it.
+      sims.apns.stage(token, { status: 400, reason: 'BadDeviceToken' });
+    }
+    const report = await api().sendTo({ user_id: 'held-user' });
+    expect(report.summary).toMatchObject({ invalidated: 0 });
+    expect(await message(report.requestId)).toMatchObject({ status: 'UNDELIVERABLE', reason: 'PROVIDER_ERROR' });
+    expect(await history(report.requestId, '?type=TOKEN_INVALIDATED')).toEqual([]);
+  });
+
   it('UNDELIVERABLE/PROVIDER_ERROR: tokens existed, none accepted, not all dead', async () => {
     await put('refused-user', apnsToken(3), 'apn');
     sims.apns.stage(apnsToken(3), { status: 400, reason: 'BadTopic' });
