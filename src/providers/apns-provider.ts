@@ -49,7 +49,8 @@ export class ApnsProvider implements PushProvider {
   async send(notification: Notification, tokens: readonly string[], options: SendOptions = {}): Promise<DeliveryResult[]> {
     const topic = options.topic ?? this.options.topic;
     if (!topic) return tokens.map((token) => ({ token, outcome: 'rejected', reason: 'apns:no_topic', detail: 'no APNs topic for this app' }));
-    const shared = this.note(notification, topic);
+    // One payload for every token, unless each token has data of its own (dataFor): then each is built apart.
+    const shared = options.dataFor ? undefined : this.note(notification, topic);
     return mapWithConcurrency(tokens, this.options.maxInFlight, async (token): Promise<DeliveryResult> => {
       if (!APNS_TOKEN_PATTERN.test(token)) {
         // node-apn would strip the non-hex characters and send to some other device path.
@@ -57,7 +58,7 @@ export class ApnsProvider implements PushProvider {
       }
       if (this.closed) return { token, outcome: 'retryable', reason: 'apns:closed' };
       try {
-        const note = options.dataFor ? this.note(notificationFor(notification, token, options), topic) : shared;
+        const note = shared ?? this.note(notificationFor(notification, token, options), topic);
         if ('tooBig' in note) return { token, outcome: 'rejected', reason: 'apns:PayloadTooLarge', detail: note.tooBig };
         const { sent, failed } = await this.provider.send(note, token);
         if (sent.length > 0) {

@@ -1,6 +1,7 @@
 import { api, ApiError, enc } from '../api';
 import { focusOn, h, notice, replace, shorten } from '../dom';
 import type { Context } from '../context';
+import { cursorPager } from '../paging';
 
 /**
  * The message log: a filterable list (GET /messages), and one message with its per-token
@@ -70,30 +71,24 @@ export async function messagesView(ctx: Context, main: HTMLElement, filters: URL
 
   const rows = h('tbody', {});
   const more = h('button', { type: 'button', hidden: true }, 'Load more messages');
-  let cursor: string | null = null;
-  let loaded = 0;
-  const load = async () => {
-    const query = new URLSearchParams(filters);
-    query.set('limit', '25');
-    if (cursor) query.set('cursor', cursor);
-    more.disabled = true;
-    try {
+  const pager = cursorPager<Message>({
+    button: more,
+    errors: results,
+    fetch: async (cursor) => {
+      const query = new URLSearchParams(filters);
+      query.set('limit', '25');
+      if (cursor) query.set('cursor', cursor);
       const page = await api<{ results: Message[]; paging: { cursor: string | null; more: boolean } }>('GET', `/messages?${query}`);
-      for (const message of page.results) rows.append(row(message));
-      loaded += page.results.length;
-      cursor = page.paging.cursor;
-      more.hidden = !page.paging.more;
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load().catch((e: Error) => results.append(notice('error', e.message))));
+      return { items: page.results, ...page.paging };
+    },
+    add: (message) => rows.append(row(message)),
+  });
   try {
-    await load();
+    await pager.load();
   } catch (error) {
     return replace(results, notice('error', `The messages could not be loaded: ${(error as Error).message}`));
   }
-  if (loaded === 0) return replace(results, notice('empty', filters.size > 0 ? 'No message matches these filters.' : 'No messages yet: every POST /send leaves one per recipient here.'));
+  if (pager.loaded() === 0) return replace(results, notice('empty', filters.size > 0 ? 'No message matches these filters.' : 'No messages yet: every POST /send leaves one per recipient here.'));
   replace(
     results,
     h(

@@ -1,6 +1,7 @@
 import { api, ApiError, enc } from '../api';
 import { focusOn, h, notice, replace, searchForm, shorten, statusBadge, when } from '../dom';
 import type { Context } from '../context';
+import { cursorPager } from '../paging';
 
 export type Token = {
   user_id: string;
@@ -37,29 +38,22 @@ async function showUser(ctx: Context, results: HTMLElement, userId: string, afte
   const list = h('ul', { class: 'tokens', 'aria-label': `Tokens of ${userId}` });
   const more = h('button', { type: 'button', hidden: true }, 'Load more tokens');
   const summary = h('p', { class: 'send-summary', role: 'status' });
-  let cursor: string | null = null;
-  let loaded = 0;
-
-  async function load(): Promise<void> {
-    more.disabled = true;
-    try {
+  const pager = cursorPager<Token>({
+    button: more,
+    errors: results,
+    fetch: async (cursor) => {
       const page = await api<Page>('GET', `/users/${enc(userId)}/tokens?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
-      for (const token of page.tokens) list.append(tokenItem(ctx, token, outcomes, (next) => void showUser(ctx, results, userId, next)));
-      loaded += page.tokens.length;
-      cursor = page.paging.cursor;
-      more.hidden = !page.paging.more;
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener('click', () => void load().catch((e: Error) => results.append(notice('error', e.message))));
+      return { items: page.tokens, ...page.paging };
+    },
+    add: (token) => list.append(tokenItem(ctx, token, outcomes, (next) => void showUser(ctx, results, userId, next))),
+  });
 
   try {
-    await load();
+    await pager.load();
   } catch (error) {
     return replace(results, notice('error', `The tokens could not be loaded: ${(error as Error).message}`));
   }
-  if (loaded === 0) {
+  if (pager.loaded() === 0) {
     const empty = notice('empty', `${after ? `${after.message} ` : ''}No tokens are registered for ${userId}. Check the id, or whether the app registered a token yet.`);
     replace(results, empty);
     if (after) focusOn(empty);
