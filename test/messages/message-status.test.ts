@@ -1,4 +1,4 @@
-import { sendStatus, statusesBefore, type MessageStatus, type TokenOutcome } from '../../src/messages/message-status';
+import { MESSAGE_STATUSES, sendStatus, statusesBefore, type MessageStatus, type TokenOutcome } from '../../src/messages/message-status';
 
 /** The status table of docs/api.md, row by row: per-token outcomes → Courier's status and reason. */
 const delivered: TokenOutcome = { outcome: 'delivered', routed: true };
@@ -39,4 +39,11 @@ describe('statusesBefore: the status only moves forward', () => {
   ])('%s replaces only %j', (to, from) => {
     expect(statusesBefore(to)).toEqual(from);
   });
+});
+
+it('no two statuses can replace each other: the status never moves back', () => {
+  for (const to of MESSAGE_STATUSES) {
+    for (const from of statusesBefore(to)) expect(statusesBefore(from)).not.toContain(to);
+    expect(statusesBefore(to)).not.toContain(to);
+  }
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { deepMerge, fcmWireToSdk, overrideProblems } from '../../src/providers/overrides';
 
 describe('deepMerge: objects merge, arrays and scalars replace', () => {
@@ -70,5 +71,33 @@ describe('fcmWireToSdk: FCM v1 wire names to firebase-admin’s, so a merge is o
     ['unknown keys pass through', { android: { notification: { light_settings: { color: { red: 1 } } } } }, { android: { notification: { light_settings: { color: { red: 1 } } } } }],
   ])('%s', (_name, wire, sdk) => {
     expect(fcmWireToSdk(wire)).toEqual(sdk);
+  });
+});
+
+describe('deepMerge, as properties over any JSON objects', () => {
+  const json = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 3 })) as unknown as fc.Arbitrary<Record<string, unknown>>;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+  it('every leaf of the override wins, every key only the base has stays, and neither input changes', () => {
+    fc.assert(
+      fc.property(json, json, (base, override) => {
+        const [b, o] = [structuredClone(base), structuredClone(override)];
+        const merged = deepMerge(base, override);
+        expect(base).toEqual(b);
+        expect(override).toEqual(o);
+        const check = (m: Record<string, unknown>, x: Record<string, unknown>, y: Record<string, unknown>) => {
+          for (const key of Object.keys(y)) {
+            if (isObject(x[key]) && isObject(y[key])) check(m[key] as Record<string, unknown>, x[key] as Record<string, unknown>, y[key] as Record<string, unknown>);
+            else expect(m[key]).toEqual(y[key]);
+          }
+          for (const key of Object.keys(x)) if (!(key in y)) expect(m[key]).toEqual(x[key]);
+        };
+        check(merged, base, override);
+      }),
+    );
+  });
+
+  it('merging nothing changes nothing', () => {
+    fc.assert(fc.property(json, (base) => expect(deepMerge(base, {})).toEqual(base)));
   });
 });
