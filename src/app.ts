@@ -23,6 +23,7 @@ import { requestContext } from './http/request-context';
 import { sendRoutes } from './http/send-routes';
 import { messageRoutes } from './http/message-routes';
 import { trackingRoutes } from './http/tracking-routes';
+import { webhookRoutes } from './http/webhook-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
 import { consoleRoutes } from './http/console-routes';
@@ -33,14 +34,14 @@ import { caseSensitiveRouter } from './http/router';
 const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly));
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>> & { messages: Pick<Config['messages'], 'maxDelayMs'> };
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>> & { messages: Pick<Config['messages'], 'maxDelayMs'>; webhooks: Pick<Config['webhooks'], 'allowHttp' | 'allowPrivate'> };
   userTokens: UserTokens;
   logger: Logger;
   metrics: Metrics;
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, health, userTokens, credentials, stats }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -72,6 +73,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(deviceRoutes(devices, registry));
   api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock }));
   api.use(messageRoutes(messageStore, messages));
+  api.use(webhookRoutes(webhookEndpoints, outbox, config.webhooks, clock));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));

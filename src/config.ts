@@ -190,6 +190,14 @@ const envFields = {
     SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
     // Where devices reach this service: turns on the trackingUrl in every push.
     PUBLIC_URL: publicUrlText.optional(),
+    // Webhooks (src/webhooks): plain http and private addresses are for development and tests only.
+    WEBHOOK_ALLOW_HTTP: booleanText.default(false),
+    WEBHOOK_ALLOW_PRIVATE: booleanText.default(false),
+    WEBHOOK_DISABLE_AFTER: durationText('WEBHOOK_DISABLE_AFTER').default(parseDuration('5d')!),
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    WEBHOOK_INTERVAL: durationText('WEBHOOK_INTERVAL').default(parseDuration('1s')!),
+    // Tests only (src/crash-points.ts): the process kills itself at this point.
+    CRASH_POINT: z.string().min(1).optional(),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     SEND_RETRY_BASE: durationText('SEND_RETRY_BASE').default(parseDuration('250ms')!),
     SEND_RETRY_MAX: durationText('SEND_RETRY_MAX').default(parseDuration('10s')!),
@@ -240,6 +248,8 @@ export type HttpServerLimits = {
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
+export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number };
+
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -288,6 +298,10 @@ export type Config = {
   expoReceipts: ExpoReceiptConfig;
   retry: RetryConfig;
   delivery: DeliveryConfig;
+  /** Webhook deliveries: SSRF settings, when a failing endpoint is disabled, requests in flight per endpoint, the dispatcher's interval. */
+  webhooks: WebhookConfig;
+  /** CRASH_POINT, tests only: where the process kills itself (src/crash-points.ts). */
+  crashPoint: string | undefined;
   /** The message log: retention, the longest delay, Idempotency-Key lifetime, the scheduler's interval, PUBLIC_URL for tracking. */
   messages: MessageConfig;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
@@ -385,6 +399,14 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       maxDelayMs: durationToMs(e.SEND_RETRY_MAX),
     },
     invalidationGuard: { minTokens: e.INVALIDATION_GUARD_MIN_TOKENS, maxShare: e.INVALIDATION_GUARD_MAX_SHARE },
+    crashPoint: e.CRASH_POINT,
+    webhooks: {
+      allowHttp: e.WEBHOOK_ALLOW_HTTP,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      disableAfterMs: durationToMs(e.WEBHOOK_DISABLE_AFTER),
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      intervalMs: durationToMs(e.WEBHOOK_INTERVAL),
+    },
     messages: {
       retentionMs: durationToMs(e.MESSAGE_RETENTION),
       maxDelayMs: durationToMs(e.MAX_DELAY),

@@ -12,6 +12,7 @@ import { Metrics } from './metrics';
 import { ProviderRegistry } from './providers/provider-registry';
 import { endOfLifeWarning } from './runtime-support';
 import { createServices, ensureIndexes } from './services';
+import { armCrashPoint } from './crash-points';
 import { userTokensFromConfig } from './auth/user-token-setup';
 import { credentialsBoxFromConfig } from './apps/credentials-setup';
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  armCrashPoint(config.crashPoint);
   const logger = createLogger(config.logLevel);
   const runtimeWarning = endOfLifeWarning(process.version, new Date());
   if (runtimeWarning) logger.warn({ node: process.version }, runtimeWarning);

@@ -23,6 +23,13 @@ import { ensureMessageDayIndexes, MessageStore } from './messages/message-store'
 import { MessageService } from './messages/message-service';
 import { MessageScheduler } from './messages/scheduler';
 import { ensureScheduledSendIndexes, ScheduledSends } from './messages/scheduled-sends';
+import type { MessageDocument } from './messages/message-document';
+import { messageDetails } from './messages/message-view';
+import { ensureEndpointIndexes, EndpointStore } from './webhooks/endpoint-store';
+import { ensureOutboxIndexes, Outbox, type Intent } from './webhooks/outbox';
+import { WebhookDispatcher } from './webhooks/dispatcher';
+import { messageUpdated, tokenInvalidated } from './webhooks/events';
+import type { InvalidationListener } from './sender/notification-sender';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
 
 export type Services = {
@@ -38,6 +45,10 @@ export type Services = {
   /** Sends delayed messages when due; started with the other background work. */
   scheduler: MessageScheduler;
   idempotency: IdempotencyStore;
+  /** Webhooks (src/webhooks): endpoints, the outbox, and the dispatcher that delivers it. */
+  webhookEndpoints: EndpointStore;
+  outbox: Outbox;
+  dispatcher: WebhookDispatcher;
   /** Reads Expo receipts; server.ts starts it on an interval, the admin CLI runs one pass. */
   receipts: ExpoReceiptChecker;
   /** The console's overview figures (GET /stats), cached per workspace. */
@@ -61,6 +72,8 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureMessageDayIndexes(db);
   await ensureIdempotencyIndexes(db);
   await ensureScheduledSendIndexes(db);
+  await ensureEndpointIndexes(db);
+  await ensureOutboxIndexes(db);
 }
 
 /** How long a replica's claim on a due delayed message keeps the others off it. */
@@ -79,7 +92,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks'>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -96,6 +109,16 @@ export function createServices(deps: {
   const tickets = new ExpoTicketStore(db);
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   const messageStore = new MessageStore(db);
+  const webhookEndpoints = new EndpointStore(db, deps.credentialsBox);
+  const outbox = new Outbox(db, webhookEndpoints);
+  const clock = deps.now ?? (() => new Date());
+  // Every status change of a message is a message.updated event (webhooks/events.ts).
+  messageStore.onStatusChange(async (changed) => {
+    const byWorkspace = new Map<string, MessageDocument[]>();
+    for (const message of changed) byWorkspace.set(message.workspace_id, [...(byWorkspace.get(message.workspace_id) ?? []), message]);
+    const at = clock();
+    await Promise.all([...byWorkspace].map(([workspace, messages]) => outbox.add(workspace, messages.map((m) => messageUpdated(messageDetails(m), at)), at)));
+  });
   const receipts = new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
     ...deps.config.expoReceipts,
     guard: deps.config.invalidationGuard,
@@ -111,14 +134,19 @@ export function createServices(deps: {
     guard: deps.config.invalidationGuard,
     logger: deps.logger,
     observer: deps.metrics.sendObserver,
+    invalidations: invalidationEvents(outbox),
   });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
   const messages = new MessageService(messageStore, sender, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   return {
     providerClients,
     receipts,
+    webhookEndpoints,
+    outbox,
+    dispatcher,
     messages,
     messageStore,
     scheduler,
@@ -126,9 +154,11 @@ export function createServices(deps: {
     start: () => {
       receipts.start();
       scheduler.start();
+      dispatcher.start();
     },
     stop: async () => {
       await scheduler.stop();
+      await dispatcher.stop();
       await receipts.stop();
       await providerClients.close();
     },
@@ -137,7 +167,7 @@ export function createServices(deps: {
     credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     sender,
-    clock: deps.now ?? (() => new Date()),
+    clock,
     health: {
       database: () => pingDatabase(db),
       providers: () => deps.providers.ready(),
@@ -170,5 +200,22 @@ function receiptSources(providers: ProviderRegistry, credentials: CredentialStor
     if (!credential) return { problem: `credential ${credentialId} no longer exists` };
     const handle = await clients.acquire(workspaceId, credentialId, credential.identity, 'expo');
     return { source: handle.client as ExpoProvider, release: handle.release };
+  };
+}
+
+/** The sender's invalidations as token.invalidated events, written before the token writes and settled after (webhooks/outbox.ts). */
+function invalidationEvents(outbox: Outbox): InvalidationListener {
+  return {
+    intend: (workspaceId, notices, at) =>
+      outbox.intend(
+        workspaceId,
+        notices.map((n) => ({
+          tokenId: n.tokenId,
+          reason: n.reason,
+          event: tokenInvalidated({ user_id: n.userId, token: n.token, provider_key: n.provider, app_id: n.appId, reason: n.reason, message_id: n.messageId }, at),
+        })),
+        at,
+      ),
+    settle: (intent, landed, at) => outbox.settle(intent as Intent, landed, at),
   };
 }

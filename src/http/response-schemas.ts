@@ -145,3 +145,15 @@ export const keyInfo = z.object({
   scopes: z.array(z.string()),
   key_hint: z.string().describe('The last characters of the key, as logs show it'),
 });
+
+export const webhookView = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  disabled: z.boolean(),
+  disabled_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  secret: z.string().optional().describe('whsec_…: in the answer to POST /webhooks only'),
+});

@@ -5,7 +5,8 @@ import { deviceList, deviceObject, errorBody, readiness, sendReport, tokenObject
 import { issuedToken, issueTokenBody } from './auth-schemas';
 import { sendBody } from './send-schemas';
 import { historyQuery, listMessagesQuery, messageParams, trackingBody, trackingParams } from './message-schemas';
-import { delayedSend, messageDetails, messageHistory, messageList, messageRetrieved } from './response-schemas';
+import { attemptsQuery, createWebhookBody, updateWebhookBody, webhookParams } from './webhook-schemas';
+import { delayedSend, messageDetails, messageHistory, messageList, messageRetrieved, webhookView } from './response-schemas';
 import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import { appView, credentialView, keyInfo, tokenStats } from './response-schemas';
 import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
@@ -112,6 +113,7 @@ export const ROUTES: RouteDoc[] = [
     },
   },
   ...messageRouteDocs(),
+  ...webhookRouteDocs(),
   {
     method: 'get', path: '/auth/key', tag: 'Console', apiKeyOnly: true,
     summary: 'The calling API key: its workspace and scopes (never the key itself)',
@@ -150,6 +152,21 @@ function messageRouteDocs(): RouteDoc[] {
     { method: 'get', path: '/messages/:message_id/history', tag, scope: 'messages:read', summary: 'The message’s events, oldest first (?type= filters)', params: messageParams, query: historyQuery, responses: { 200: { description: 'The events', schema: messageHistory }, ...errors(...common, 404) } },
     { method: 'post', path: '/messages/:message_id/cancel', tag, scope: 'send', summary: 'Cancel a delayed message: 200 with the record while DELAYED, 409 with the record after', params: messageParams, responses: { 200: { description: 'Canceled', schema: messageDetails }, 409: { description: 'Already sent (or canceled): the record', schema: messageDetails }, ...errors(400, 401, 403, 404, 429, 503) } },
     { method: 'post', path: '/t/:tracking_id', tag, summary: 'Courier’s trackingUrl: a device posts {event} (DELIVERED, OPENED, CLICKED, READ, UNREAD); no key, any origin', params: trackingParams, body: trackingBody, responses: { 204: { description: 'Recorded, or a repeat that changed nothing' }, ...errors(400, 404, 503) } },
+  ];
+}
+
+function webhookRouteDocs(): RouteDoc[] {
+  const tag = 'Webhooks';
+  const endpoint = { 200: { description: 'The endpoint (never its secret)', schema: webhookView } };
+  return [
+    { method: 'post', path: '/webhooks', tag, scope: 'webhooks:write', summary: 'Register an endpoint; the answer holds its secret, shown this once (token.invalidated needs tokens:read too)', body: createWebhookBody, responses: { 201: { description: 'Created, with `secret`', schema: webhookView }, ...errors(400, 401, 403, 429, 503) } },
+    { method: 'get', path: '/webhooks', tag, scope: 'webhooks:read', summary: "The workspace's endpoints", responses: { 200: { description: '{"webhooks": [...]}' }, ...errors(401, 403, 429, 503) } },
+    { method: 'get', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:read', summary: 'One endpoint', params: webhookParams, responses: { ...endpoint, ...errors(401, 403, 404, 429, 503) } },
+    { method: 'patch', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:write', summary: 'Change url, events, description or disabled', params: webhookParams, body: updateWebhookBody, responses: { ...endpoint, ...errors(400, 401, 403, 404, 429, 503) } },
+    { method: 'delete', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:write', summary: 'Remove an endpoint', params: webhookParams, responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404, 429, 503) } },
+    { method: 'post', path: '/webhooks/:webhook_id/rotate-secret', tag, scope: 'webhooks:write', summary: 'A new secret; for 24 h deliveries carry both signatures', params: webhookParams, responses: { 200: { description: '{"secret": "whsec_…"}' }, ...errors(401, 403, 404, 429, 503) } },
+    { method: 'post', path: '/webhooks/:webhook_id/test', tag, scope: 'webhooks:write', summary: 'Queue a webhook.test event for this endpoint', params: webhookParams, responses: { 202: { description: '{"event_id"}' }, ...errors(401, 403, 404, 429, 503) } },
+    { method: 'get', path: '/webhooks/:webhook_id/attempts', tag, scope: 'webhooks:read', summary: 'The latest delivery attempts, newest first, with cursor paging', params: webhookParams, query: attemptsQuery, responses: { 200: { description: '{"results": [...], "paging": {...}}' }, ...errors(400, 401, 403, 404, 429, 503) } },
   ];
 }
 

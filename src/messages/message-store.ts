@@ -36,6 +36,20 @@ export class MessageStore {
 
   private readonly tokens: Collection<{ _id: ObjectId; workspace_id: string; token: string }>;
 
+  /** Told of each message whose status changed, as it now is (the webhooks' message.updated). */
+  private changed: ((messages: MessageDocument[]) => Promise<void>) | undefined;
+
+  onStatusChange(listener: (messages: MessageDocument[]) => Promise<void>): void {
+    this.changed = listener;
+  }
+
+  /** The changed messages as they now are, to the listener; a failure there never undoes the change. */
+  private async notify(ids: string[]): Promise<void> {
+    if (!this.changed || ids.length === 0) return;
+    const docs = await this.collection.find({ _id: { $in: ids } }, { projection: { tokens: 0, history: 0, tracking_key: 0 } }).toArray();
+    await this.changed(docs);
+  }
+
   constructor(db: Db) {
     this.collection = db.collection<MessageDocument>(MESSAGES);
     this.tokens = db.collection(TOKENS_COLLECTION);
@@ -52,11 +66,13 @@ export class MessageStore {
    * Answers the message to send, or null when it is gone or was canceled.
    */
   async start(id: string, attempt: number, now: Date): Promise<MessageDocument | null> {
-    return this.collection.findOneAndUpdate(
+    const started = await this.collection.findOneAndUpdate(
       { _id: id, status: { $in: [...statusesBefore('ENQUEUED'), 'ENQUEUED'] } },
       { $set: { status: 'ENQUEUED' }, $push: pushEvents([{ ts: now, type: 'ENQUEUED', ...(attempt > 1 ? { attempt } : {}) }]) },
       { returnDocument: 'after' },
     );
+    if (started) await this.notify([id]);
+    return started;
   }
 
   /** Whether a message exists at all (the scheduler tells a row whose message is still being written from one whose request died). */
@@ -74,7 +90,7 @@ export class MessageStore {
       },
     }));
     await Promise.all([
-      this.collection.bulkWrite(ops, { ordered: false }),
+      this.collection.bulkWrite(ops, { ordered: false }).then(() => this.notify(writes.map((w) => w.id))),
       this.countDays(writes.flatMap(({ workspaceId, write }) => (write.sent ? [{ workspaceId, day: write.sent, field: 'sent' as const }] : []))),
     ]);
   }
@@ -95,7 +111,10 @@ export class MessageStore {
       { $set: { status: 'CANCELED', canceled: now }, $unset: { tracking_key: '' }, $push: pushEvents([{ ts: now, type: 'CANCELED' }]) },
       { returnDocument: 'after' },
     );
-    if (updated) return { canceled: true, message: updated };
+    if (updated) {
+      await this.notify([id]);
+      return { canceled: true, message: updated };
+    }
     return { canceled: false, message: await this.get(workspaceId, id) };
   }
 
@@ -152,7 +171,8 @@ export class MessageStore {
     }
     const first = await this.collection.updateOne({ _id: parts.messageId, [field]: { $exists: false } }, { $set: { [field]: now }, $push: pushEvents([historyEvent]) });
     if (first.modifiedCount === 0) return 'repeat';
-    await this.collection.updateOne({ _id: parts.messageId, status: { $in: statusesBefore(event as MessageStatus) } }, { $set: { status: event as MessageStatus } });
+    const moved = await this.collection.updateOne({ _id: parts.messageId, status: { $in: statusesBefore(event as MessageStatus) } }, { $set: { status: event as MessageStatus } });
+    if (moved.modifiedCount === 1) await this.notify([parts.messageId]);
     if (field === 'opened') await this.countDays([{ workspaceId: message.workspace_id, day: message.sent ?? now, field: 'opened' }]);
     return 'recorded';
   }

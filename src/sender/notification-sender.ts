@@ -7,6 +7,7 @@ import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from './delivery-store';
 import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
+import { crashPoint } from '../crash-points';
 import { findMassInvalidations, heldResult, heldText, type GuardPolicy } from './invalidation-guard';
 import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoTicketStore, NewTicket } from './expo-tickets';
@@ -80,6 +81,18 @@ export type SenderOptions = {
   random?: () => number;
   /** Where `ok` Expo tickets go for the receipt checker, and how long after the send to ask. */
   expoTickets?: { store: ExpoTicketStore; delayMs: number };
+  /**
+   * Told of every invalidation before its write, and of which landed after it (the webhook
+   * outbox writes its rows before the change: webhooks/outbox.ts). `intend` failing fails the
+   * send's record, so no token becomes failed without its event.
+   */
+  invalidations?: InvalidationListener;
+};
+
+export type InvalidationNotice = { tokenId: Invalidation['tokenId']; userId: string; token: string; provider: ProviderKey; appId: string | null; reason: ReasonCode; messageId: string | null };
+export type InvalidationListener = {
+  intend: (workspaceId: string, notices: InvalidationNotice[], at: Date) => Promise<unknown>;
+  settle: (intent: unknown, landed: ReadonlySet<string>, at: Date) => Promise<void>;
 };
 
 const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
@@ -226,6 +239,9 @@ export class NotificationSender {
       const messageId = receiptId ? messageFor?.(t) : undefined;
       return receiptId ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null, ...(messageId ? { message_id: messageId } : {}) }] : [];
     });
+    const listener = this.options.invalidations;
+    const intent = listener && invalidations.length > 0 ? await listener.intend(workspaceId, this.notices(sendable, invalidations, messageFor), writtenAt) : undefined;
+    crashPoint('invalidation:after-intent');
     const [landed] = await Promise.all([
       this.store.recordInvalid(invalidations, writtenAt),
       this.recordTickets(tickets, writtenAt),
@@ -234,6 +250,8 @@ export class NotificationSender {
         writtenAt,
       ),
     ]);
+    crashPoint('invalidation:after-write');
+    if (listener && intent !== undefined) await listener.settle(intent, landed, writtenAt);
     this.reportInvalidations(invalidations, landed);
 
     const { results, records } = this.tokenRecords(sendable, skipped, { finals, sentWith, attempts }, landed);
@@ -244,6 +262,14 @@ export class NotificationSender {
       skipped: skipped.length,
     };
     return { results, summary, records };
+  }
+
+  private notices(sendable: SendableToken[], invalidations: Invalidation[], messageFor: SendRequestOptions['messageFor']): InvalidationNotice[] {
+    const byId = new Map(sendable.map((t) => [t._id.toHexString(), t]));
+    return invalidations.map(({ tokenId, provider, reason }) => {
+      const t = byId.get(tokenId.toHexString())!;
+      return { tokenId, userId: t.user_id, token: t.token, provider, appId: t.device?.app_id ?? null, reason, messageId: messageFor?.(t) ?? null };
+    });
   }
 
   /**

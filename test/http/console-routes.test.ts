@@ -27,7 +27,7 @@ it('says how to build it when it is not built', async () => {
 it('CONSOLE_ENABLED=false removes it', async () => {
   const t = await createTestApp();
   try {
-    const off = buildApp({ ...t, logger: createLogger('silent'), config: { apiKeys: [], trustProxy: false, rateLimitPerMinute: 0, authFailuresPerMinute: 0, corsOrigins: undefined, consoleEnabled: false, messages: { maxDelayMs: 1000 } } });
+    const off = buildApp({ ...t, logger: createLogger('silent'), config: { apiKeys: [], trustProxy: false, rateLimitPerMinute: 0, authFailuresPerMinute: 0, corsOrigins: undefined, consoleEnabled: false, messages: { maxDelayMs: 1000 }, webhooks: { allowHttp: false, allowPrivate: false } } });
     // A path no route has: 404, with no authentication asked (issue 18).
     await request(off).get('/console').expect(404);
     const on = (await request(t.app).get('/console'));

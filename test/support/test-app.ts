@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
-import { loadConfig, type DeliveryConfig, type MessageConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { loadConfig, type DeliveryConfig, type MessageConfig, type WebhookConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
 import { SecretBox } from '../../src/apps/secret-box';
 import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
@@ -71,6 +71,8 @@ export async function createTestApp(
     expoReceipts?: ExpoReceiptConfig;
     /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER; the defaults otherwise. */
     userLimits?: { maxTokens: number; maxBytes: number };
+    /** Webhook delivery settings; the defaults otherwise (https only, no private addresses). */
+    webhooks?: Partial<WebhookConfig>;
     /** The message log's settings (PUBLIC_URL for tracking, the scheduler's interval…); the defaults otherwise. */
     messages?: Partial<MessageConfig>;
     /** The clock of the sender and the receipt checker (receipt tests move it by hours). */
@@ -86,11 +88,12 @@ export async function createTestApp(
   const parsedKeys = keysText === null ? undefined : SecretBox.parse(keysText);
   if (parsedKeys && 'problems' in parsedKeys) throw new Error(parsedKeys.problems.join('; '));
   const messages: MessageConfig = { ...loadConfig({ API_KEYS: TEST_API_KEYS }).messages, ...options.messages };
+  const webhooks: WebhookConfig = { ...loadConfig({ API_KEYS: TEST_API_KEYS }).webhooks, ...options.webhooks };
   const services = createServices({
     credentialsBox: parsedKeys?.box,
     database: db,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 }, messages },
+    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 }, messages, webhooks },
     ...(options.now ? { now: options.now } : {}),
     logger,
     metrics,
@@ -98,7 +101,7 @@ export async function createTestApp(
   });
   const userTokens = options.userTokens ?? (await testUserTokens());
   const app = buildApp({
-    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins, messages },
+    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins, messages, webhooks },
     userTokens,
     logger,
     metrics,

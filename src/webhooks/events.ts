@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The webhook events (docs/webhooks.md) and their payloads, `{type, timestamp, data}`, as pure
+ * functions. An event's id is the `webhook-id` of every delivery of it: stable across retries,
+ * so a receiver can dedupe.
+ */
+export const WEBHOOK_EVENTS = ['token.invalidated', 'message.updated', 'delivery.held', 'webhook.test'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+/** Events an endpoint can't ask for without tokens:read too: they carry whole tokens. */
+export const TOKEN_EVENTS: ReadonlySet<WebhookEventType> = new Set(['token.invalidated']);
+
+export type WebhookEvent = { id: string; type: WebhookEventType; timestamp: Date; data: Record<string, unknown> };
+
+export function newEventId(): string {
+  return `msg_${randomBytes(12).toString('hex')}`;
+}
+
+export function eventPayload(event: WebhookEvent): string {
+  return JSON.stringify({ type: event.type, timestamp: event.timestamp.toISOString(), data: event.data });
+}
+
+export type InvalidatedToken = { user_id: string; token: string; provider_key: string; app_id: string | null; reason: string; message_id: string | null };
+export const tokenInvalidated = (token: InvalidatedToken, at: Date): WebhookEvent => ({ id: newEventId(), type: 'token.invalidated', timestamp: at, data: { ...token } });
+export const messageUpdated = (message: Record<string, unknown>, at: Date): WebhookEvent => ({ id: newEventId(), type: 'message.updated', timestamp: at, data: { message } });
+export const webhookTest = (at: Date): WebhookEvent => ({ id: newEventId(), type: 'webhook.test', timestamp: at, data: { message: 'A test event from push-token-registry' } });

@@ -1,0 +1,165 @@
+import type { Collection, Db, ObjectId } from 'mongodb';
+import { LeasedQueue, type Claimed } from '../queue/leased-queue';
+import type { EndpointStore } from './endpoint-store';
+import { eventPayload, type WebhookEvent } from './events';
+
+/**
+ * The durable outbox (`webhook_deliveries`, docs/webhooks.md): one row per event and endpoint,
+ * claimed by the dispatcher through the leased queue and deleted once delivered or given up.
+ * The send path only inserts rows, in bulk; a slow endpoint never slows a send.
+ *
+ * **No committed change without its event.** A token's invalidation writes its rows *before*
+ * the token write, as intents with no `due_at` (so nothing claims them), then confirms the
+ * rows of the writes that landed and deletes the others. A process killed in between leaves
+ * intents; past `confirm_by` the dispatcher settles each against the token itself: delivered
+ * if the token is `failed` for that reason since the intent, dropped if it stayed active.
+ */
+export type DeliveryDocument = {
+  /** `<event id>:<endpoint id>`. */
+  _id: string;
+  /** The event's id: the `webhook-id` of every attempt, the same across retries. */
+  event_id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  type: string;
+  payload: string;
+  created_at: Date;
+  /** When the dispatcher next takes it; absent while it is an unconfirmed intent. */
+  due_at?: Date;
+  /** An intent: confirmed (or settled against the token) by then. */
+  confirm_by?: Date;
+  verify?: { token_id: ObjectId; reason: string };
+  claim?: string;
+  attempts?: number;
+  last_error?: string;
+};
+export type ClaimedDelivery = Claimed<DeliveryDocument>;
+
+/** Each attempt, newest first per endpoint, for GET /webhooks/:id/attempts; kept 30 days. */
+export type AttemptDocument = {
+  _id?: ObjectId;
+  workspace_id: string;
+  endpoint_id: string;
+  event_id: string;
+  type: string;
+  at: Date;
+  status: number | null;
+  duration_ms: number;
+  response: string | null;
+  error: string | null;
+  next_retry: Date | null;
+  expires_at: Date;
+};
+
+const INTENT_GRACE_MS = 60_000;
+const ATTEMPT_RETENTION_MS = 30 * 86_400_000;
+
+export async function ensureOutboxIndexes(db: Db): Promise<void> {
+  await db.collection('webhook_deliveries').createIndex({ due_at: 1 }, { name: 'due', sparse: true });
+  await db.collection('webhook_deliveries').createIndex({ confirm_by: 1 }, { name: 'intents', sparse: true });
+  await db.collection('webhook_attempts').createIndex({ endpoint_id: 1, _id: -1 }, { name: 'endpoint_attempts' });
+  await db.collection('webhook_attempts').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
+}
+
+export type Intent = { ids: string[]; byToken: Map<string, string[]> };
+
+export class Outbox {
+  readonly deliveries: Collection<DeliveryDocument>;
+  readonly attempts: Collection<AttemptDocument>;
+  readonly queue: LeasedQueue<DeliveryDocument>;
+
+  constructor(
+    db: Db,
+    private readonly endpoints: EndpointStore,
+  ) {
+    this.deliveries = db.collection<DeliveryDocument>('webhook_deliveries');
+    this.attempts = db.collection<AttemptDocument>('webhook_attempts');
+    this.queue = new LeasedQueue(this.deliveries, 'due_at');
+  }
+
+  /** Rows for each event and each endpoint of the workspace that wants it, due now. */
+  async add(workspaceId: string, events: WebhookEvent[], now: Date): Promise<void> {
+    const rows = await this.rowsFor(workspaceId, events, now);
+    if (rows.length > 0) await this.deliveries.insertMany(rows.map(({ row }) => ({ ...row, due_at: now })), { ordered: false });
+  }
+
+  /** One event for one endpoint, whatever it subscribes to (POST /webhooks/:id/test). */
+  async addTo(endpoint: { _id: string; workspace_id: string }, event: WebhookEvent, now: Date): Promise<void> {
+    await this.deliveries.insertOne({ _id: `${event.id}:${endpoint._id}`, event_id: event.id, workspace_id: endpoint.workspace_id, endpoint_id: endpoint._id, type: event.type, payload: eventPayload(event), created_at: now, due_at: now });
+  }
+
+  /** Intents for token.invalidated events, written before the token writes (see above). */
+  async intend(workspaceId: string, events: { event: WebhookEvent; tokenId: ObjectId; reason: string }[], now: Date): Promise<Intent> {
+    const byEvent = new Map(events.map((e) => [e.event.id, e]));
+    const rows = await this.rowsFor(workspaceId, events.map((e) => e.event), now);
+    const byToken = new Map<string, string[]>();
+    const docs = rows.map(({ row }) => {
+      const source = byEvent.get(row.event_id)!;
+      const key = source.tokenId.toHexString();
+      byToken.set(key, [...(byToken.get(key) ?? []), row._id]);
+      return { ...row, confirm_by: new Date(now.getTime() + INTENT_GRACE_MS), verify: { token_id: source.tokenId, reason: source.reason } };
+    });
+    if (docs.length > 0) await this.deliveries.insertMany(docs, { ordered: false });
+    return { ids: docs.map((d) => d._id), byToken };
+  }
+
+  /** After the token writes: the intents of writes that landed become due, the others go. */
+  async settle(intent: Intent, landedTokenIds: ReadonlySet<string>, now: Date): Promise<void> {
+    const confirmed = [...intent.byToken].flatMap(([token, ids]) => (landedTokenIds.has(token) ? ids : []));
+    const dropped = [...intent.byToken].flatMap(([token, ids]) => (landedTokenIds.has(token) ? [] : ids));
+    await Promise.all([
+      confirmed.length > 0 ? this.deliveries.updateMany({ _id: { $in: confirmed } }, { $set: { due_at: now }, $unset: { confirm_by: '', verify: '' } }) : undefined,
+      dropped.length > 0 ? this.deliveries.deleteMany({ _id: { $in: dropped } }) : undefined,
+    ]);
+  }
+
+  /** Intents a dead process left: settled against the tokens themselves. */
+  async recoverIntents(tokens: Collection, now: Date): Promise<{ confirmed: number; dropped: number }> {
+    const stale = await this.deliveries.find({ confirm_by: { $lte: now } }).limit(1000).toArray();
+    if (stale.length === 0) return { confirmed: 0, dropped: 0 };
+    const docs = await tokens.find({ _id: { $in: stale.map((row) => row.verify!.token_id) } }, { projection: { status: 1, status_reason: 1, updated_at: 1 } }).toArray();
+    const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
+    const confirmed: string[] = [];
+    const dropped: string[] = [];
+    for (const row of stale) {
+      const token = byId.get(row.verify!.token_id.toHexString());
+      const landed = token && token.status === 'failed' && token.status_reason === row.verify!.reason && (token.updated_at as Date) >= row.created_at;
+      (landed ? confirmed : dropped).push(row._id);
+    }
+    await Promise.all([
+      confirmed.length > 0 ? this.deliveries.updateMany({ _id: { $in: confirmed }, confirm_by: { $exists: true } }, { $set: { due_at: now }, $unset: { confirm_by: '', verify: '' } }) : undefined,
+      dropped.length > 0 ? this.deliveries.deleteMany({ _id: { $in: dropped }, confirm_by: { $exists: true } }) : undefined,
+    ]);
+    return { confirmed: confirmed.length, dropped: dropped.length };
+  }
+
+  async recordAttempt(attempt: Omit<AttemptDocument, 'expires_at'>): Promise<void> {
+    await this.attempts.insertOne({ ...attempt, expires_at: new Date(attempt.at.getTime() + ATTEMPT_RETENTION_MS) });
+  }
+
+  async listAttempts(workspaceId: string, endpointId: string, limit: number, before: ObjectId | undefined): Promise<AttemptDocument[]> {
+    return this.attempts
+      .find({ workspace_id: workspaceId, endpoint_id: endpointId, ...(before ? { _id: { $lt: before } } : {}) })
+      .sort({ _id: -1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** For /metrics: deliveries waiting, and when the oldest of them was created. */
+  async pending(): Promise<{ count: number; oldest: Date | undefined }> {
+    const count = await this.deliveries.estimatedDocumentCount();
+    const oldest = await this.deliveries.find({}, { projection: { created_at: 1 } }).sort({ due_at: 1 }).limit(1).next();
+    return { count, oldest: oldest?.created_at };
+  }
+
+  private async rowsFor(workspaceId: string, events: WebhookEvent[], now: Date): Promise<{ row: DeliveryDocument }[]> {
+    if (events.length === 0) return [];
+    const types = [...new Set(events.map((e) => e.type))];
+    const subscribers = new Map(await Promise.all(types.map(async (type) => [type, await this.endpoints.subscribers(workspaceId, type)] as const)));
+    return events.flatMap((event) =>
+      (subscribers.get(event.type) ?? []).map((endpoint) => ({
+        row: { _id: `${event.id}:${endpoint._id}`, event_id: event.id, workspace_id: workspaceId, endpoint_id: endpoint._id, type: event.type, payload: eventPayload(event), created_at: now },
+      })),
+    );
+  }
+}
