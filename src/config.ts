@@ -196,6 +196,8 @@ const envFields = {
     WEBHOOK_DISABLE_AFTER: durationText('WEBHOOK_DISABLE_AFTER').default(parseDuration('5d')!),
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
     WEBHOOK_INTERVAL: durationText('WEBHOOK_INTERVAL').default(parseDuration('1s')!),
+    // How long an event written before its change waits to be confirmed before it is settled against the change (webhooks/outbox.ts).
+    WEBHOOK_INTENT_GRACE: durationText('WEBHOOK_INTENT_GRACE').default(parseDuration('60s')!),
     // Tests only (src/crash-points.ts): the process kills itself at this point.
     CRASH_POINT: z.string().min(1).optional(),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -248,7 +250,7 @@ export type HttpServerLimits = {
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
-export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number };
+export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; intentGraceMs: number };
 
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; publicUrl: URL | undefined };
 
@@ -406,6 +408,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       disableAfterMs: durationToMs(e.WEBHOOK_DISABLE_AFTER),
       concurrency: e.WEBHOOK_CONCURRENCY,
       intervalMs: durationToMs(e.WEBHOOK_INTERVAL),
+      intentGraceMs: durationToMs(e.WEBHOOK_INTENT_GRACE),
     },
     messages: {
       retentionMs: durationToMs(e.MESSAGE_RETENTION),

@@ -110,7 +110,7 @@ export function createServices(deps: {
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   const messageStore = new MessageStore(db);
   const webhookEndpoints = new EndpointStore(db, deps.credentialsBox);
-  const outbox = new Outbox(db, webhookEndpoints);
+  const outbox = new Outbox(db, webhookEndpoints, deps.config.webhooks.intentGraceMs);
   const clock = deps.now ?? (() => new Date());
   // Every status change of a message is a message.updated event (webhooks/events.ts).
   messageStore.onStatusChange(async (changed) => {

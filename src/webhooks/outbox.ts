@@ -51,7 +51,6 @@ export type AttemptDocument = {
   expires_at: Date;
 };
 
-const INTENT_GRACE_MS = 60_000;
 const ATTEMPT_RETENTION_MS = 30 * 86_400_000;
 
 export async function ensureOutboxIndexes(db: Db): Promise<void> {
@@ -71,6 +70,8 @@ export class Outbox {
   constructor(
     db: Db,
     private readonly endpoints: EndpointStore,
+    /** WEBHOOK_INTENT_GRACE: how long an intent waits for its writer to settle it before the dispatcher settles it against the token. */
+    private readonly intentGraceMs: number,
   ) {
     this.deliveries = db.collection<DeliveryDocument>('webhook_deliveries');
     this.attempts = db.collection<AttemptDocument>('webhook_attempts');
@@ -97,7 +98,7 @@ export class Outbox {
       const source = byEvent.get(row.event_id)!;
       const key = source.tokenId.toHexString();
       byToken.set(key, [...(byToken.get(key) ?? []), row._id]);
-      return { ...row, confirm_by: new Date(now.getTime() + INTENT_GRACE_MS), verify: { token_id: source.tokenId, reason: source.reason } };
+      return { ...row, confirm_by: new Date(now.getTime() + this.intentGraceMs), verify: { token_id: source.tokenId, reason: source.reason } };
     });
     if (docs.length > 0) await this.deliveries.insertMany(docs, { ordered: false });
     return { ids: docs.map((d) => d._id), byToken };

@@ -1,0 +1,126 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openTestDatabase } from '../support/test-db';
+import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
+import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+
+/**
+ * No committed change without its event, even across a crash (issue 21): the real service
+ * process is killed with SIGKILL at injected points around the invalidation writes
+ * (CRASH_POINT, src/crash-points.ts), and a new process on the same database then delivers
+ * exactly one token.invalidated for each token that became failed, and none for a token that
+ * stayed active. And two processes share the outbox without delivering anything twice.
+ */
+const KEY = 'sk_webhook_crash_key';
+const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
+let sims: SimulatedProviders;
+let receiver: http.Server;
+let receiverUrl: string;
+const received: { id: string; body: { type: string; data: Record<string, unknown> } }[] = [];
+const processes: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  sims = await startSimulatedProviders();
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ id: String(req.headers['webhook-id']), body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+});
+afterEach(() => {
+  received.length = 0;
+  sims.apns.reset();
+});
+afterAll(async () => {
+  for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await new Promise((resolve) => receiver.close(resolve));
+  await sims.close();
+});
+
+const start = async (uri: string, extra: Record<string, string> = {}) => {
+  const service = await startServiceProcess({
+    API_KEYS: `ws_a:${KEY}`, MONGODB_URI: uri, ...simulatorEnv(sims),
+    WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms', WEBHOOK_INTENT_GRACE: '1s', ...extra,
+  });
+  processes.push(service);
+  return service;
+};
+const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>
+  fetch(`${service.url}${path}`, { method, headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+const settle = async (expected: number, quietMs = 2_000) => {
+  const deadline = Date.now() + 20_000;
+  while (received.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  // Then a quiet spell: nothing more may arrive.
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+};
+
+/** One user with three tokens, two of them dead; the send kills the process at `point`. */
+async function sendAndCrash(uri: string, point: string): Promise<void> {
+  const first = await start(uri, { CRASH_POINT: point });
+  expect((await call(first, 'POST', '/webhooks', { url: receiverUrl, events: ['token.invalidated'] })).status).toBe(201);
+  for (const n of [1, 2, 3]) expect((await call(first, 'PUT', `/users/crash-user/tokens/${apnsToken(n)}`, { provider_key: 'apn' })).status).toBe(204);
+  sims.apns.stage(apnsToken(1), { status: 410, reason: 'Unregistered' });
+  sims.apns.stage(apnsToken(2), { status: 410, reason: 'Unregistered' });
+  await expect(call(first, 'POST', '/send', { message: { to: { user_id: 'crash-user' }, content: { title: 'x' } } })).rejects.toThrow();
+  await first.exited;
+  expect(first.child.signalCode).toBe('SIGKILL');
+}
+
+const statusOf = async (service: ServiceProcess, n: number) => ((await (await call(service, 'GET', `/users/crash-user/tokens/${apnsToken(n)}`)).json()) as { status: string }).status;
+
+it('killed after the outbox rows, before the token writes: the tokens stay active, and no event is ever delivered', async () => {
+  const db = await openTestDatabase();
+  try {
+    await sendAndCrash(db.uri, 'invalidation:after-intent');
+    const second = await start(db.uri);
+    await settle(0, 3_000);
+    expect(received).toEqual([]);
+    expect([await statusOf(second, 1), await statusOf(second, 2), await statusOf(second, 3)]).toEqual(['active', 'active', 'active']);
+    expect(await db.db.collection('webhook_deliveries').countDocuments()).toBe(0);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  } finally {
+    await db.close();
+  }
+}, 90_000);
+
+it('killed after the token writes, before their events were confirmed: after a restart, exactly one event per failed token', async () => {
+  const db = await openTestDatabase();
+  try {
+    await sendAndCrash(db.uri, 'invalidation:after-write');
+    const second = await start(db.uri);
+    await settle(2);
+    expect(received.map((r) => r.body.data.token).sort()).toEqual([apnsToken(1), apnsToken(2)]);
+    expect(new Set(received.map((r) => r.id)).size).toBe(2);
+    expect([await statusOf(second, 1), await statusOf(second, 2), await statusOf(second, 3)]).toEqual(['failed', 'failed', 'active']);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  } finally {
+    await db.close();
+  }
+}, 90_000);
+
+it('two processes share the outbox: 40 events, each delivered once', async () => {
+  const db = await openTestDatabase();
+  try {
+    const [one, two] = await Promise.all([start(db.uri), start(db.uri)]);
+    const created = (await (await call(one, 'POST', '/webhooks', { url: receiverUrl, events: ['webhook.test'] })).json()) as { id: string };
+    const ids = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const answer = (await (await call(i % 2 ? one : two, 'POST', `/webhooks/${created.id}/test`)).json()) as { event_id: string };
+      ids.add(answer.event_id);
+    }
+    await settle(40);
+    expect(received).toHaveLength(40);
+    expect(new Set(received.map((r) => r.id))).toEqual(ids);
+    for (const p of [one, two]) p.child.kill('SIGTERM');
+    await Promise.all([one.exited, two.exited]);
+  } finally {
+    await db.close();
+  }
+}, 90_000);
