@@ -28,8 +28,8 @@ import { messageDetails } from './messages/message-view';
 import { ensureEndpointIndexes, EndpointStore } from './webhooks/endpoint-store';
 import { ensureOutboxIndexes, Outbox, type Intent } from './webhooks/outbox';
 import { WebhookDispatcher } from './webhooks/dispatcher';
-import { messageUpdated, tokenInvalidated } from './webhooks/events';
-import type { InvalidationListener } from './sender/notification-sender';
+import { deliveryHeld, messageUpdated, tokenInvalidated } from './webhooks/events';
+import type { HeldNotice, InvalidationListener } from './sender/notification-sender';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
 
 export type Services = {
@@ -125,6 +125,7 @@ export function createServices(deps: {
     logger: deps.logger,
     observer: deps.metrics.receiptObserver,
     onReceipts: (records) => messageStore.recordReceipts(records),
+    invalidations: invalidationEvents(outbox),
     ...(deps.now ? { now: deps.now } : {}),
   });
   const sender = new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
@@ -135,6 +136,7 @@ export function createServices(deps: {
     logger: deps.logger,
     observer: deps.metrics.sendObserver,
     invalidations: invalidationEvents(outbox),
+    onHeld: (workspaceId, held) => heldEvents(outbox, workspaceId, held, clock()),
   });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
@@ -218,4 +220,13 @@ function invalidationEvents(outbox: Outbox): InvalidationListener {
       ),
     settle: (intent, landed, at) => outbox.settle(intent as Intent, landed, at),
   };
+}
+
+/** delivery.held: at most once per credential (or, for the guard, provider) and reason per 10 minutes. */
+const HELD_WINDOW_MS = 10 * 60_000;
+async function heldEvents(outbox: Outbox, workspaceId: string, held: HeldNotice[], at: Date): Promise<void> {
+  for (const h of held) {
+    const key = `${h.credentialId ?? `instance:${h.provider}`}:${h.reason}`;
+    await outbox.addThrottled(workspaceId, key, deliveryHeld({ provider_key: h.provider, app_id: h.appId, credential_id: h.credentialId, reason: h.reason, count: h.count }, at), at, HELD_WINDOW_MS);
+  }
 }

@@ -33,3 +33,18 @@ export function reasonText(code: ReasonCode, detail?: string): string {
   if (isOwnCode(code)) return OWN_TEXT[code](detail);
   return detail ? `${code} (${detail})` : code;
 }
+
+/**
+ * The codes that mean a provider refused our credential, not a token: a send reports each
+ * (the webhooks' delivery.held). Table-tested in test/providers/reason.test.ts.
+ */
+const CREDENTIAL_REFUSALS = [
+  /^apns:(InvalidProviderToken|BadCertificate|BadCertificateEnvironment|Forbidden|MissingProviderToken|TooManyProviderTokenUpdates)$/,
+  /^fcm:(THIRD_PARTY_AUTH_ERROR|INVALID_CREDENTIAL|UNAUTHENTICATED|PERMISSION_DENIED|SENDER_ID_MISMATCH)$/,
+  /^expo:(InvalidCredentials|MismatchSenderId|http_401|http_403)$/,
+  /^onesignal:access_denied$/,
+];
+export function isCredentialRefusal(code: string): boolean {
+  return CREDENTIAL_REFUSALS.some((pattern) => pattern.test(code));
+}
+

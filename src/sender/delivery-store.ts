@@ -58,6 +58,13 @@ export class DeliveryStore {
     return { sendable: [...found.values()], skipped };
   }
 
+  /** Who and what each token is (user, token, app), by _id: for events about tokens known only by id (Expo receipts). */
+  async describe(ids: readonly Types.ObjectId[]): Promise<Map<string, SendableToken>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.model.find({ _id: { $in: [...ids] } }, { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1, 'device.app_id': 1 }).lean<SendableToken[]>().exec();
+    return new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
+  }
+
   /**
    * One bulk write for every delivery, an update by _id each: a single updateMany with a large
    * `$in` is quadratic on some servers (4 s for 9,000 ids on mongo-java-server, against 0.2 s

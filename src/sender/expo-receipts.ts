@@ -6,6 +6,7 @@ import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
+import type { InvalidationListener, InvalidationNotice } from './notification-sender';
 import { EXPO_RECEIPT_RETENTION_MS, type ClaimedTicket, type ExpoTicketStore } from './expo-tickets';
 import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
 
@@ -38,6 +39,8 @@ export type ReceiptCheckerOptions = {
   guard: GuardPolicy;
   logger: Logger;
   observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; event?: (event: RegistryEvent) => void; held?: (reason: string, count: number) => void };
+  /** Told of each invalidation before its write and of which landed after (the webhooks' token.invalidated), as the sender tells it. */
+  invalidations?: InvalidationListener;
   /** Where each answered receipt of a ticket with a message goes (the message log's history); a failure is logged, never retried. */
   onReceipts?: (receipts: ReceiptRecord[]) => Promise<void>;
   now?: () => Date;
@@ -177,7 +180,10 @@ export class ExpoReceiptChecker {
     }
     for (const [reason, count] of errors) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, reason, count }, 'Expo receipts reported errors; tokens left alone');
 
+    const listener = this.options.invalidations;
+    const intent = listener && invalidations.length > 0 ? await listener.intend(workspaceId, await this.notices(tickets, invalidations), now) : undefined;
     const landed = await this.deliveries.recordInvalid(invalidations, now);
+    if (listener && intent !== undefined) await listener.settle(intent, landed, now);
     report.invalidated += landed.size;
     report.kept_active += invalidations.length - landed.size;
     const byReason = new Map<ReasonCode, number>();
@@ -189,6 +195,16 @@ export class ExpoReceiptChecker {
     await this.recordReceipts(tickets, receipts, answered, landed, now);
     await this.tickets.queue.complete(claim, done);
     await this.tickets.queue.retry(claim, notReady, later);
+  }
+
+  /** What the webhook event says of each token a receipt killed: read from the tokens, as a receipt carries only ids. */
+  private async notices(tickets: ClaimedTicket[], invalidations: Invalidation[]): Promise<InvalidationNotice[]> {
+    const docs = await this.deliveries.describe(invalidations.map((i) => i.tokenId));
+    const messages = new Map(tickets.map((t) => [t.token_id.toHexString(), t.message_id ?? null]));
+    return invalidations.flatMap(({ tokenId, reason }) => {
+      const doc = docs.get(tokenId.toHexString());
+      return doc ? [{ tokenId, userId: doc.user_id, token: doc.token, provider: 'expo' as const, appId: doc.device?.app_id ?? null, reason, messageId: messages.get(tokenId.toHexString()) ?? null }] : [];
+    });
   }
 
   private async recordReceipts(

@@ -8,8 +8,8 @@ import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from '.
 import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
 import { crashPoint } from '../crash-points';
-import { findMassInvalidations, heldResult, heldText, type GuardPolicy } from './invalidation-guard';
-import { reasonText, type ReasonCode } from '../providers/reason';
+import { findMassInvalidations, heldResult, heldText, type GuardPolicy, type HeldGroup } from './invalidation-guard';
+import { isCredentialRefusal, reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoTicketStore, NewTicket } from './expo-tickets';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
@@ -87,7 +87,14 @@ export type SenderOptions = {
    * send's record, so no token becomes failed without its event.
    */
   invalidations?: InvalidationListener;
+  /**
+   * Told, after the providers answered, of what held this send back as a whole: a batch the
+   * mass-invalidation guard held, or a credential a provider refused (the webhooks' delivery.held).
+   */
+  onHeld?: (workspaceId: string, held: HeldNotice[]) => Promise<void>;
 };
+
+export type HeldNotice = { provider: ProviderKey; appId: string | null; credentialId: string | null; reason: ReasonCode; count: number; kind: 'guard' | 'credential' };
 
 export type InvalidationNotice = { tokenId: Invalidation['tokenId']; userId: string; token: string; provider: ProviderKey; appId: string | null; reason: ReasonCode; messageId: string | null };
 export type InvalidationListener = {
@@ -138,7 +145,8 @@ export class NotificationSender {
     const { sendable, skipped, plan } = await this.planSend(workspaceId, target);
     const loadMs = elapsedMs();
     const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor);
-    this.holdMassInvalidations(sendable, outcomes.finals);
+    const held = this.holdMassInvalidations(sendable, outcomes.finals);
+    await this.reportHeld(workspaceId, plan, outcomes.finals, held);
     const sendMs = elapsedMs() - loadMs;
     // Whoever listens (the message log) writes the outcomes while the token writes run.
     const [recorded, heard] = await Promise.allSettled([
@@ -286,13 +294,35 @@ export class NotificationSender {
     }
   }
 
+  /** What held the send back, to `onHeld`: the guard's groups, and each credential a provider refused (by app, credential and reason). A failure there is logged: the pushes went out. */
+  private async reportHeld(workspaceId: string, plan: DeliveryPlan, finals: Map<string, DeliveryResult>, guarded: HeldGroup[]): Promise<void> {
+    const listener = this.options.onHeld;
+    if (!listener) return;
+    const notices: HeldNotice[] = guarded.map((g) => ({ provider: g.provider, appId: null, credentialId: null, reason: g.reason, count: g.count, kind: 'guard' }));
+    for (const group of plan.groups) {
+      const counts = new Map<ReasonCode, number>();
+      for (const { token } of group.tokens) {
+        const result = finals.get(token);
+        if (result?.outcome === 'rejected' && result.reason && !result.held && isCredentialRefusal(result.reason)) counts.set(result.reason, (counts.get(result.reason) ?? 0) + 1);
+      }
+      for (const [reason, count] of counts) notices.push({ provider: group.provider, appId: group.label.app ?? null, credentialId: group.credentialId, reason, count, kind: 'credential' });
+    }
+    if (notices.length === 0) return;
+    try {
+      await listener(workspaceId, notices);
+    } catch (error) {
+      this.options.logger.error({ count: notices.length, error: errorForLog(error) }, 'delivery.held events could not be written');
+    }
+  }
+
   /** Project-wide failures must never wipe a workspace's tokens (invalidation-guard.ts). */
-  private holdMassInvalidations(sendable: readonly SendableToken[], finals: Map<string, DeliveryResult>): void {
+  private holdMassInvalidations(sendable: readonly SendableToken[], finals: Map<string, DeliveryResult>): HeldGroup[] {
     const results = sendable.flatMap((t) => {
       const result = finals.get(t.token);
       return result ? [{ provider: t.provider_key, result }] : [];
     });
-    for (const group of findMassInvalidations(results, this.options.guard)) {
+    const groups = findMassInvalidations(results, this.options.guard);
+    for (const group of groups) {
       for (const { provider, result } of results) {
         if (provider === group.provider && result.outcome === 'invalid' && result.reason === group.reason) finals.set(result.token, heldResult(result, group));
       }
@@ -302,6 +332,7 @@ export class NotificationSender {
         'mass invalidation held: most of this send reported dead for one reason at once, which a misconfiguration produces; tokens left active, check the credentials, app and environment',
       );
     }
+    return groups;
   }
 
   /** Sends, then re-sends only the transient failures, up to retry.maxAttempts attempts in all. */

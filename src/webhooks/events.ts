@@ -24,3 +24,6 @@ export type InvalidatedToken = { user_id: string; token: string; provider_key: s
 export const tokenInvalidated = (token: InvalidatedToken, at: Date): WebhookEvent => ({ id: newEventId(), type: 'token.invalidated', timestamp: at, data: { ...token } });
 export const messageUpdated = (message: Record<string, unknown>, at: Date): WebhookEvent => ({ id: newEventId(), type: 'message.updated', timestamp: at, data: { message } });
 export const webhookTest = (at: Date): WebhookEvent => ({ id: newEventId(), type: 'webhook.test', timestamp: at, data: { message: 'A test event from push-token-registry' } });
+
+export type HeldDelivery = { provider_key: string; app_id: string | null; credential_id: string | null; reason: string; count: number };
+export const deliveryHeld = (held: HeldDelivery, at: Date): WebhookEvent => ({ id: newEventId(), type: 'delivery.held', timestamp: at, data: { ...held } });

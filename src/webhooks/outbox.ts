@@ -58,6 +58,7 @@ export async function ensureOutboxIndexes(db: Db): Promise<void> {
   await db.collection('webhook_deliveries').createIndex({ confirm_by: 1 }, { name: 'intents', sparse: true });
   await db.collection('webhook_attempts').createIndex({ endpoint_id: 1, _id: -1 }, { name: 'endpoint_attempts' });
   await db.collection('webhook_attempts').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
+  await db.collection('webhook_throttle').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
 }
 
 export type Intent = { ids: string[]; byToken: Map<string, string[]> };
@@ -66,6 +67,7 @@ export class Outbox {
   readonly deliveries: Collection<DeliveryDocument>;
   readonly attempts: Collection<AttemptDocument>;
   readonly queue: LeasedQueue<DeliveryDocument>;
+  private readonly throttle: Collection<{ _id: string; until: Date; expires_at: Date }>;
 
   constructor(
     db: Db,
@@ -76,12 +78,33 @@ export class Outbox {
     this.deliveries = db.collection<DeliveryDocument>('webhook_deliveries');
     this.attempts = db.collection<AttemptDocument>('webhook_attempts');
     this.queue = new LeasedQueue(this.deliveries, 'due_at');
+    this.throttle = db.collection('webhook_throttle');
   }
 
   /** Rows for each event and each endpoint of the workspace that wants it, due now. */
   async add(workspaceId: string, events: WebhookEvent[], now: Date): Promise<void> {
     const rows = await this.rowsFor(workspaceId, events, now);
     if (rows.length > 0) await this.deliveries.insertMany(rows.map(({ row }) => ({ ...row, due_at: now })), { ordered: false });
+  }
+
+  /**
+   * delivery.held at most once per workspace, credential and reason per `windowMs`: the first
+   * caller to move the window (one conditional upsert, shared by replicas) writes the event.
+   */
+  async addThrottled(workspaceId: string, key: string, event: WebhookEvent, now: Date, windowMs: number): Promise<boolean> {
+    try {
+      await this.throttle.updateOne(
+        { _id: `${workspaceId}:${key}`, until: { $lte: now } },
+        { $set: { until: new Date(now.getTime() + windowMs), expires_at: new Date(now.getTime() + 2 * windowMs) } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The window is still open: a duplicate _id for the upsert's insert.
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+    await this.add(workspaceId, [event], now);
+    return true;
   }
 
   /** One event for one endpoint, whatever it subscribes to (POST /webhooks/:id/test). */

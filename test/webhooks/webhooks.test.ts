@@ -148,6 +148,18 @@ describe('delivery', () => {
     expect(attempts[0]).toMatchObject({ event_id: test.body.event_id, type: 'webhook.test', response: 'ok', error: null, next_retry: null });
   });
 
+  it('a credential the provider refuses is one delivery.held, at most once per credential and reason per 10 minutes', async () => {
+    const { secret } = await register(['delivery.held']);
+    await api().putToken('wh-held', apnsToken(20), { provider_key: 'apn' }).expect(204);
+    sims.apns.stage(apnsToken(20), [{ status: 403, reason: 'InvalidProviderToken' }, { status: 403, reason: 'InvalidProviderToken' }]);
+    await api().sendTo({ user_id: 'wh-held' });
+    await api().sendTo({ user_id: 'wh-held' });
+    await t.dispatcher.runOnce();
+    expect(received.map((r) => verified(r, secret))).toEqual([
+      { type: 'delivery.held', timestamp: expect.any(String), data: { provider_key: 'apn', app_id: null, credential_id: null, reason: 'apns:InvalidProviderToken', count: 1 } },
+    ]);
+  });
+
   it('a 410 disables the endpoint', async () => {
     const { id } = await register(['webhook.test']);
     answer = (_req, res) => res.writeHead(410).end();
