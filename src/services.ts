@@ -165,7 +165,7 @@ export function createServices(deps: {
       await providerClients.close();
     },
     stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, messages: messageStore, ...(deps.now ? { now: deps.now } : {}) }),
-    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: invalidationEvents(outbox) }),
     credentials,
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
     sender,

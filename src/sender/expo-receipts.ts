@@ -6,7 +6,7 @@ import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
-import type { InvalidationListener, InvalidationNotice } from './notification-sender';
+import type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
 import { EXPO_RECEIPT_RETENTION_MS, type ClaimedTicket, type ExpoTicketStore } from './expo-tickets';
 import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
 

@@ -4,6 +4,7 @@ import { errorForLog, type Logger } from '../logger';
 import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { RegistryEvent } from '../tokens/token-registry';
+import type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
 import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from './delivery-store';
 import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
@@ -96,11 +97,7 @@ export type SenderOptions = {
 
 export type HeldNotice = { provider: ProviderKey; appId: string | null; credentialId: string | null; reason: ReasonCode; count: number; kind: 'guard' | 'credential' };
 
-export type InvalidationNotice = { tokenId: Invalidation['tokenId']; userId: string; token: string; provider: ProviderKey; appId: string | null; reason: ReasonCode; messageId: string | null };
-export type InvalidationListener = {
-  intend: (workspaceId: string, notices: InvalidationNotice[], at: Date) => Promise<unknown>;
-  settle: (intent: unknown, landed: ReadonlySet<string>, at: Date) => Promise<void>;
-};
+export type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
 
 const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
 /** A token its provider adapter gave no result for: nothing is known of it. */

@@ -1,3 +1,4 @@
+import type { InvalidationListener } from './invalidation-listener';
 import { Types, type UpdateQuery } from 'mongoose';
 import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -26,6 +27,8 @@ export type RegistryOptions = {
   userLimits?: BudgetLimits;
   now?: () => Date;
   onEvent?: (event: RegistryEvent) => void;
+  /** Told of a PATCH that makes a token `failed`, before and after its write (the webhooks' token.invalidated). */
+  invalidations?: InvalidationListener;
 };
 
 export type ListQuery = { limit: number; cursor?: string; provider_key?: ProviderKey; status?: TokenStatus };
@@ -321,7 +324,12 @@ export class TokenRegistry {
         tracking: result.tracking,
         expiry_date: result.expiry_date ? new Date(result.expiry_date) : undefined,
       });
+      // Patched to failed: a token.invalidated, written before the change (invalidation-listener.ts).
+      const dies = doc.status !== 'failed' && result.status === 'failed' ? this.options.invalidations : undefined;
+      const notice = { tokenId: doc._id, userId, token, provider: doc.provider_key, appId: doc.device?.app_id ?? null, reason: set.status_reason ?? null, messageId: null };
+      const intent = dies ? await dies.intend(workspaceId, [notice], now) : undefined;
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
+      if (dies) await dies.settle(intent, new Set(write.matchedCount === 1 ? [doc._id.toHexString()] : []), now);
       if (write.matchedCount === 1) {
         // A patch can make a token active again, or grow it.
         const bytes = storedBytes({ token, user_id: userId, properties: set.properties, device: result.device ?? undefined, tracking: result.tracking ?? undefined }) - storedBytes(doc);

@@ -20,7 +20,7 @@ export function eventPayload(event: WebhookEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.timestamp.toISOString(), data: event.data });
 }
 
-export type InvalidatedToken = { user_id: string; token: string; provider_key: string; app_id: string | null; reason: string; message_id: string | null };
+export type InvalidatedToken = { user_id: string; token: string; provider_key: string; app_id: string | null; reason: string | null; message_id: string | null };
 export const tokenInvalidated = (token: InvalidatedToken, at: Date): WebhookEvent => ({ id: newEventId(), type: 'token.invalidated', timestamp: at, data: { ...token } });
 export const messageUpdated = (message: Record<string, unknown>, at: Date): WebhookEvent => ({ id: newEventId(), type: 'message.updated', timestamp: at, data: { message } });
 export const webhookTest = (at: Date): WebhookEvent => ({ id: newEventId(), type: 'webhook.test', timestamp: at, data: { message: 'A test event from push-token-registry' } });

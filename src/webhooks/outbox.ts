@@ -28,7 +28,7 @@ export type DeliveryDocument = {
   due_at?: Date;
   /** An intent: confirmed (or settled against the token) by then. */
   confirm_by?: Date;
-  verify?: { token_id: ObjectId; reason: string };
+  verify?: { token_id: ObjectId; reason: string | null };
   claim?: string;
   attempts?: number;
   last_error?: string;
@@ -113,7 +113,7 @@ export class Outbox {
   }
 
   /** Intents for token.invalidated events, written before the token writes (see above). */
-  async intend(workspaceId: string, events: { event: WebhookEvent; tokenId: ObjectId; reason: string }[], now: Date): Promise<Intent> {
+  async intend(workspaceId: string, events: { event: WebhookEvent; tokenId: ObjectId; reason: string | null }[], now: Date): Promise<Intent> {
     const byEvent = new Map(events.map((e) => [e.event.id, e]));
     const rows = await this.rowsFor(workspaceId, events.map((e) => e.event), now);
     const byToken = new Map<string, string[]>();
@@ -147,7 +147,7 @@ export class Outbox {
     const dropped: string[] = [];
     for (const row of stale) {
       const token = byId.get(row.verify!.token_id.toHexString());
-      const landed = token && token.status === 'failed' && token.status_reason === row.verify!.reason && (token.updated_at as Date) >= row.created_at;
+      const landed = token && token.status === 'failed' && (token.status_reason ?? null) === row.verify!.reason && (token.updated_at as Date) >= row.created_at;
       (landed ? confirmed : dropped).push(row._id);
     }
     await Promise.all([

@@ -115,6 +115,17 @@ describe('delivery', () => {
     expect(await t.dispatcher.runOnce()).toMatchObject({ delivered: 0 });
   });
 
+  it('a Courier PATCH that makes a token failed is one token.invalidated; patching it again is none', async () => {
+    const { secret } = await register(['token.invalidated']);
+    await api().putToken('wh-patch', apnsToken(30), { provider_key: 'apn' }).expect(204);
+    await api().patchToken('wh-patch', apnsToken(30), [{ op: 'replace', path: '/status', value: 'failed' }, { op: 'add', path: '/status_reason', value: 'uninstalled (our backend)' }]).expect(204);
+    await api().patchToken('wh-patch', apnsToken(30), [{ op: 'add', path: '/properties/x', value: 1 }]).expect(204);
+    await t.dispatcher.runOnce();
+    expect(received.map((r) => verified(r, secret).data)).toEqual([
+      { user_id: 'wh-patch', token: apnsToken(30), provider_key: 'apn', app_id: null, reason: 'uninstalled (our backend)', message_id: null },
+    ]);
+  });
+
   it('a message produces message.updated on each status change', async () => {
     const { secret } = await register(['message.updated']);
     await api().putToken('wh-msg', apnsToken(10), { provider_key: 'apn' }).expect(204);
