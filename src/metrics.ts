@@ -120,9 +120,50 @@ export class Metrics {
     },
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'push_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retrying, given_up) and endpoints disabled',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private webhookPending: () => Promise<{ count: number; oldest: Date | undefined }> = async () => ({ count: 0, oldest: undefined });
+  private webhookQuery: Promise<{ count: number; oldest: Date | undefined }> | undefined;
+  private webhookPendingOnce(): Promise<{ count: number; oldest: Date | undefined }> {
+    this.webhookQuery ??= this.webhookPending()
+      .catch(() => ({ count: Number.NaN, oldest: undefined }))
+      .finally(() => setImmediate(() => (this.webhookQuery = undefined)));
+    return this.webhookQuery;
+  }
+  private readonly webhookEventsPending = new Gauge({
+    name: 'push_webhook_events_pending',
+    help: 'Webhook deliveries waiting in the outbox (due now, or retrying later)',
+    registers: [this.registry],
+    collect: async () => {
+      this.webhookEventsPending.set((await this.webhookPendingOnce()).count);
+    },
+  });
+  private readonly webhookOldestPending = new Gauge({
+    name: 'push_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery still in the outbox (0 when none)',
+    registers: [this.registry],
+    collect: async () => {
+      const { oldest } = await this.webhookPendingOnce();
+      this.webhookOldestPending.set(oldest ? Math.max(0, (this.clock().getTime() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Where the webhook outbox's backlog comes from (read when /metrics is scraped). */
+  watchWebhookOutbox(pending: () => Promise<{ count: number; oldest: Date | undefined }>): void {
+    this.webhookPending = pending;
+  }
+
+  readonly webhookObserver = {
+    delivered: (outcome: string, count: number) => this.webhookDeliveries.inc({ outcome }, count),
+  };
 
   /** Where the delayed-message backlog comes from (read when /metrics is scraped). */
   watchDelayedMessages(count: () => Promise<number>): void {

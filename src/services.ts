@@ -142,7 +142,8 @@ export function createServices(deps: {
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
   const messages = new MessageService(messageStore, sender, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
-  const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  deps.metrics.watchWebhookOutbox(() => outbox.pending());
+  const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
   return {
     providerClients,
     receipts,
