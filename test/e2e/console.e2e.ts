@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { makeServiceAccount } from '../simulators/credentials';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   const db = await openTestDatabase();
   closeDb = db.close;
   sims = await startSimulatedProviders();
-  service = await startServiceProcess({ ...simulatorEnv(sims), MONGODB_URI: db.uri, API_KEYS: `ws_e2e:${FULL},ws_e2e:${READ_ONLY}=tokens:read+devices:read`, AUTH_FAILURES_PER_MINUTE: '0' });
+  service = await startServiceProcess({ ...simulatorEnv(sims), MONGODB_URI: db.uri, API_KEYS: `ws_e2e:${FULL},ws_e2e:${READ_ONLY}=tokens:read+devices:read`, AUTH_FAILURES_PER_MINUTE: '0', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '200ms' });
   const put = async (user: string, token: string, provider_key: string, device: object = {}) => expect((await api('PUT', `/users/${user}/tokens/${encodeURIComponent(token)}`, { provider_key, device })).status).toBe(204);
   await put('alice', live, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone15,2' });
   await put('alice', dead, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone12,1' });
@@ -264,6 +266,35 @@ it('the test notification form sets title, body, image and content_available (is
   const payload = sims.apns.received.find((r) => r.token === live)!.payload as { aps: Record<string, unknown>; fcm_options: { image: string } };
   expect(payload.aps).toMatchObject({ alert: { title: 'Rich test', body: 'With a picture' }, 'content-available': 1, 'mutable-content': 1 });
   expect(payload.fcm_options.image).toBe('https://cdn.example.com/parcel.png');
+});
+
+it('the Webhooks page: add an endpoint, see its secret once, send a test event and see its attempt (issue 21)', async () => {
+  const hooks = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  try {
+    const page = await open();
+    await signIn(page);
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByText('No endpoints yet').waitFor();
+    await page.getByLabel('URL', { exact: true }).fill(`http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`);
+    await page.getByLabel('Description', { exact: true }).fill('e2e receiver');
+    await page.getByRole('button', { name: 'Add endpoint', exact: true }).click();
+    const secret = await page.locator('#new-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    await screenshot(page, '12-webhooks');
+    await page.getByRole('button', { name: 'Send test event', exact: true }).click();
+    await page.locator('table.webhook-attempts td', { hasText: '204' }).waitFor({ timeout: 10_000 });
+    // Shown once: the page reloaded has no secret, and neither has the API.
+    await page.reload();
+    await page.locator('li.webhook').waitFor();
+    expect(await page.locator('#new-secret').count()).toBe(0);
+    expect(JSON.stringify((await api('GET', '/webhooks')).json)).not.toContain(secret!);
+  } finally {
+    await new Promise((resolve) => hooks.close(resolve));
+  }
 });
 
 it('the overview shows the open rate per day (issue 19)', async () => {
