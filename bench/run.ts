@@ -85,6 +85,7 @@ async function main() {
         save('send', await sendBenchmark({
           mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log,
           ...(baseline && 'root' in baseline ? { withoutMessages: { root: baseline.root, commit: BEFORE_MESSAGE_LOG } } : {}),
+          withWebhooks: !smoke,
         }));
       } finally {
         if (baseline && 'root' in baseline) removeBuild(baseline.root);

@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +41,7 @@ function control(url: string, pathname: string, body?: unknown): Promise<unknown
  * simulators and raw client in the same rounds: the log's cost is the difference of the two
  * ratios. The bytes each message takes in MongoDB are measured after the rounds.
  */
-export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void; withoutMessages?: { root: string; commit: string } }) {
+export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void; withoutMessages?: { root: string; commit: string }; withWebhooks?: boolean }) {
   const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
   const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--dir', credsDir], {
     core: 1,
@@ -123,7 +125,30 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     await register(before.url);
     await fetch(`${before.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
   }
-  const rounds: { without_messages_ms?: number; without_messages_rate?: number; ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
+  // With withWebhooks: the same service on a database of its own with one endpoint for every event,
+  // a receiver here answering 204; each round waits for its outbox to drain before going on.
+  let delivered = 0;
+  const receiver = options.withWebhooks ? http.createServer((req, res) => { req.resume(); req.on('end', () => { delivered++; res.writeHead(204).end(); }); }) : undefined;
+  if (receiver) await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hooked = receiver
+    ? await startService({ node: options.node, core: 0, env: { ...serviceEnv, MONGODB_URI: `${options.mongoUri}_webhooks`, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms' } })
+    : undefined;
+  if (hooked && receiver) {
+    const res = await fetch(`${hooked.url}/webhooks`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['token.invalidated', 'message.updated', 'delivery.held', 'webhook.test'] }) });
+    if (res.status !== 201) throw new Error(`webhook registration failed: ${res.status} ${await res.text()}`);
+    await register(hooked.url);
+    await fetch(`${hooked.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+  }
+  const drained = async () => {
+    let last = -1;
+    for (let quiet = 0, waited = 0; quiet < 5 && waited < 600; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      quiet = delivered === last ? quiet + 1 : 0;
+      last = delivered;
+    }
+  };
+  if (hooked) await drained();
+  const rounds: { with_webhooks_ms?: number; with_webhooks_rate?: number; without_messages_ms?: number; without_messages_rate?: number; ours_ms: number; raw_ms: number; ours_rate: number; raw_rate: number; delivered: number; invalidated: number; retryable: number; apns_max_in_flight: number; fcm_max_in_flight: number; fcm_sessions: number; resent_dead?: number }[] = [];
   try {
     for (let r = 0; r < options.rounds; r++) {
       const runOurs = async (url: string, check: boolean) => {
@@ -182,6 +207,8 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
       const rawMs = await runRaw();
       const o = ours ?? (await runOurs(newUrl, true));
       const without = withoutFirst ?? (before ? await runOurs(before.url, false) : undefined);
+      const withHooks = hooked ? await runOurs(hooked.url, false) : undefined;
+      if (hooked) await drained();
       rounds.push({
         ours_ms: round(o.ms, 1),
         raw_ms: round(rawMs, 1),
@@ -195,16 +222,20 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         fcm_sessions: o.fcmStats.sessions,
         ...(o.resentDead !== undefined ? { resent_dead: o.resentDead } : {}),
         ...(without ? { without_messages_ms: round(without.ms, 1), without_messages_rate: round((options.tokens / without.ms) * 1000, 0) } : {}),
+        ...(withHooks ? { with_webhooks_ms: round(withHooks.ms, 1), with_webhooks_rate: round((options.tokens / withHooks.ms) * 1000, 0) } : {}),
       });
       const phases = service.lines.filter((line) => line.includes('"send finished"')).pop();
       if (phases) options.log(`  service: ${phases.replace(/.*"token_count"/, '"token_count"').replace(/,"msg".*/, '')}`);
       const beforePhases = before?.proc.lines.filter((line) => line.includes('"send finished"')).pop();
       if (beforePhases) options.log(`  without the message log: ${beforePhases.replace(/.*"token_count"/, '"token_count"').replace(/,"msg".*/, '')}`);
+      if (withHooks) options.log(`  with a webhook endpoint for every event: ${rounds[r]!.with_webhooks_rate}/s (${withHooks.ms.toFixed(0)} ms); ${delivered} events delivered so far`);
       options.log(`send round ${r + 1}: ours ${rounds[r]!.ours_rate}/s (${o.ms.toFixed(0)} ms), raw ${rounds[r]!.raw_rate}/s (${rawMs.toFixed(0)} ms)${without ? `, without the message log ${rounds[r]!.without_messages_rate}/s (${without.ms.toFixed(0)} ms)` : ''}; invalidated ${o.invalidated}, retryable ${o.retryable}`);
     }
   } finally {
     await service.stop();
     await before?.proc.stop();
+    await hooked?.proc.stop();
+    if (receiver) await new Promise((resolve) => receiver.close(resolve));
     await sims.stop();
   }
   const ratios = rounds.map((r) => r.ours_rate / r.raw_rate);
@@ -230,6 +261,16 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         }
       : {}),
     messages,
+    ...(hooked
+      ? {
+          with_webhooks: {
+            ratio_median: round(median(rounds.map((r) => r.with_webhooks_rate! / r.raw_rate))),
+            // With an endpoint for every event over without one, per round (1 = no cost).
+            cost_ratio_median: round(median(rounds.map((r) => r.with_webhooks_rate! / r.ours_rate))),
+            events_delivered: delivered,
+          },
+        }
+      : {}),
     every_dead_invalidated_once: rounds.every((r) => r.invalidated === dead) && rounds[0]!.resent_dead === 0,
     no_refused_streams: rounds.every((r) => r.retryable === 0),
     in_flight_caps_respected: rounds.every((r) => r.apns_max_in_flight <= APNS_IN_FLIGHT && r.fcm_max_in_flight <= FCM_BATCHES * 100),

@@ -261,3 +261,45 @@ describe('the message log (issue 19)', () => {
     expect(leaks).toEqual([]);
   });
 });
+
+describe('webhooks (issue 21)', () => {
+  it('When endpoints are created, rotated and delivered to, no log line holds a secret, a signature or a whole token', async () => {
+    const http = await import('node:http');
+    const signatures: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      signatures.push(String(req.headers['webhook-signature']));
+      req.resume();
+      req.on('end', () => res.writeHead(500).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hooked = await createTestApp({ apiKeys: `ws_a:${KEY}`, logger: createLogger('trace', capture), providers: sims.providers, webhooks: { allowHttp: true, allowPrivate: true } });
+    try {
+      const k = bearer(KEY);
+      const before = lines.length;
+      const token = random(32);
+      const port = (receiver.address() as import('node:net').AddressInfo).port;
+      const created = await request(hooked.app).post('/webhooks').set(k).send({ url: `http://127.0.0.1:${port}/h`, events: ['token.invalidated', 'webhook.test'] }).expect(201);
+      const rotated = await request(hooked.app).post(`/webhooks/${created.body.id}/rotate-secret`).set(k).expect(200);
+      await request(hooked.app).put(`/users/w1/tokens/${token}`).set(k).send({ provider_key: 'apn' }).expect(204);
+      sims.apns.stage(token, { status: 410, reason: 'Unregistered' });
+      await request(hooked.app).post('/send').set(k).send({ message: { to: { user_id: 'w1' }, content: { title: 'x' } } }).expect(200);
+      await request(hooked.app).post(`/webhooks/${created.body.id}/test`).set(k).expect(202);
+      await hooked.dispatcher.runOnce();
+      await request(hooked.app).get(`/webhooks/${created.body.id}/attempts`).set(k).expect(200);
+      expect(signatures.length).toBeGreaterThan(0);
+      const added = lines.slice(before);
+      const leaks: string[] = [];
+      for (const secret of [created.body.secret, rotated.body.secret, token, ...signatures.flatMap((s) => s.split(' ').map((v) => v.slice(3)))]) {
+        for (let i = 0; i + 12 <= secret.length; i++) {
+          const piece = secret.slice(i, i + 12);
+          const line = added.find((l) => l.includes(piece));
+          if (line) leaks.push(`${piece} in ${line.slice(0, 200)}`);
+        }
+      }
+      expect(leaks).toEqual([]);
+    } finally {
+      await hooked.close();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+});
