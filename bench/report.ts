@@ -95,7 +95,9 @@ Every send writes one message per recipient (here 100 recipients of 100 tokens e
 the send starts, alongside it, and one bulk update with the outcomes once the providers have
 answered, while the sender writes the tokens. The second side of the message-log row is the same
 benchmark against a build of the commit before the log (bench/lib/baseline-build.ts), in the same
-rounds, in alternating order. A message keeps each token's hint (\`****1234\`), never the token.` : 'Not run.'}
+rounds, in alternating order. The webhooks row: the same build with one endpoint registered for
+every event, on a database of its own, run after the other two in each round; each round then
+waits until its outbox has delivered every event to a receiver in the benchmark process. A message keeps each token's hint (\`****1234\`), never the token.` : 'Not run.'}
 
 ## Storage
 
