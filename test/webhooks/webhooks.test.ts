@@ -141,7 +141,7 @@ describe('delivery', () => {
     expect(events.find((e) => e.data.message.status === 'SENT')!.data.message).toMatchObject({ recipient: 'wh-msg', event: '', notification: '', sent: expect.any(Number) });
   });
 
-  it('retries after a 500 and after a timeout-like failure with the same webhook-id, then delivers', async () => {
+  it('retries after a 500 with the same webhook-id, then delivers', async () => {
     const { id, secret } = await register(['webhook.test']);
     let calls = 0;
     answer = (_req, res) => res.writeHead(++calls === 1 ? 500 : 200).end('ok');
@@ -169,6 +169,43 @@ describe('delivery', () => {
     expect(received.map((r) => verified(r, secret))).toEqual([
       { type: 'delivery.held', timestamp: expect.any(String), data: { provider_key: 'apn', app_id: null, credential_id: null, reason: 'apns:InvalidProviderToken', count: 1 } },
     ]);
+  });
+
+  it('retries after a timeout (15 s without an answer) with the same webhook-id', async () => {
+    const { id } = await register(['webhook.test']);
+    let calls = 0;
+    // The first attempt gets no answer at all; the retry is answered.
+    answer = (_req, res) => {
+      if (++calls > 1) res.writeHead(204).end();
+    };
+    const test = await api().post(`/webhooks/${id}/test`).expect(202);
+    expect(await t.dispatcher.runOnce()).toMatchObject({ retrying: 1 });
+    await t.database.db.collection('webhook_deliveries').updateOne({}, { $set: { due_at: new Date() } });
+    expect(await t.dispatcher.runOnce()).toMatchObject({ delivered: 1 });
+    expect(received.map((r) => r.headers['webhook-id'])).toEqual([test.body.event_id, test.body.event_id]);
+    const attempts = (await api().get(`/webhooks/${id}/attempts`).expect(200)).body.results;
+    expect(attempts[1]).toMatchObject({ status: null, error: expect.stringMatching(/no answer within 15 s/) });
+  }, 30_000);
+
+  it('a redirect is not followed: the attempt fails with its status and is retried', async () => {
+    const { id } = await register(['webhook.test']);
+    answer = (_req, res) => res.writeHead(302, { location: `${receiverUrl}/elsewhere` }).end();
+    await api().post(`/webhooks/${id}/test`).expect(202);
+    expect(await t.dispatcher.runOnce()).toMatchObject({ retrying: 1 });
+    expect(received).toHaveLength(1);
+    expect((await api().get(`/webhooks/${id}/attempts`).expect(200)).body.results[0]).toMatchObject({ status: 302 });
+  });
+
+  it('an endpoint failing for WEBHOOK_DISABLE_AFTER (5 days) is disabled', async () => {
+    const { id } = await register(['webhook.test']);
+    answer = (_req, res) => res.writeHead(503).end();
+    await t.webhookEndpoints.collection.updateOne({ _id: id }, { $set: { failing_since: new Date(Date.now() - 5 * 86_400_000 - 1000) } });
+    await api().post(`/webhooks/${id}/test`).expect(202);
+    await t.dispatcher.runOnce();
+    expect((await api().get(`/webhooks/${id}`).expect(200)).body).toMatchObject({ disabled: true, disabled_reason: expect.stringMatching(/WEBHOOK_DISABLE_AFTER/) });
+    // Enabling it by hand starts its failure streak over.
+    await request(t.app).patch(`/webhooks/${id}`).set('Authorization', `Bearer ${KEY_A}`).send({ disabled: false }).expect(200);
+    expect((await t.webhookEndpoints.collection.findOne({ _id: id }))!.failing_since).toBeUndefined();
   });
 
   it('a 410 disables the endpoint', async () => {
