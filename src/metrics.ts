@@ -76,33 +76,11 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  private ticketsPending: () => Promise<{ count: number; oldestSentAt: Date | undefined }> = async () => ({ count: 0, oldestSentAt: undefined });
   private clock: () => Date = () => new Date();
-  private readonly expoTicketsPending = new Gauge({
-    name: 'push_expo_tickets_pending',
-    help: 'Expo tickets waiting for their receipt to be read',
-    registers: [this.registry],
-    collect: async () => {
-      this.expoTicketsPending.set((await this.pendingOnce()).count);
-    },
+  private readonly expoTickets = new BacklogGauges(this.registry, () => this.clock(), {
+    count: ['push_expo_tickets_pending', 'Expo tickets waiting for their receipt to be read'],
+    oldest: ['push_expo_ticket_oldest_pending_seconds', 'Age of the oldest Expo ticket waiting for its receipt (0 when none)'],
   });
-  private readonly expoOldestPending = new Gauge({
-    name: 'push_expo_ticket_oldest_pending_seconds',
-    help: 'Age of the oldest Expo ticket waiting for its receipt (0 when none)',
-    registers: [this.registry],
-    collect: async () => {
-      const { oldestSentAt } = await this.pendingOnce();
-      this.expoOldestPending.set(oldestSentAt ? Math.max(0, (this.clock().getTime() - oldestSentAt.getTime()) / 1000) : 0);
-    },
-  });
-  /** Both gauges are collected at once (in parallel) for one scrape: one query serves them. */
-  private pendingQuery: Promise<{ count: number; oldestSentAt: Date | undefined }> | undefined;
-  private pendingOnce(): Promise<{ count: number; oldestSentAt: Date | undefined }> {
-    this.pendingQuery ??= this.ticketsPending()
-      .catch(() => ({ count: Number.NaN, oldestSentAt: undefined }))
-      .finally(() => setImmediate(() => (this.pendingQuery = undefined)));
-    return this.pendingQuery;
-  }
 
   private readonly messages = new Counter({
     name: 'push_messages_total',
@@ -126,30 +104,9 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  private webhookPending: () => Promise<{ count: number; oldest: Date | undefined }> = async () => ({ count: 0, oldest: undefined });
-  private webhookQuery: Promise<{ count: number; oldest: Date | undefined }> | undefined;
-  private webhookPendingOnce(): Promise<{ count: number; oldest: Date | undefined }> {
-    this.webhookQuery ??= this.webhookPending()
-      .catch(() => ({ count: Number.NaN, oldest: undefined }))
-      .finally(() => setImmediate(() => (this.webhookQuery = undefined)));
-    return this.webhookQuery;
-  }
-  private readonly webhookEventsPending = new Gauge({
-    name: 'push_webhook_events_pending',
-    help: 'Webhook deliveries waiting in the outbox (due now, or retrying later)',
-    registers: [this.registry],
-    collect: async () => {
-      this.webhookEventsPending.set((await this.webhookPendingOnce()).count);
-    },
-  });
-  private readonly webhookOldestPending = new Gauge({
-    name: 'push_webhook_oldest_pending_seconds',
-    help: 'Age of the oldest webhook delivery still in the outbox (0 when none)',
-    registers: [this.registry],
-    collect: async () => {
-      const { oldest } = await this.webhookPendingOnce();
-      this.webhookOldestPending.set(oldest ? Math.max(0, (this.clock().getTime() - oldest.getTime()) / 1000) : 0);
-    },
+  private readonly webhookOutbox = new BacklogGauges(this.registry, () => this.clock(), {
+    count: ['push_webhook_events_pending', 'Webhook deliveries waiting in the outbox (due now, or retrying later)'],
+    oldest: ['push_webhook_oldest_pending_seconds', 'Age of the oldest webhook delivery still in the outbox (0 when none)'],
   });
 
   constructor() {
@@ -158,7 +115,7 @@ export class Metrics {
 
   /** Where the webhook outbox's backlog comes from (read when /metrics is scraped). */
   watchWebhookOutbox(pending: () => Promise<{ count: number; oldest: Date | undefined }>): void {
-    this.webhookPending = pending;
+    this.webhookOutbox.watch(pending);
   }
 
   readonly webhookObserver = {
@@ -182,7 +139,10 @@ export class Metrics {
 
   /** Where the Expo ticket backlog comes from (read when /metrics is scraped). */
   watchExpoTickets(pending: () => Promise<{ count: number; oldestSentAt: Date | undefined }>, now?: () => Date): void {
-    this.ticketsPending = pending;
+    this.expoTickets.watch(async () => {
+      const { count, oldestSentAt } = await pending();
+      return { count, oldest: oldestSentAt };
+    });
     if (now) this.clock = now;
   }
 
@@ -217,5 +177,39 @@ export class Metrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+}
+
+type Backlog = { count: number; oldest: Date | undefined };
+
+/**
+ * Two gauges of one backlog (Expo tickets, the webhook outbox): how many wait, and the age of
+ * the oldest. Both are collected at once (in parallel) for one scrape: one query serves them.
+ */
+class BacklogGauges {
+  private source: () => Promise<Backlog> = async () => ({ count: 0, oldest: undefined });
+  private query: Promise<Backlog> | undefined;
+
+  constructor(registry: Registry, clock: () => Date, names: { count: [string, string]; oldest: [string, string] }) {
+    const once = () => {
+      this.query ??= this.source()
+        .catch(() => ({ count: Number.NaN, oldest: undefined }))
+        .finally(() => setImmediate(() => (this.query = undefined)));
+      return this.query;
+    };
+    new Gauge({ name: names.count[0], help: names.count[1], registers: [registry], async collect() { this.set((await once()).count); } });
+    new Gauge({
+      name: names.oldest[0],
+      help: names.oldest[1],
+      registers: [registry],
+      async collect() {
+        const { oldest } = await once();
+        this.set(oldest ? Math.max(0, (clock().getTime() - oldest.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
+  watch(source: () => Promise<Backlog>): void {
+    this.source = source;
   }
 }
