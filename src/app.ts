@@ -24,6 +24,7 @@ import { sendRoutes } from './http/send-routes';
 import { messageRoutes } from './http/message-routes';
 import { trackingRoutes } from './http/tracking-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { webPushRoutes } from './http/webpush-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
 import { consoleRoutes } from './http/console-routes';
@@ -31,7 +32,7 @@ import { statsRoutes } from './http/stats-routes';
 import { caseSensitiveRouter } from './http/router';
 
 /** The authenticated routes: the route table's entries that need a key or a user token. */
-const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly));
+const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly || route.anyCaller));
 
 export type AppDeps = Services & {
   config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>> & { messages: Pick<Config['messages'], 'maxDelayMs'>; webhooks: Pick<Config['webhooks'], 'allowHttp' | 'allowPrivate'> };
@@ -41,7 +42,7 @@ export type AppDeps = Services & {
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats, webPushKeys }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -77,6 +78,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));
+  api.use(webPushRoutes(webPushKeys));
   app.use(api);
 
   app.use(notFoundHandler);

@@ -4,7 +4,9 @@ import { parseApiKeys, type ApiKey } from './auth/api-keys';
 import { durationToMs, parseDuration, type Duration } from './duration';
 import { UUID_PATTERN } from './tokens/token-formats';
 import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './providers/limits';
-import type { ApnsConfig, DeliveryConfig, ExpoConfig, FcmConfig, OneSignalConfig } from './providers/provider-settings';
+import type { ApnsConfig, DeliveryConfig, ExpoConfig, FcmConfig, OneSignalConfig, VapidKeys } from './providers/provider-settings';
+import { vapidProblems } from './providers/webpush-vapid';
+import { DEFAULT_WEBPUSH_HOSTS } from './tokens/webpush-endpoint';
 
 export type { ApnsConfig, FcmConfig } from './providers/provider-settings';
 export type { DeliveryConfig, ProviderEndpoints } from './providers/provider-settings';
@@ -113,6 +115,17 @@ const expoFields = {
   EXPO_RECEIPT_INTERVAL: durationText('EXPO_RECEIPT_INTERVAL').default(parseDuration('1m')!),
 };
 
+/** WEBPUSH_ALLOWED_HOSTS: comma-separated host names, `*.` for any name below one. */
+const hostListText = z.string().transform((text, ctx) => {
+  const hosts = text.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const bad = hosts.filter((host) => !/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host) && !/^[0-9.]+$/.test(host));
+  if (hosts.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `WEBPUSH_ALLOWED_HOSTS must be comma-separated host names, with *. for a wildcard (e.g. fcm.googleapis.com,*.push.apple.com)${bad.length ? `; not a host name: ${bad.join(', ')}` : ''}` });
+    return z.NEVER;
+  }
+  return hosts;
+});
+
 const guardFields = {
   INVALIDATION_GUARD_MIN_TOKENS: z.coerce.number().int().min(1).default(20),
   INVALIDATION_GUARD_MAX_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
@@ -198,6 +211,14 @@ const envFields = {
     WEBHOOK_INTERVAL: durationText('WEBHOOK_INTERVAL').default(parseDuration('1s')!),
     // How long an event written before its change waits to be confirmed before it is settled against the change (webhooks/outbox.ts).
     WEBHOOK_INTENT_GRACE: durationText('WEBHOOK_INTENT_GRACE').default(parseDuration('60s')!),
+    // Web Push (src/providers/webpush-*.ts): the instance-wide VAPID keys, and which push services endpoints may be on.
+    WEBPUSH_VAPID_PUBLIC_KEY: z.string().optional(),
+    WEBPUSH_VAPID_PRIVATE_KEY: z.string().optional(),
+    WEBPUSH_SUBJECT: z.string().optional(),
+    WEBPUSH_ALLOWED_HOSTS: hostListText.default([...DEFAULT_WEBPUSH_HOSTS]),
+    WEBPUSH_ALLOW_PRIVATE: booleanText.default(false),
+    WEBPUSH_CONNECTIONS_PER_HOST: z.coerce.number().int().min(1).max(1_000).default(32),
+    WEBPUSH_TIMEOUT: durationText('WEBPUSH_TIMEOUT').default(parseDuration('30s')!),
     // Tests only (src/crash-points.ts): the process kills itself at this point.
     CRASH_POINT: z.string().min(1).optional(),
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -220,6 +241,14 @@ function checkCombinations(env: EnvValues, ctx: z.RefinementCtx, service: boolea
     }
     if (!env.ONESIGNAL_APP_ID !== !env.ONESIGNAL_API_KEY) {
       ctx.addIssue({ code: 'custom', path: [env.ONESIGNAL_APP_ID ? 'ONESIGNAL_API_KEY' : 'ONESIGNAL_APP_ID'], message: 'OneSignal needs both ONESIGNAL_APP_ID and ONESIGNAL_API_KEY' });
+    }
+    const vapid = ['WEBPUSH_VAPID_PUBLIC_KEY', 'WEBPUSH_VAPID_PRIVATE_KEY', 'WEBPUSH_SUBJECT'] as const;
+    const vapidMissing = vapid.filter((name) => !env[name]);
+    if (vapidMissing.length > 0 && vapidMissing.length < vapid.length) {
+      ctx.addIssue({ code: 'custom', path: [vapidMissing[0]!], message: `Web Push needs all of ${vapid.join(', ')}; missing ${vapidMissing.join(', ')}` });
+    } else if (vapidMissing.length === 0) {
+      const names = { publicKey: 'WEBPUSH_VAPID_PUBLIC_KEY', privateKey: 'WEBPUSH_VAPID_PRIVATE_KEY', subject: 'WEBPUSH_SUBJECT' } as const;
+      for (const problem of vapidProblems(vapidOf(env)!)) ctx.addIssue({ code: 'custom', path: [names[problem.field]], message: `${names[problem.field]} ${problem.message}` });
     }
     if (durationToMs(env.HEADERS_TIMEOUT) > durationToMs(env.REQUEST_TIMEOUT)) {
       ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT'], message: 'HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT' });
@@ -295,6 +324,8 @@ export type Config = {
   fcm: FcmConfig | undefined;
   /** Instance-wide OneSignal app; undefined when not configured (onesignal tokens: no adapter). */
   onesignal: OneSignalConfig | undefined;
+  /** Instance-wide VAPID keys; undefined when WEBPUSH_VAPID_* are unset (webpush tokens then need an app's credential). */
+  webpushVapid: VapidKeys | undefined;
   /** Instance-wide Expo (on unless EXPO_ENABLED=false: Expo needs no credential unless the project enables enhanced security). */
   expo: ExpoConfig | undefined;
   expoReceipts: ExpoReceiptConfig;
@@ -394,6 +425,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
         ? { appId: e.ONESIGNAL_APP_ID, apiKey: e.ONESIGNAL_API_KEY, ...(e.ONESIGNAL_ENDPOINT ? { endpoint: e.ONESIGNAL_ENDPOINT } : {}) }
         : undefined,
     expo: expoConfig(e),
+    webpushVapid: vapidOf(e),
     expoReceipts: expoReceiptConfig(e),
     retry: {
       maxAttempts: e.SEND_MAX_ATTEMPTS,
@@ -422,6 +454,11 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,
       fcmConcurrentBatches: e.FCM_CONCURRENT_BATCHES,
       fcmBatchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),
+      webpush: {
+        endpoints: { allowedHosts: e.WEBPUSH_ALLOWED_HOSTS, allowPrivate: e.WEBPUSH_ALLOW_PRIVATE },
+        connectionsPerHost: e.WEBPUSH_CONNECTIONS_PER_HOST,
+        timeoutMs: durationToMs(e.WEBPUSH_TIMEOUT),
+      },
       clientIdleMs: durationToMs(e.PROVIDER_CLIENT_IDLE),
       maxClients: e.PROVIDER_CLIENT_MAX,
     },
@@ -442,6 +479,12 @@ const adminSchema = z
 export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   const e = parseEnv(adminSchema, env);
   return { ...settingsFrom(e), apiKeysText: e.API_KEYS };
+}
+
+/** The instance-wide VAPID keys, when all three variables are set. */
+function vapidOf(e: { WEBPUSH_VAPID_PUBLIC_KEY?: string | undefined; WEBPUSH_VAPID_PRIVATE_KEY?: string | undefined; WEBPUSH_SUBJECT?: string | undefined }): VapidKeys | undefined {
+  const { WEBPUSH_VAPID_PUBLIC_KEY: publicKey, WEBPUSH_VAPID_PRIVATE_KEY: privateKey, WEBPUSH_SUBJECT: subject } = e;
+  return publicKey && privateKey && subject ? { publicKey, privateKey, subject } : undefined;
 }
 
 /** Instance-wide Expo, as the service and the admin CLI's `receipts check` both read it. */

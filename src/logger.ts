@@ -20,6 +20,13 @@ const REDACT_PATHS = [
   '*.key',
   'apiKey',
   '*.apiKey',
+  // Web Push: a subscription's keys and endpoint, and VAPID private keys.
+  'keys',
+  '*.keys',
+  'endpoint',
+  '*.endpoint',
+  'vapid_private_key',
+  '*.vapid_private_key',
 ];
 
 /**

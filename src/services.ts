@@ -28,6 +28,7 @@ import { messageDetails } from './messages/message-view';
 import { ensureEndpointIndexes, EndpointStore } from './webhooks/endpoint-store';
 import { ensureOutboxIndexes, Outbox, type Intent } from './webhooks/outbox';
 import { WebhookDispatcher } from './webhooks/dispatcher';
+import { WebPushPublicKeys } from './apps/webpush-public-keys';
 import { deliveryHeld, messageUpdated, tokenInvalidated } from './webhooks/events';
 import type { HeldNotice, InvalidationListener } from './sender/notification-sender';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
@@ -51,6 +52,8 @@ export type Services = {
   dispatcher: WebhookDispatcher;
   /** Reads Expo receipts; server.ts starts it on an interval, the admin CLI runs one pass. */
   receipts: ExpoReceiptChecker;
+  /** The VAPID public keys pages subscribe with (GET /webpush/public-key). */
+  webPushKeys: WebPushPublicKeys;
   /** The console's overview figures (GET /stats), cached per workspace. */
   stats: TokenStatsService;
   health: HealthChecks;
@@ -92,7 +95,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks'>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks'> & Partial<Pick<Config, 'webpushVapid'>>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -166,9 +169,10 @@ export function createServices(deps: {
       await providerClients.close();
     },
     stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, messages: messageStore, ...(deps.now ? { now: deps.now } : {}) }),
-    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: invalidationEvents(outbox) }),
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: invalidationEvents(outbox), endpoints: deps.config.delivery.webpush.endpoints }),
     credentials,
-    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent }),
+    webPushKeys: new WebPushPublicKeys(credentials, deps.config.webpushVapid?.publicKey),
+    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, endpoints: deps.config.delivery.webpush.endpoints }),
     sender,
     clock,
     health: {

@@ -31,3 +31,12 @@ export type UserPrincipal = {
 };
 
 export type Principal = KeyPrincipal | UserPrincipal;
+
+/**
+ * Whether the caller may see whole tokens and Web Push keys: an API key with tokens:read, or a
+ * user token that reads and reaches tokens:read (its own users' tokens only; routes check which user).
+ */
+export function mayReadTokens(principal: Principal): boolean {
+  if (principal.kind === 'api-key') return principal.scopes.has('tokens:read');
+  return principal.read && principal.reach.has('tokens:read');
+}

@@ -10,6 +10,7 @@ import { appBody, appId, credentialBody, credentialId, type CredentialInput } fr
 import { PROVIDER_MODULES } from '../providers/catalogue';
 import { CredentialStore } from '../apps/credential-store';
 import { credentialsBoxFromConfig } from '../apps/credentials-setup';
+import { generateVapidKeys } from '../providers/webpush-vapid';
 import { SecretBox } from '../apps/secret-box';
 import { issuesToProblems } from '../validation';
 import { loadAdminConfig, type AdminConfig } from '../config';
@@ -40,7 +41,7 @@ const HELP: Record<string, string> = {
     'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
   export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
   credentials:
-    'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json\n  | --expo [--expo-access-token-file F] | --onesignal-app-id UUID --onesignal-api-key-file F)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry.',
+    'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json\n  | --expo [--expo-access-token-file F] | --onesignal-app-id UUID --onesignal-api-key-file F\n  | --vapid-public-key K --vapid-private-key-file F --vapid-subject mailto:you@example.com)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID | credentials new-vapid\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry; new-vapid prints a new VAPID key pair for Web Push.',
   apps:
     'apps list --workspace W | apps put --workspace W --id APP [--apn-credential C [--topic T] [--environment production|sandbox|auto]] [--fcm-credential C]\n  [--expo-credential C] [--onesignal-credential C]\n  | apps delete --workspace W --id APP\n  Which credential serves which app (device.app_id), per provider.',
   'signing-keys':
@@ -215,7 +216,7 @@ function credentialTask(action: string, values: Record<string, unknown>): StoreT
   const workspace = required(values, 'workspace');
   const id = validated(credentialId, required(values, 'id'));
   if (action === 'delete') return async (store, out) => (await store.deleteCredential(workspace, id), out.stdout(`deleted credential ${id}`));
-  if (action !== 'put') throw new UsageError('credentials needs list, put, delete, rekey or new-key');
+  if (action !== 'put') throw new UsageError('credentials needs list, put, delete, rekey, new-key or new-vapid');
   // The provider is the one whose selecting flag is given (--apn-key-file, --service-account-file, --expo, --onesignal-app-id…).
   const module = PROVIDER_MODULES.find((m) => values[m.cli.selects] !== undefined);
   if (!module) throw new UsageError(`credentials put needs one of ${PROVIDER_MODULES.map((m) => `--${m.cli.selects}`).join(', ')}`);
@@ -372,6 +373,12 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
   }
   if (command === 'credentials' || command === 'apps') {
     const action = rest.find((a) => !a.startsWith('--')) ?? '';
+    if (command === 'credentials' && action === 'new-vapid') {
+      const pair = generateVapidKeys();
+      out.stdout(`WEBPUSH_VAPID_PUBLIC_KEY=${pair.publicKey}\nWEBPUSH_VAPID_PRIVATE_KEY=${pair.privateKey}`);
+      out.stderr('The private key is a secret. Use the pair instance-wide (with WEBPUSH_SUBJECT=mailto:you@example.com), or for one app: PUT /credentials/:id {"provider_key": "webpush", "vapid_public_key", "vapid_private_key", "subject"}. Pages subscribe with the public key; changing it later orphans every subscription.');
+      return 0;
+    }
     if (command === 'credentials' && action === 'new-key') {
       out.stdout(SecretBox.newKeyEntry(required(values, 'key-id')));
       out.stderr('Put this entry FIRST in CREDENTIALS_KEYS on every replica, restart them, then run: npm run admin -- credentials rekey');

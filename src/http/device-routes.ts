@@ -5,6 +5,7 @@ import type { DeviceRegistry } from '../tokens/device-registry';
 import type { TokenRegistry } from '../tokens/token-registry';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
+import { mayReadTokens } from '../auth/principal';
 import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
 
 /** Flameup's Devices API: /api/v1/people/:person_id/devices. */
@@ -18,14 +19,16 @@ export function deviceRoutes(devices: DeviceRegistry, tokens: TokenRegistry): Ro
   router.post('/api/v1/people/:person_id/devices', write, async (req, res) => {
     const { person_id } = parseOrThrow(personParams, req.params);
     const body = parseOrThrow(registerDeviceBody, req.body ?? {});
-    const { created, device } = await devices.register(principalOf(res).workspaceId, person_id, body);
+    const principal = principalOf(res);
+    const { created, device } = await devices.register(principal.workspaceId, person_id, body, { withKeys: mayReadTokens(principal) });
     res.status(created ? 201 : 200).json(device);
   });
 
   router.get('/api/v1/people/:person_id/devices', read, async (req, res) => {
     const { person_id } = parseOrThrow(personParams, req.params);
     const query = parseOrThrow(listDevicesQuery, req.query);
-    res.json(await devices.list(principalOf(res).workspaceId, person_id, query));
+    const principal = principalOf(res);
+    res.json(await devices.list(principal.workspaceId, person_id, query, { withKeys: mayReadTokens(principal) }));
   });
 
   router.delete('/api/v1/people/:person_id/devices/:token', write, async (req, res) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
-import { displayText, MAX_FIELD_LENGTH, tokenValue, userId } from '../tokens/token-fields';
+import { displayText, MAX_FIELD_LENGTH, tokenValue, userId, webPushKeysField } from '../tokens/token-fields';
 import { pageLimit, queryWholeNumber } from './token-schemas';
 
 /** Request shapes of the Flameup-compatible Devices API. */
@@ -19,6 +19,9 @@ export const registerDeviceBody = z.strictObject({
   device_model: text.optional(),
   os_version: text.optional(),
   app_version: text.optional(),
+  keys: webPushKeysField.optional().describe("A Web Push subscription's keys (platform web): the token is then its endpoint"),
+}).superRefine((body, ctx) => {
+  if (body.keys && body.platform !== 'web') ctx.addIssue({ code: 'custom', path: ['keys'], message: 'is only for platform web (a Web Push subscription)' });
 });
 
 export const listDevicesQuery = z.strictObject({

@@ -32,14 +32,18 @@ const CONNECTION_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', '
  * bad". Only errors from the request's own work reach the error handler, and every such I/O is
  * the database's, so a bare socket error here is the database's too.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const { name = '', message = '', code } = (error ?? {}) as { name?: string; message?: string; code?: unknown };
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  const { name = '', message = '', code, cause } = (error ?? {}) as { name?: string; message?: string; code?: unknown; cause?: unknown };
   return (
     /^Mongo(ServerSelection|Network|NotConnected|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(name) ||
     /^PoolCleared(OnNetwork)?Error$/.test(name) ||
     name === 'MongooseServerSelectionError' ||
     (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
-    /buffering timed out|Client must be connected|connection .* closed|socket has been ended/i.test(message)
+    /buffering timed out|Client must be connected|connection .* closed|socket has been ended/i.test(message) ||
+    // A bulk write that lost its connection is a MongoBulkWriteError carrying the socket error's
+    // message ("connect ECONNREFUSED …"), with no code of its own (seen in test/reliability/faults.test.ts).
+    (/^Mongo\w*Error$/.test(name) && /\b(connect )?(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)\b/.test(message)) ||
+    (depth < 3 && cause !== undefined && cause !== error && isDatabaseUnavailable(cause, depth + 1))
   );
 }
 

@@ -1,3 +1,4 @@
+import { mayReadTokens } from '../auth/principal';
 import type { Router } from 'express';
 import { ValidationError, NotFoundError } from '../errors';
 import type { MessageStore } from '../messages/message-store';
@@ -22,8 +23,7 @@ export function messageRoutes(store: MessageStore, messages: MessageService): Ro
   /** Whole tokens for a key with tokens:read; none for any other (the view shows each token's hint). */
   const textsFor = async (res: Parameters<typeof principalOf>[0], message: MessageDocument): Promise<TokenTexts> => {
     const principal = principalOf(res);
-    const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
-    return mayReadTokens ? store.tokenTexts(principal.workspaceId, tokenIdsOf(message)) : new Map();
+    return mayReadTokens(principal) ? store.tokenTexts(principal.workspaceId, tokenIdsOf(message)) : new Map();
   };
   const found = async (workspaceId: string, id: string) => {
     const message = await store.get(workspaceId, id);

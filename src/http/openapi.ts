@@ -28,6 +28,7 @@ function parameters(route: RouteDoc): unknown[] {
 /** Who may call a route: an API key with its scope, a user token for the user in the path, or anyone. */
 function security(route: RouteDoc): Record<string, unknown> {
   if (route.apiKeyOnly) return { description: 'A secret API key only; user tokens are refused.', security: [{ apiKey: [] }] };
+  if (route.anyCaller) return { description: 'Any API key or user token of the workspace, whatever its scopes.', security: [{ apiKey: [] }, { userToken: [] }] };
   if (!route.scope) return { security: [] };
   if (!route.userTokens) {
     return { description: `Needs an API key with the \`${route.scope}\` scope; user tokens are refused.`, security: [{ apiKey: [] }] };

@@ -9,6 +9,7 @@ import { attemptsQuery, createWebhookBody, updateWebhookBody, webhookParams } fr
 import { delayedSend, messageDetails, messageHistory, messageList, messageRetrieved, webhookView } from './response-schemas';
 import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import { appView, credentialView, keyInfo, tokenStats } from './response-schemas';
+import { publicKeyAnswer, publicKeyQuery } from './webpush-schemas';
 import { listTokensQuery, lookupParams, patchTokenBody, putTokenBody, putTokensBody, tokenParams, userParams } from './token-schemas';
 
 /**
@@ -26,6 +27,8 @@ export type RouteDoc = {
   userTokens?: 'read' | 'write';
   /** Authenticated, but with a secret API key only, whatever its scopes. */
   apiKeyOnly?: boolean;
+  /** Authenticated, by any API key or user token of the workspace, whatever its scopes. */
+  anyCaller?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -142,6 +145,12 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/openapi.json', tag: 'Operations', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
   { method: 'get', path: '/docs', tag: 'Operations', summary: 'This reference, interactive (Swagger UI, served locally; its script and style files live under /docs/)', responses: { 200: { description: 'HTML' } } },
   { method: 'get', path: '/console', tag: 'Operations', summary: 'The operator console (static files under /console/; sign in with an API key; CONSOLE_ENABLED=false turns it off)', responses: { 301: { description: 'To /console/' } } },
+  {
+    method: 'get', path: '/webpush/public-key', tag: 'Web Push', anyCaller: true,
+    summary: "The VAPID public key a page subscribes with (applicationServerKey), for an app: its webpush credential's, the default app's, or the instance's",
+    query: publicKeyQuery,
+    responses: { 200: { description: 'The public key', schema: publicKeyAnswer }, ...errors(400, 401, 404, 429, 503) },
+  },
 ];
 
 function messageRouteDocs(): RouteDoc[] {

@@ -1,3 +1,4 @@
+import { mayReadTokens } from '../auth/principal';
 import { caseSensitiveRouter } from './router';
 import type { Request, Router } from 'express';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
@@ -94,8 +95,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     const userIds = new Set(recipients.flatMap((r) => ('user_id' in r ? [r.user_id] : [])));
     const render = (answer: KeptAnswer) => {
       if (answer.status !== 200) return answer.body;
-      const mayReadTokens = principal.kind === 'api-key' && principal.scopes.has('tokens:read');
-      return mayReadTokens ? answer.body : redactForSendOnlyKey(answer.body as SendReport, userIds);
+      return mayReadTokens(principal) ? answer.body : redactForSendOnlyKey(answer.body as SendReport, userIds);
     };
 
     if (key !== undefined) {

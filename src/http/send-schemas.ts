@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
 import { overrideProblems } from '../providers/overrides';
+import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
 import { PROVIDER_KEYS, tokenValue, userId } from '../tokens/token-fields';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
@@ -82,6 +83,8 @@ export const sendBody = z.strictObject({
             .string()
             .min(1)
             .refine((key) => Buffer.byteLength(key) <= APNS_MAX_COLLAPSE_ID_BYTES, `must be at most ${APNS_MAX_COLLAPSE_ID_BYTES} bytes (APNs' limit)`)
+            // Checked for every send: which providers the recipients' tokens use is known only once they are loaded.
+            .refine((key) => WEBPUSH_TOPIC.test(key), "must be at most 32 characters of A-Z a-z 0-9 - _ (Web Push's Topic header, RFC 8030)")
             .optional(),
           content_available: z.boolean().optional().describe('A silent (background) push: with no content, nothing is shown anywhere'),
           mutable_content: z.boolean().optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { measureJson } from '../tokens/json-measure';
-import { MAX_TOKEN_DEPTH, PROVIDER_KEYS, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
+import { MAX_TOKEN_DEPTH, PROVIDER_KEYS, refineKeys, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
 
 /** Request shapes of the Courier-compatible token API. Field rules live in tokens/token-fields. */
 export const MAX_TOKENS_PER_BULK_PUT = 100;
@@ -12,11 +12,11 @@ export const userParams = z.object({ user_id: userId });
 export const tokenParams = z.object({ user_id: userId, token: tokenValue });
 export const lookupParams = z.object({ token: tokenValue });
 
-export const putTokenBody = z.strictObject({ ...registrationFields, token: tokenValue.optional() });
+export const putTokenBody = z.strictObject({ ...registrationFields, token: tokenValue.optional() }).superRefine(refineKeys);
 
 export const putTokensBody = z.strictObject({
   tokens: z
-    .array(z.strictObject({ ...registrationFields, token: tokenValue }))
+    .array(z.strictObject({ ...registrationFields, token: tokenValue }).superRefine(refineKeys))
     .min(1, 'must hold at least one token')
     .max(MAX_TOKENS_PER_BULK_PUT, `must hold at most ${MAX_TOKENS_PER_BULK_PUT} tokens`)
     .superRefine((items, ctx) => {

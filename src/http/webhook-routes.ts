@@ -1,3 +1,4 @@
+import { mayReadTokens } from '../auth/principal';
 import { ObjectId } from 'mongodb';
 import type { Router } from 'express';
 import { ForbiddenError, ValidationError } from '../errors';
@@ -27,7 +28,7 @@ export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: 
   };
   const checkEvents = (res: Parameters<typeof principalOf>[0], events: readonly WebhookEventType[]) => {
     const principal = principalOf(res);
-    if (events.some((e) => TOKEN_EVENTS.has(e)) && !(principal.kind === 'api-key' && principal.scopes.has('tokens:read'))) {
+    if (events.some((e) => TOKEN_EVENTS.has(e)) && !mayReadTokens(principal)) {
       throw new ForbiddenError('tokens:read', 'token.invalidated events carry whole tokens: the key needs tokens:read too');
     }
   };

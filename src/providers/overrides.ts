@@ -24,6 +24,8 @@ export function deepMerge<T extends Json>(base: T, override: Json): T {
 const APNS_HEADERS = new Set(['apns-push-type', 'apns-priority', 'apns-expiration', 'apns-collapse-id']);
 const FCM_FIELDS = new Set(['notification', 'data', 'android', 'apns', 'webpush', 'fcm_options']);
 const EXPO_FIELDS = new Set(['data', 'title', 'subtitle', 'body', 'sound', 'ttl', 'expiration', 'priority', 'interruptionLevel', 'badge', 'channelId', 'icon', 'richContent', 'categoryId', 'mutableContent', '_contentAvailable']);
+/** Web Push: the showNotification options (the Notification API's own) of the JSON a service worker shows. */
+const WEBPUSH_FIELDS = ['title', 'body', 'icon', 'image', 'badge', 'tag', 'data', 'actions', 'dir', 'lang', 'renotify', 'requireInteraction', 'silent', 'timestamp', 'vibrate'];
 /** OneSignal: whom a notification goes to, which app and key, and its idempotency are ours. */
 const ONESIGNAL_REFUSED = /^(app_id|include_.*|included_segments|excluded_segments|filters|external_id|target_channel|idempotency_key|api_key|authorization)$/i;
 
@@ -67,6 +69,14 @@ export function overrideProblems(provider: string, override: unknown, prefix: st
       break;
     case 'onesignal':
       for (const key of Object.keys(override)) if (ONESIGNAL_REFUSED.test(key)) refuse(key);
+      break;
+    case 'webpush':
+      // The JSON a service worker shows; where it goes (the endpoint) and its keys are the token's.
+      for (const key of Object.keys(override)) {
+        if (!WEBPUSH_FIELDS.includes(key)) refuse(key, `is not a field of a Web Push notification (${WEBPUSH_FIELDS.join(', ')})`);
+      }
+      if (override.data !== undefined && !isObject(override.data)) refuse('data', 'must be an object');
+      if (override.actions !== undefined && !Array.isArray(override.actions)) refuse('actions', 'must be an array of {action, title, icon?}');
       break;
   }
   return problems;

@@ -3,6 +3,7 @@ import { buildExpoMessage, EXPO_MAX_PAYLOAD_BYTES, expoPayloadBytes } from './ex
 import { buildFcmMessage, fcmPayloadBytes, FCM_MAX_PAYLOAD_BYTES } from './fcm-payload';
 import { buildOneSignalBody, oneSignalPayloadBytes, ONESIGNAL_MAX_PAYLOAD_BYTES } from './onesignal-payload';
 import type { Notification } from './provider';
+import { buildWebPushRequest, webPushEncryptedBytes, WEBPUSH_MAX_ENCRYPTED_BYTES } from './webpush-payload';
 
 /**
  * Each provider's payload of a notification, measured as that provider will be sent it (its
@@ -17,5 +18,6 @@ export function payloadSizes(notification: Notification, now: Date): PayloadSize
     { provider: 'firebase-fcm', bytes: fcmPayloadBytes(buildFcmMessage(notification, 'token', now)), max: FCM_MAX_PAYLOAD_BYTES },
     { provider: 'expo', bytes: expoPayloadBytes(buildExpoMessage(notification, now)), max: EXPO_MAX_PAYLOAD_BYTES },
     { provider: 'onesignal', bytes: oneSignalPayloadBytes(buildOneSignalBody(notification, now)), max: ONESIGNAL_MAX_PAYLOAD_BYTES },
+    { provider: 'webpush', bytes: webPushEncryptedBytes(buildWebPushRequest(notification, now).payload), max: WEBPUSH_MAX_ENCRYPTED_BYTES },
   ];
 }

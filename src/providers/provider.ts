@@ -1,4 +1,4 @@
-import type { ProviderKey } from '../tokens/token-fields';
+import type { ProviderKey, WebPushKeys } from '../tokens/token-fields';
 import type { ReasonCode } from './reason';
 
 /**
@@ -101,6 +101,8 @@ export type SendOptions = {
    * names one message and one token). With it, an adapter builds each token's payload apart.
    */
   dataFor?: (token: string) => Record<string, string> | undefined;
+  /** Web Push: each subscription's keys, stored with its token, which its payload is encrypted with. */
+  keysFor?: (token: string) => WebPushKeys | undefined;
 };
 
 /** The notification one token gets: its own data (SendOptions.dataFor) merged over the shared data. */

@@ -43,6 +43,7 @@ const CREDENTIAL_REFUSALS = [
   /^fcm:(THIRD_PARTY_AUTH_ERROR|INVALID_CREDENTIAL|UNAUTHENTICATED|PERMISSION_DENIED|SENDER_ID_MISMATCH)$/,
   /^expo:(InvalidCredentials|MismatchSenderId|http_401|http_403)$/,
   /^onesignal:access_denied$/,
+  /^webpush:(401|403)$/,
 ];
 export function isCredentialRefusal(code: string): boolean {
   return CREDENTIAL_REFUSALS.some((pattern) => pattern.test(code));

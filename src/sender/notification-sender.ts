@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RetryConfig } from '../config';
 import { errorForLog, type Logger } from '../logger';
-import type { DeliveryOutcome, DeliveryResult, Notification } from '../providers/provider';
+import type { DeliveryOutcome, DeliveryResult, Notification, SendOptions } from '../providers/provider';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
@@ -180,9 +180,12 @@ export class NotificationSender {
     try {
       await Promise.all(
         plan.groups.map(async (group) => {
-          const byToken = dataFor ? new Map(group.tokens.map((t) => [t.token, t])) : undefined;
+          const withKeys = group.tokens.some((t) => t.keys);
+          const byToken = dataFor || withKeys ? new Map(group.tokens.map((t) => [t.token, t])) : undefined;
           const tokenData = dataFor && byToken ? (token: string) => { const t = byToken.get(token); return t ? dataFor(t) : undefined; } : undefined;
-          const answered = new Map((await this.sendWithRetries(group, notification, requestId, attempts, tokenData)).map((result) => [result.token, result]));
+          // Web Push subscriptions carry the keys their payloads are encrypted with.
+          const keysFor = withKeys && byToken ? (token: string) => byToken.get(token)?.keys : undefined;
+          const answered = new Map((await this.sendWithRetries(group, notification, requestId, attempts, { dataFor: tokenData, keysFor })).map((result) => [result.token, result]));
           for (const { token } of group.tokens) {
             finals.set(token, answered.get(token) ?? noAnswer(token));
             sentWith.set(token, group.credentialId);
@@ -338,7 +341,7 @@ export class NotificationSender {
     notification: Notification,
     sendId: string,
     attempts: Map<string, number>,
-    dataFor: ((token: string) => Record<string, string> | undefined) | undefined,
+    perToken: Pick<SendOptions, 'dataFor' | 'keysFor'>,
   ): Promise<DeliveryResult[]> {
     const { retry, logger, observer } = this.options;
     const key = group.provider;
@@ -347,7 +350,7 @@ export class NotificationSender {
     for (let attempt = 1; pending.length > 0; attempt++) {
       const started = process.hrtime.bigint();
       for (const token of pending) attempts.set(token, attempt);
-      const results = await group.send(notification, pending, { sendId, ...(dataFor ? { dataFor } : {}) });
+      const results = await group.send(notification, pending, { sendId, ...(perToken.dataFor ? { dataFor: perToken.dataFor } : {}), ...(perToken.keysFor ? { keysFor: perToken.keysFor } : {}) });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const counts = new Map<DeliveryOutcome, number>();
       for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);

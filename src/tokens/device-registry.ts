@@ -8,6 +8,8 @@ import { retireReplacedTokens } from './token-refresh';
 import type { RegistryEvent } from './token-registry';
 import { ConflictError, ValidationError } from '../errors';
 import { tokenFormatProblem } from './token-formats';
+import { keysProblem, type WebPushKeys } from './token-fields';
+import type { EndpointPolicy } from './webpush-endpoint';
 import { isDuplicateKey, MAX_WRITE_ATTEMPTS } from './upsert-retry';
 import { storedBytes, UserTokenBudget } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
@@ -32,6 +34,8 @@ export type DeviceRegistration = {
   device_model?: string | undefined;
   os_version?: string | undefined;
   app_version?: string | undefined;
+  /** A Web Push subscription's keys (platform `web`): the device is then a `webpush` token. */
+  keys?: WebPushKeys | undefined;
 };
 
 export type DeviceQuery = { platform?: DevicePlatform; is_active?: boolean; limit: number; offset: number };
@@ -48,13 +52,13 @@ export class DeviceRegistry {
 
   constructor(
     private readonly model: TokenModel,
-    private readonly options: { defaultTtl: Duration; userLimits?: BudgetLimits; now?: () => Date; onEvent?: (event: RegistryEvent) => void },
+    private readonly options: { defaultTtl: Duration; userLimits?: BudgetLimits; now?: () => Date; onEvent?: (event: RegistryEvent) => void; endpoints?: EndpointPolicy },
   ) {
     this.now = options.now ?? (() => new Date());
     this.budget = options.userLimits ? new UserTokenBudget(model, options.userLimits) : undefined;
   }
 
-  async register(workspaceId: string, personId: string, input: DeviceRegistration): Promise<{ created: boolean; device: DeviceView }> {
+  async register(workspaceId: string, personId: string, input: DeviceRegistration, view: { withKeys?: boolean } = {}): Promise<{ created: boolean; device: DeviceView }> {
     const now = this.now();
     // An expired token is already gone as far as the API is concerned: registering it creates it anew.
     await this.model.deleteOne({ workspace_id: workspaceId, token: input.token, expiry_date: { $lte: now } }).exec();
@@ -73,7 +77,7 @@ export class DeviceRegistry {
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
     await this.budget?.enforce(workspaceId, personId, [{ token: input.token, added: created, bytes: storedBytes(doc) }], now);
-    return { created, device: toDeviceView(doc) };
+    return { created, device: toDeviceView(doc, view) };
   }
 
   /**
@@ -95,9 +99,13 @@ export class DeviceRegistry {
         { workspace_id: workspaceId, token: input.token },
         { projection: { user_id: 1, revision: 1, provider_key: 1 } },
       )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision' | 'provider_key'> | null;
-      // A token first registered through the Courier API keeps its provider, and its format rules.
-      const problem = tokenFormatProblem(holder?.provider_key ?? 'firebase-fcm', input.token);
+      // A token first registered through the Courier API keeps its provider, and its format
+      // rules; a new one with a subscription's keys is Web Push, any other FCM (as Flameup's are).
+      const provider = holder?.provider_key ?? (input.keys ? 'webpush' : 'firebase-fcm');
+      const problem = tokenFormatProblem(provider, input.token, this.options.endpoints);
       if (problem) throw new ValidationError([{ path: 'token', message: problem }]);
+      const keysIssue = keysProblem(provider, input.keys);
+      if (keysIssue) throw new ValidationError([{ path: 'keys', message: keysIssue }]);
       if (holder && holder.user_id !== personId) {
         const moved = await this.model
           .findOneAndUpdate(
@@ -114,6 +122,7 @@ export class DeviceRegistry {
                 last_used_at: null,
                 expiry_date: expiry,
                 ...(input.os_version !== undefined ? { tracking: { os_version: input.os_version } } : {}),
+                ...(input.keys ? { keys: input.keys } : {}),
               },
               ...(input.os_version === undefined ? { $unset: { tracking: '' } } : {}),
               $inc: { revision: 1 },
@@ -137,6 +146,8 @@ export class DeviceRegistry {
       if (input.device_model !== undefined) set['device.model'] = input.device_model;
       if (input.app_version !== undefined) set['device.app_version'] = input.app_version;
       if (input.os_version !== undefined) set['tracking.os_version'] = input.os_version;
+      // A browser that subscribes again may get new keys for the same endpoint.
+      if (input.keys) set.keys = input.keys;
       try {
         // Keyed on the person too: if another person took the token meanwhile, this inserts a
         // duplicate (E11000) instead of updating their registration, and the loop looks again.
@@ -145,7 +156,7 @@ export class DeviceRegistry {
             { workspace_id: workspaceId, token: input.token, user_id: personId },
             {
               $set: set,
-              $setOnInsert: { _id: new Types.ObjectId(), provider_key: 'firebase-fcm', properties: {}, created_at: now, last_used_at: null },
+              $setOnInsert: { _id: new Types.ObjectId(), provider_key: provider, properties: {}, created_at: now, last_used_at: null },
               $inc: { revision: 1 },
             },
             { upsert: true, returnDocument: 'after' },
@@ -161,7 +172,7 @@ export class DeviceRegistry {
     throw new ConflictError('The device kept changing while it was being registered; try again');
   }
 
-  async list(workspaceId: string, personId: string, query: DeviceQuery): Promise<{ devices: DeviceView[]; total: number }> {
+  async list(workspaceId: string, personId: string, query: DeviceQuery, view: { withKeys?: boolean } = {}): Promise<{ devices: DeviceView[]; total: number }> {
     const filter = {
       workspace_id: workspaceId,
       user_id: personId,
@@ -174,6 +185,6 @@ export class DeviceRegistry {
       this.model.find(filter).sort({ _id: 1 }).skip(query.offset).limit(query.limit).lean<TokenDocument[]>().exec(),
       this.model.countDocuments(filter).exec(),
     ]);
-    return { devices: docs.map(toDeviceView), total };
+    return { devices: docs.map((doc) => toDeviceView(doc, view)), total };
   }
 }

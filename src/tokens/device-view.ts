@@ -1,3 +1,4 @@
+import type { WebPushKeys } from './token-fields';
 import type { TokenDocument } from './token-model';
 
 /** A token as the Flameup-compatible Devices API shows it. See docs/api.md for the mapping. */
@@ -18,9 +19,11 @@ export interface DeviceView {
   last_used_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Web Push only, and only for callers with tokens:read: the subscription's keys. */
+  keys?: WebPushKeys;
 }
 
-export function toDeviceView(doc: TokenDocument): DeviceView {
+export function toDeviceView(doc: TokenDocument, options: { withKeys?: boolean } = {}): DeviceView {
   const platform = doc.device?.platform;
   return {
     id: doc._id.toHexString(),
@@ -38,5 +41,6 @@ export function toDeviceView(doc: TokenDocument): DeviceView {
     last_used_at: doc.last_used_at ? doc.last_used_at.toISOString() : null,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
+    ...(options.withKeys && doc.keys ? { keys: { p256dh: doc.keys.p256dh, auth: doc.keys.auth } } : {}),
   };
 }

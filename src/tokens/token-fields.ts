@@ -1,10 +1,11 @@
+import { ECDH } from 'node:crypto';
 import { z } from 'zod';
 
 /**
  * The shapes of a token's fields, shared by the HTTP schemas and the domain (a PATCH result is
  * checked against the same rules as a PUT body). Limits are named so docs and tests can cite them.
  */
-export const PROVIDER_KEYS = ['apn', 'firebase-fcm', 'expo', 'onesignal'] as const;
+export const PROVIDER_KEYS = ['apn', 'firebase-fcm', 'expo', 'onesignal', 'webpush'] as const;
 export type ProviderKey = (typeof PROVIDER_KEYS)[number];
 
 export const TOKEN_STATUSES = ['active', 'unknown', 'failed', 'revoked'] as const;
@@ -34,6 +35,27 @@ export const MAX_TOKEN_JSON_BYTES = 96 * 1024;
  */
 const TOKEN_PATTERN = /^[A-Za-z0-9_:\-.~+=[\]]+$/;
 
+/**
+ * A Web Push subscription's token is its endpoint, an https URL (URL-encoded in a path). It
+ * must be written as a browser writes it (the WHATWG serialisation, which PushSubscription's
+ * `endpoint` is), so that one subscription has one spelling; token-formats.ts holds it to the
+ * allowed push services.
+ */
+export const isEndpointToken = (token: string): boolean => token.startsWith('https://');
+
+function endpointShapeProblem(token: string): string | undefined {
+  if (/[\s\p{Cc}]/u.test(token)) return 'must not contain white space or control characters';
+  try {
+    const url = new URL(token);
+    if (url.href !== token) return `must be written as a browser writes it (${url.href.length <= 200 ? url.href : 'the WHATWG serialisation'})`;
+    if (url.username || url.password) return 'must not carry credentials';
+    if (url.hash) return 'must not have a fragment';
+  } catch {
+    return 'is not a valid URL';
+  }
+  return undefined;
+}
+
 export const tokenValue = z.string().superRefine((token, ctx) => {
   // One message per token, the first rule it breaks, so a 400 reads clearly.
   const problem =
@@ -41,13 +63,53 @@ export const tokenValue = z.string().superRefine((token, ctx) => {
       ? 'must not be empty'
       : token.length > MAX_TOKEN_LENGTH
         ? `must be at most ${MAX_TOKEN_LENGTH} characters`
-        : !TOKEN_PATTERN.test(token)
-          ? 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ]'
-          : /^\.+$/.test(token)
-            ? 'must not be only dots'
-            : undefined;
+        : isEndpointToken(token)
+          ? endpointShapeProblem(token)
+          : !TOKEN_PATTERN.test(token)
+            ? 'may contain only A-Z a-z 0-9 _ : - . ~ + = [ ] (or be a Web Push endpoint, an https URL)'
+            : /^\.+$/.test(token)
+              ? 'must not be only dots'
+              : undefined;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** base64url, as PushSubscription.toJSON() writes it; padding is accepted and dropped. */
+const base64url = (bytes: number, what: string) =>
+  z
+    .string({ error: `must be a base64url string (${what})` })
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `must be base64url (${what})`)
+    .transform((text) => text.replace(/=+$/, ''))
+    .refine((text) => Buffer.from(text, 'base64url').length === bytes, `must decode to ${bytes} bytes (${what})`);
+
+/** An uncompressed P-256 point: 0x04, x and y, on the curve (what the browser's p256dh is). */
+function isP256Point(text: string): boolean {
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes[0] !== 0x04) return false;
+  try {
+    ECDH.convertKey(bytes, 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Web Push subscription's keys (PushSubscription.keys): the browser's P-256 public key and
+ * its 16-byte auth secret, which the payload is encrypted with (RFC 8291). They are secrets
+ * like the token: never logged, shown only to callers with tokens:read.
+ */
+export const webPushKeysField = z.strictObject({
+  p256dh: base64url(65, "the subscription's P-256 public key, uncompressed").refine(isP256Point, 'must be an uncompressed point on P-256 (65 bytes starting 0x04)'),
+  auth: base64url(16, "the subscription's auth secret"),
+});
+export type WebPushKeys = z.output<typeof webPushKeysField>;
+
+/** `keys` is required for webpush and refused for every other provider (a bulk item's path is given as its prefix). */
+export function keysProblem(providerKey: string, keys: unknown): string | undefined {
+  if (providerKey === 'webpush') return keys ? undefined : 'is required for webpush: the subscription\'s keys {p256dh, auth}';
+  return keys ? 'is only for webpush tokens' : undefined;
+}
 
 /**
  * Characters a user id may not hold, because they are invisible or change how text around
@@ -221,9 +283,17 @@ export const registrationFields = {
   device: deviceFields.nullish(),
   tracking: trackingFields.nullish(),
   expiry_date: registrationExpiryField.optional(),
+  /** Web Push only (and required there): the subscription's keys. */
+  keys: webPushKeysField.nullish(),
 };
 
-export const registration = z.strictObject(registrationFields);
+/** The rule across a registration's fields: `keys` goes with webpush, and only with it. */
+export function refineKeys(registration: { provider_key: string; keys?: unknown }, ctx: z.RefinementCtx): void {
+  const problem = keysProblem(registration.provider_key, registration.keys);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['keys'], message: problem });
+}
+
+export const registration = z.strictObject(registrationFields).superRefine(refineKeys);
 export type Registration = z.infer<typeof registration>;
 
 /** What a PATCH may leave behind: the editable part of a token, checked after the patch is applied. */

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { PROVIDER_KEYS, TOKEN_STATUSES, type Device, type ProviderKey, type TokenStatus, type Tracking } from './token-fields';
+import { PROVIDER_KEYS, TOKEN_STATUSES, type Device, type ProviderKey, type TokenStatus, type Tracking, type WebPushKeys } from './token-fields';
 
 /**
  * The `tokens` collection. Admin scripts query it directly, so this shape is a public
@@ -32,6 +32,8 @@ export interface TokenDocument {
    * delivery, so a PUT keeps it: it belongs to the token, not to its registration.
    */
   apns_environment?: 'sandbox';
+  /** Web Push only: the subscription's keys (p256dh, auth), which every payload is encrypted with. Secret, like the token. */
+  keys?: WebPushKeys;
 }
 
 const stringFields = (names: string[]) => Object.fromEntries(names.map((name) => [name, { type: String }]));
@@ -53,6 +55,7 @@ const tokenSchema = new Schema<TokenDocument>(
     last_used_at: { type: Date, default: null },
     revision: { type: Number, required: true, default: 0 },
     apns_environment: { type: String, enum: ['sandbox'] },
+    keys: new Schema({ p256dh: { type: String, required: true }, auth: { type: String, required: true } }, { _id: false }),
   },
   {
     collection: TOKENS_COLLECTION,

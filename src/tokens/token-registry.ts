@@ -4,7 +4,7 @@ import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { applyPatch, PatchError, type PatchOperation } from './json-patch';
-import { editableToken, MAX_TOKEN_DEPTH, MAX_TOKEN_JSON_BYTES, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking } from './token-fields';
+import { editableToken, MAX_TOKEN_DEPTH, MAX_TOKEN_JSON_BYTES, type Device, type ProviderKey, type Registration, type TokenStatus, type Tracking, type WebPushKeys } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { MAX_WRITE_ATTEMPTS, retryOnDuplicateKey } from './upsert-retry';
@@ -12,6 +12,7 @@ import { retireReplacedTokens } from './token-refresh';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 import { tokenFormatProblem } from './token-formats';
+import type { EndpointPolicy } from './webpush-endpoint';
 import { storedBytes, UserTokenBudget, type WrittenToken } from './user-budget';
 import type { BudgetLimits } from './user-budget-plan';
 
@@ -29,6 +30,8 @@ export type RegistryOptions = {
   onEvent?: (event: RegistryEvent) => void;
   /** Told of a PATCH that makes a token `failed`, before and after its write (the webhooks' token.invalidated). */
   invalidations?: InvalidationListener;
+  /** Which Web Push endpoints may be registered (WEBPUSH_ALLOWED_HOSTS, WEBPUSH_ALLOW_PRIVATE); the defaults when absent. */
+  endpoints?: EndpointPolicy;
 };
 
 export type ListQuery = { limit: number; cursor?: string; provider_key?: ProviderKey; status?: TokenStatus };
@@ -36,7 +39,7 @@ export type TokenPage = { tokens: TokenView[]; paging: { cursor: string | null; 
 export type PutResult = { created: boolean; transferredFrom: string | null; replaced: number };
 
 /** Fields a PATCH may never touch; the rest of the view outside editableToken is read-only too. */
-const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at']);
+const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_at', 'updated_at', 'last_used_at', 'keys']);
 
 
 /**
@@ -50,7 +53,7 @@ function written(userId: string, token: string, registration: Registration, prev
   return { token, added: false, bytes: bytes - storedBytes({ token, user_id: userId, properties: previous.properties, device: previous.device, tracking: previous.tracking }), activated: previous.status !== 'active' };
 }
 
-type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined };
+type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined; keys?: WebPushKeys | null };
 
 /**
  * PUT and PATCH both write whole tokens: an optional field with no value is removed from the
@@ -58,7 +61,9 @@ type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expi
  */
 function withOptionalFields(set: Partial<TokenDocument>, optional: OptionalFields): UpdateQuery<TokenDocument> {
   const unset: Record<string, ''> = {};
-  for (const field of ['device', 'tracking', 'expiry_date'] as const) {
+  for (const field of ['device', 'tracking', 'expiry_date', 'keys'] as const) {
+    // A PATCH never names `keys` (they change only by registering again): it keeps them.
+    if (!(field in optional)) continue;
     const value = optional[field];
     if (value) (set as Record<string, unknown>)[field] = value;
     else unset[field] = '';
@@ -101,7 +106,7 @@ export class TokenRegistry {
       updated_at: now,
     };
     return {
-      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now) }),
+      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now), keys: registration.keys }),
       // The id is made here, not by the server, so tokens of one request keep their order
       // (ObjectIds from one process increase), which paging by _id relies on.
       $setOnInsert: { _id: new Types.ObjectId(), created_at: now, last_used_at: null },
@@ -110,7 +115,7 @@ export class TokenRegistry {
   }
 
   async put(workspaceId: string, userId: string, token: string, registration: Registration): Promise<PutResult> {
-    const problem = tokenFormatProblem(registration.provider_key, token);
+    const problem = tokenFormatProblem(registration.provider_key, token, this.options.endpoints);
     if (problem) throw new ValidationError([{ path: 'token', message: problem }]);
     const now = this.now();
     // The hot path of the service: the body was validated with zod, so the update goes to the
@@ -149,7 +154,7 @@ export class TokenRegistry {
   async putMany(workspaceId: string, userId: string, items: { token: string; registration: Registration }[]): Promise<void> {
     // All-or-nothing: every item is checked before anything is written.
     const problems = items.flatMap(({ token, registration }, index) => {
-      const problem = tokenFormatProblem(registration.provider_key, token);
+      const problem = tokenFormatProblem(registration.provider_key, token, this.options.endpoints);
       return problem ? [{ path: `tokens[${index}].token`, message: problem }] : [];
     });
     if (problems.length > 0) throw new ValidationError(problems);

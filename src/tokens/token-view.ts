@@ -1,4 +1,4 @@
-import type { Device, ProviderKey, TokenStatus, Tracking } from './token-fields';
+import type { Device, ProviderKey, TokenStatus, Tracking, WebPushKeys } from './token-fields';
 import type { TokenDocument } from './token-model';
 
 /** A token as the Courier-compatible API shows it. */
@@ -15,6 +15,8 @@ export interface TokenView {
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
+  /** Web Push only: the subscription's keys (every route that shows a TokenView needs tokens:read). */
+  keys?: WebPushKeys;
 }
 
 export function toTokenView(doc: TokenDocument): TokenView {
@@ -31,5 +33,6 @@ export function toTokenView(doc: TokenDocument): TokenView {
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     last_used_at: doc.last_used_at ? doc.last_used_at.toISOString() : null,
+    ...(doc.keys ? { keys: { p256dh: doc.keys.p256dh, auth: doc.keys.auth } } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startFourProviders, type FourProviders } from '../support/four-providers';
+import { startAllProviders, type AllProviders } from '../support/all-providers';
 import { bearer, KEY_A } from '../support/test-app';
 
 /**
@@ -7,10 +7,10 @@ import { bearer, KEY_A } from '../support/test-app';
  * credentials were put through the API (no instance-wide credentials): one POST /send delivers
  * through all four providers, and the Expo receipt is read later with the app's access token.
  */
-let four: FourProviders;
+let four: AllProviders;
 let clock = Date.now();
 beforeAll(async () => {
-  four = await startFourProviders({ now: () => new Date(clock) });
+  four = await startAllProviders({ now: () => new Date(clock) });
 }, 60_000);
 afterAll(async () => {
   await four.close();
@@ -29,7 +29,7 @@ it('one POST /send delivers through APNs, FCM, Expo and OneSignal, each with the
   expect(expo.sends).toEqual([expect.objectContaining({ recipients: [tokens.expo], authorization: `Bearer ${four.expoAccessToken}` })]);
   expect(onesignal.received).toEqual([expect.objectContaining({ ids: [tokens.onesignal] })]);
   expect(onesignal.received[0]!.body.app_id).toBe(four.onesignalApp);
-  expect(t.providerClients.counts()).toEqual({ apn: 1, 'firebase-fcm': 1, expo: 1, onesignal: 1 });
+  expect(t.providerClients.counts()).toEqual({ apn: 1, 'firebase-fcm': 1, expo: 1, onesignal: 1, webpush: 0 });
 
   // The receipt is read with the same app credential's access token.
   clock += 16 * 60_000;

@@ -77,7 +77,7 @@ it('Each request is signed by its app’s key, with its app’s topic, to its ap
   expect(projects.get('fcm-one:APA91b-alice')).toBe('project-one');
   expect(projects.get('fcm-three:APA91b-bob')).toBe('project-two');
   // One client per credential, reused: two sends, one OAuth exchange per project.
-  expect(t.providerClients.counts()).toEqual({ apn: 2, 'firebase-fcm': 2, expo: 0, onesignal: 0 });
+  expect(t.providerClients.counts()).toEqual({ apn: 2, 'firebase-fcm': 2, expo: 0, onesignal: 0, webpush: 0 });
 });
 
 it('A credential rotated through the API is used by the next send, with no restart', async () => {

@@ -112,7 +112,7 @@ describe('OpenAPI', () => {
   it('When the document describes the PUT body, then it comes from the zod schema (enum and unknown fields)', async () => {
     const doc = (await request(t.app).get('/openapi.json')).body;
     const schema = doc.paths['/users/{user_id}/tokens/{token}'].put.requestBody.content['application/json'].schema;
-    expect(schema.properties.provider_key.enum).toEqual(['apn', 'firebase-fcm', 'expo', 'onesignal']);
+    expect(schema.properties.provider_key.enum).toEqual(['apn', 'firebase-fcm', 'expo', 'onesignal', 'webpush']);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['provider_key']);
   });

@@ -1,5 +1,5 @@
 import { apiClient } from '../support/api-client';
-import { startFourProviders, type FourProviders } from '../support/four-providers';
+import { startAllProviders, type AllProviders } from '../support/all-providers';
 import { KEY_A } from '../support/test-app';
 
 /**
@@ -7,9 +7,9 @@ import { KEY_A } from '../support/test-app';
  * /send and the real SDKs: what each simulator received on the wire (issue 20). The field
  * table of docs/providers.md, checked row by row.
  */
-let p: FourProviders;
+let p: AllProviders;
 beforeAll(async () => {
-  p = await startFourProviders();
+  p = await startAllProviders();
 }, 60_000);
 afterEach(() => p.reset());
 afterAll(async () => {

@@ -121,10 +121,14 @@ export function listenSimulator(
   });
 }
 
-export async function readBody(req: http2.Http2ServerRequest): Promise<string> {
+export async function readBytes(req: http2.Http2ServerRequest): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(req: http2.Http2ServerRequest): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
 }
 
 /**

@@ -1,0 +1,48 @@
+import { blockedHostKind } from '../network/address-filter';
+
+/**
+ * Which Web Push endpoints may be registered and sent to. An endpoint is a URL the client
+ * chose, and the sender POSTs to it: an SSRF boundary. It must be https on a push service the
+ * operator allows (WEBPUSH_ALLOWED_HOSTS: the browsers' own services by default), and, unless
+ * WEBPUSH_ALLOW_PRIVATE, not a private or loopback address: written as one here, and after DNS
+ * at connection time (network/address-filter.ts).
+ */
+export type EndpointPolicy = { allowedHosts: readonly string[]; allowPrivate: boolean };
+
+/** Chrome's (FCM), Firefox's (Mozilla autopush), Safari's (Apple) and Edge's (WNS) push services. */
+export const DEFAULT_WEBPUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'] as const;
+
+export const DEFAULT_ENDPOINT_POLICY: EndpointPolicy = { allowedHosts: DEFAULT_WEBPUSH_HOSTS, allowPrivate: false };
+
+/** A host name against the allowlist: `*.example.com` is any name below example.com (not example.com itself). */
+export function hostAllowed(hostname: string, allowedHosts: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return allowedHosts.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
+  });
+}
+
+/** Why an endpoint can't be registered or sent to, or undefined. Never quotes the endpoint (it is a token). */
+export function endpointProblem(endpoint: string, policy: EndpointPolicy): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'is not a Web Push endpoint (an https URL)';
+  }
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  if (!hostAllowed(url.hostname, policy.allowedHosts)) return `is not on a push service this service sends to (WEBPUSH_ALLOWED_HOSTS: ${policy.allowedHosts.join(', ')})`;
+  if (policy.allowPrivate) return undefined;
+  const kind = blockedHostKind(url.hostname);
+  return kind ? `must not be a ${kind} address (WEBPUSH_ALLOW_PRIVATE=true allows it, for tests and private networks)` : undefined;
+}
+
+/** The push service an endpoint belongs to, as the console and logs may show it (never the path, which is the secret part). */
+export function endpointHost(endpoint: string): string | undefined {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return undefined;
+  }
+}
