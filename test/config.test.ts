@@ -1,3 +1,4 @@
+import { generateVapidKeys } from '../src/providers/webpush-vapid';
 import { ConfigError, loadConfig } from '../src/config';
 
 const base = { API_KEYS: 'ws_demo:sk_demo_123' };
@@ -88,5 +89,36 @@ describe('loadConfig', () => {
     ['EXPO_ENABLED', 'maybe'],
   ])('refuses a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('Web Push: the browsers\' push services by default, no private addresses, and no instance key until all three VAPID variables are set', () => {
+    const config = loadConfig(base);
+    expect(config.delivery.webpush).toEqual({
+      endpoints: { allowedHosts: ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'], allowPrivate: false },
+      connectionsPerHost: 32,
+      timeoutMs: 30_000,
+    });
+    expect(config.webpushVapid).toBeUndefined();
+    const pair = generateVapidKeys();
+    const set = loadConfig({ ...base, WEBPUSH_VAPID_PUBLIC_KEY: pair.publicKey, WEBPUSH_VAPID_PRIVATE_KEY: pair.privateKey, WEBPUSH_SUBJECT: 'mailto:ops@example.com', WEBPUSH_ALLOWED_HOSTS: '127.0.0.1, *.Example.com', WEBPUSH_ALLOW_PRIVATE: 'true' });
+    expect(set.webpushVapid).toEqual({ publicKey: pair.publicKey, privateKey: pair.privateKey, subject: 'mailto:ops@example.com' });
+    expect(set.delivery.webpush.endpoints).toEqual({ allowedHosts: ['127.0.0.1', '*.example.com'], allowPrivate: true });
+  });
+
+  it.each([
+    ['only two of the VAPID variables', { WEBPUSH_VAPID_PUBLIC_KEY: 'x' }, /WEBPUSH_VAPID_PRIVATE_KEY/],
+    ['a mismatched VAPID pair', { WEBPUSH_VAPID_PUBLIC_KEY: generateVapidKeys().publicKey, WEBPUSH_VAPID_PRIVATE_KEY: generateVapidKeys().privateKey, WEBPUSH_SUBJECT: 'mailto:a@b.c' }, /WEBPUSH_VAPID_PUBLIC_KEY is not the public key/],
+    ['a subject that is no URL', { ...(() => { const p = generateVapidKeys(); return { WEBPUSH_VAPID_PUBLIC_KEY: p.publicKey, WEBPUSH_VAPID_PRIVATE_KEY: p.privateKey }; })(), WEBPUSH_SUBJECT: 'ops@example.com' }, /WEBPUSH_SUBJECT/],
+    ['a host list with a URL in it', { WEBPUSH_ALLOWED_HOSTS: 'https://fcm.googleapis.com' }, /WEBPUSH_ALLOWED_HOSTS/],
+  ])('refuses %s, naming the variable and never quoting a key', (_name, env, message) => {
+    let error: Error | undefined;
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).toMatch(message);
+    const secret = (env as Record<string, string>).WEBPUSH_VAPID_PRIVATE_KEY;
+    if (secret) expect(error!.message).not.toContain(secret);
   });
 });

@@ -9,6 +9,7 @@ import { tokenModel, type TokenModel } from '../../src/tokens/token-model';
 import { openTestDatabase } from '../support/test-db';
 import { ExpoProvider } from '../../src/providers/expo-provider';
 import { ExpoSimulator } from '../simulators/expo-simulator';
+import { vapidProblems } from '../../src/providers/webpush-vapid';
 import { SIMULATOR_CA_FILE } from '../simulators/sim-server';
 
 const execFileAsync = promisify(execFile);
@@ -168,6 +169,21 @@ describe('admin CLI', () => {
     const app = admin(['apps', 'put', '--workspace', 'ws_cli2', '--id', 'com.example.rn', '--expo-credential', 'expo', '--onesignal-credential', 'os'], env);
     expect(JSON.parse(app.stdout)).toMatchObject({ expo: { credential_id: 'expo' }, onesignal: { credential_id: 'os' } });
     expect(admin(['credentials', 'put', '--workspace', 'ws_cli2', '--id', 'os2', '--onesignal-app-id', 'nope', '--onesignal-api-key-file', path.join(dir, 'onesignal.txt')], env).code).toBe(2);
+  });
+
+  it('When credentials new-vapid runs, then it prints a VAPID pair that credentials put takes for a webpush credential', () => {
+    const generated = admin(['credentials', 'new-vapid']);
+    expect(generated.code).toBe(0);
+    const pair = Object.fromEntries(generated.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
+    expect(vapidProblems({ publicKey: pair.WEBPUSH_VAPID_PUBLIC_KEY!, privateKey: pair.WEBPUSH_VAPID_PRIVATE_KEY!, subject: 'mailto:a@b.c' })).toEqual([]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'admin-vapid-'));
+    writeFileSync(path.join(dir, 'vapid.key'), `${pair.WEBPUSH_VAPID_PRIVATE_KEY}\n`);
+    const env = { CREDENTIALS_KEYS: admin(['credentials', 'new-key', '--key-id', 'k1']).stdout.trim() };
+    const put = admin(['credentials', 'put', '--workspace', 'ws_cli3', '--id', 'web', '--vapid-public-key', pair.WEBPUSH_VAPID_PUBLIC_KEY!, '--vapid-private-key-file', path.join(dir, 'vapid.key'), '--vapid-subject', 'mailto:ops@example.com'], env);
+    expect(put.code).toBe(0);
+    expect(JSON.parse(put.stdout)).toMatchObject({ provider_key: 'webpush', vapid_public_key: pair.WEBPUSH_VAPID_PUBLIC_KEY, subject: 'mailto:ops@example.com' });
+    expect(put.stdout).not.toContain(pair.WEBPUSH_VAPID_PRIVATE_KEY);
+    expect(JSON.parse(admin(['apps', 'put', '--workspace', 'ws_cli3', '--id', 'web.example', '--webpush-credential', 'web'], env).stdout)).toMatchObject({ webpush: { credential_id: 'web' } });
   });
 
   it('When receipts check runs, then the due Expo receipts are read once: a dead token becomes failed and its ticket is done', async () => {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createECDH, randomBytes } from 'node:crypto';
 import Courier from '@trycourier/courier';
 import { CourierClient } from '@trycourier/courier-js';
 import { createTestApp, KEY_A, type TestApp } from '../support/test-app';
@@ -25,6 +26,18 @@ afterAll(async () => {
 });
 
 describe('@trycourier/courier (server SDK) with baseURL', () => {
+  it('users.tokens.addSingle registers a Web Push subscription: the SDK URL-encodes the endpoint, the keys pass in the body', async () => {
+    const browser = createECDH('prime256v1');
+    browser.generateKeys();
+    const endpoint = `https://fcm.googleapis.com/fcm/send/sdk:APA91b${randomBytes(24).toString('base64url')}`;
+    const keys = { p256dh: browser.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    // Courier's types know four provider keys and no keys field; the request is sent as given.
+    await courier.users.tokens.addSingle(endpoint, { user_id: 'sdk-web', provider_key: 'webpush', keys } as unknown as Parameters<typeof courier.users.tokens.addSingle>[1]);
+    expect(await courier.users.tokens.retrieve(endpoint, { user_id: 'sdk-web' })).toMatchObject({ token: endpoint, provider_key: 'webpush', keys, status: 'active' });
+    await courier.users.tokens.delete(endpoint, { user_id: 'sdk-web' });
+    expect(await t.model.countDocuments({ token: endpoint })).toBe(0);
+  });
+
   it('users.tokens.addSingle accepts null for device fields, tracking and expiry_date, as the SDK’s types allow', async () => {
     await courier.users.tokens.addSingle('sdk-token-1', {
       user_id: 'sdk-user',

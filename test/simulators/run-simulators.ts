@@ -6,9 +6,11 @@ import { FcmSimulator } from './fcm-simulator';
 import { OneSignalSimulator } from './onesignal-simulator';
 import { ExpoSimulator } from './expo-simulator';
 import { SIMULATOR_CA_FILE } from './sim-server';
+import { WebPushSimulator } from './webpush-simulator';
+import { generateVapidKeys } from '../../src/providers/webpush-vapid';
 
 /**
- * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --onesignal-port 7443 --expo-port 6443 --apps N]`: the simulators on their own,
+ * `npm run simulators [-- --apns-port 8443 --fcm-port 9443 --onesignal-port 7443 --expo-port 6443 --webpush-port 5443 --apps N]`: the simulators on their own,
  * for a person to send through. Prints the environment that points the service at them.
  * Stage an answer for a token with:
  *   curl --cacert test/simulators/certs/ca.pem --http2 -X POST https://127.0.0.1:8443/__stage \
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
   const onesignal = await OneSignalSimulator.start({ appId: onesignalApp, apiKey: onesignalKey, port: Number(flag('onesignal-port', '7443')) });
   // Receipts become ready a minute after the send here (Expo: up to 15 minutes), so a person can watch the checker work.
   const expo = await ExpoSimulator.start({ port: Number(flag('expo-port', '6443')), receiptDelayMs: 60_000 });
+  const webpush = await WebPushSimulator.start({ port: Number(flag('webpush-port', '5443')) });
+  const vapid = generateVapidKeys();
   if (count > 0) {
     writeFileSync(
       path.join(dir, 'apps.json'),
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
     );
   }
   const lines = [
-    `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}   OneSignal simulator: ${onesignal.url}   Expo simulator: ${expo.url}`,
+    `APNs simulator: ${apns.url}   FCM simulator: ${fcm.url}   OneSignal simulator: ${onesignal.url}   Expo simulator: ${expo.url}   Web Push simulator: ${webpush.url}`,
     'Run the service against them with:',
     '',
     `export NODE_EXTRA_CA_CERTS=${path.relative(process.cwd(), SIMULATOR_CA_FILE)}`,
@@ -55,13 +59,18 @@ async function main(): Promise<void> {
     `export FCM_SERVICE_ACCOUNT_FILE=${creds.fcm.serviceAccountFile} FCM_ENDPOINT=${fcm.url}`,
     `export ONESIGNAL_APP_ID=${onesignalApp} ONESIGNAL_API_KEY=${onesignalKey} ONESIGNAL_ENDPOINT=${onesignal.url}`,
     `export EXPO_BASE_URL=${expo.url} EXPO_RECEIPT_DELAY=1m EXPO_RECEIPT_INTERVAL=30s`,
+    `export WEBPUSH_VAPID_PUBLIC_KEY=${vapid.publicKey} WEBPUSH_VAPID_PRIVATE_KEY=${vapid.privateKey} WEBPUSH_SUBJECT=mailto:dev@example.com`,
+    '# The Web Push simulator is on 127.0.0.1: allowed only with these two (never in production).',
+    'export WEBPUSH_ALLOWED_HOSTS=127.0.0.1 WEBPUSH_ALLOW_PRIVATE=true',
     '',
+    `Web Push: POST ${webpush.url}/__subscribe {"application_server_key": "${vapid.publicKey}"} answers a subscription {endpoint, keys} to register;`,
+    `  GET ${webpush.url}/__last?endpoint=<endpoint> shows the last push it decrypted; POST /__stage {"endpoint", "answer": {"status": 410}}.`,
     `Expo: POST ${expo.url}/__stage {"token": "ExponentPushToken[...]", "receipt": {"status": "error", "error": "DeviceNotRegistered"}}`,
     'Stage answers: POST /__stage {"token": "...", "answer": {...}} on either simulator (see docs/providers.md).',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const stop = async () => {
-    await Promise.all([apns.close(), fcm.close(), onesignal.close(), expo.close()]);
+    await Promise.all([apns.close(), fcm.close(), onesignal.close(), expo.close(), webpush.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
