@@ -38,7 +38,18 @@ export function when(iso: string | null | undefined): HTMLElement | string {
 }
 
 /** `abcd1234…ef9876`: enough to recognise a token, short enough for a table. */
+/**
+ * A token as a person can tell it apart. A Web Push token is its subscription's endpoint, whose
+ * host says which push service (and browser) it is: it shows as that host and its last characters.
+ */
 export function shorten(token: string): string {
+  if (token.startsWith('https://')) {
+    try {
+      return `${new URL(token).host} …${token.slice(-6)}`;
+    } catch {
+      // Not a URL after all: shortened as any token.
+    }
+  }
   return token.length <= 20 ? token : `${token.slice(0, 10)}…${token.slice(-6)}`;
 }
 

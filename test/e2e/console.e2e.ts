@@ -391,3 +391,19 @@ it('/docs: pastes a key and tries a request successfully', async () => {
   await op.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
   await screenshot(page, '08-docs');
 });
+
+it('shows a web push subscription by its push service’s host, never its whole endpoint (issue 22)', async () => {
+  const endpoint = 'https://fcm.googleapis.com/fcm/send/e2e-sub:APA91bWebPushConsoleToken';
+  const keys = { p256dh: 'BIo7B_AhBbznc98C0ileqPIl5_TtK7PwGJWRIg5v73ZsLf75SJUn2-0DRQQ07HbUAN7yqS94uEhn_oU1PEaSwa0', auth: 'tBHItJI5svbpez7KI4CCXg' };
+  expect((await api('PUT', `/users/carol/tokens/${encodeURIComponent(endpoint)}`, { provider_key: 'webpush', keys, device: { platform: 'web' } })).status).toBe(204);
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByLabel('User ID', { exact: true }).fill('carol');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const item = page.locator('li.token', { hasText: 'webpush' });
+  await item.waitFor();
+  await expect(item.locator('code').first().textContent()).resolves.toBe('fcm.googleapis.com …eToken');
+  await expect(item.locator('code').first().getAttribute('title')).resolves.toBe(endpoint);
+  await screenshot(page, '20-webpush-token');
+});

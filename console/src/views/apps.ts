@@ -12,13 +12,15 @@ type Credential = {
   client_email?: string;
   app_id?: string;
   has_access_token?: boolean;
+  vapid_public_key?: string;
+  subject?: string;
   key_sha256: string;
   revision: number;
   updated_at: string;
 };
-type App = { app_id: string; apn?: { credential_id: string; topic?: string; environment: string }; revision: number; updated_at: string } & Partial<Record<'firebase-fcm' | 'expo' | 'onesignal', { credential_id: string }>>;
+type App = { app_id: string; apn?: { credential_id: string; topic?: string; environment: string }; revision: number; updated_at: string } & Partial<Record<'firebase-fcm' | 'expo' | 'onesignal' | 'webpush', { credential_id: string }>>;
 
-const PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal'] as const;
+const PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal', 'webpush'] as const;
 
 /** Credentials (fingerprints only: secrets are write-only) and which credential each app uses. `saved`: what was just saved, said where focus lands. */
 export async function appsView(ctx: Context, main: HTMLElement, saved?: string): Promise<void> {
@@ -36,7 +38,7 @@ export async function appsView(ctx: Context, main: HTMLElement, saved?: string):
     main,
     h('h1', {}, 'Apps & credentials'),
     status,
-    h('section', {}, h('h2', {}, 'Credentials'), credentials.length === 0 ? notice('empty', 'No credentials yet: tokens go through the instance-wide APNS_*, FCM_*, EXPO_* and ONESIGNAL_* settings, if any.') : credentialTable(credentials)),
+    h('section', {}, h('h2', {}, 'Credentials'), credentials.length === 0 ? notice('empty', 'No credentials yet: tokens go through the instance-wide APNS_*, FCM_*, EXPO_*, ONESIGNAL_* and WEBPUSH_VAPID_* settings, if any.') : credentialTable(credentials)),
     ctx.can('apps:write') ? credentialForm(reload) : null,
     h('section', {}, h('h2', {}, 'Apps'), apps.length === 0 ? notice('empty', 'No apps yet. An app maps the app_id tokens carry to the credential of each provider.') : appTable(apps)),
     ctx.can('apps:write') ? appForm(credentials, reload) : null,
@@ -53,7 +55,9 @@ function credentialField(path: string): string | undefined {
   if (path === 'key_id') return 'cred-key-id';
   if (path === 'key' || path.startsWith('service_account')) return 'cred-file';
   if (path === 'app_id') return 'cred-app-id';
-  if (path === 'api_key' || path === 'access_token') return 'cred-secret';
+  if (path === 'api_key' || path === 'access_token' || path === 'vapid_private_key') return 'cred-secret';
+  if (path === 'vapid_public_key') return 'cred-vapid-public';
+  if (path === 'subject') return 'cred-subject';
   return undefined;
 }
 
@@ -75,6 +79,8 @@ function fingerprint(c: Credential): string {
     c.client_email,
     c.app_id && `app ${c.app_id}`,
     c.has_access_token !== undefined && (c.has_access_token ? 'access token set' : 'no access token'),
+    c.vapid_public_key && `VAPID ${c.vapid_public_key.slice(0, 12)}…`,
+    c.subject,
   ];
   return parts.filter(Boolean).join(' · ');
 }
@@ -124,12 +130,19 @@ function credentialForm(reload: (saved: string) => void): HTMLElement {
   const file = h('input', { id: 'cred-file', type: 'file', accept: '.p8,.json,application/json' });
   const appId = h('input', { id: 'cred-app-id', autocomplete: 'off' });
   const secret = h('input', { id: 'cred-secret', type: 'password', autocomplete: 'off' });
+  const vapidPublic = h('input', { id: 'cred-vapid-public', autocomplete: 'off' });
+  const subject = h('input', { id: 'cred-subject', autocomplete: 'off', placeholder: 'mailto:ops@example.com' });
   const message = h('p', { role: 'status', class: 'form-message' });
   const groups = {
     apn: [field('cred-team', 'Team ID', teamId), field('cred-key-id', 'Key ID', keyId), field('cred-file', '.p8 key file', file)],
     'firebase-fcm': [field('cred-file', 'Service account JSON file', file)],
     expo: [field('cred-secret', 'Access token (optional)', secret, 'Only for projects with enhanced push security.')],
     onesignal: [field('cred-app-id', 'OneSignal app ID', appId), field('cred-secret', 'App API key', secret)],
+    webpush: [
+      field('cred-vapid-public', 'VAPID public key', vapidPublic, 'npm run admin -- credentials new-vapid makes a pair. Pages subscribe with this key.'),
+      field('cred-secret', 'VAPID private key', secret),
+      field('cred-subject', 'Subject', subject, 'A mailto: or https: URL push services can reach you at.'),
+    ],
   };
   const fields = h('div', {});
   const show = () => replace(fields, groups[provider.value as keyof typeof groups]);
@@ -148,7 +161,9 @@ function credentialForm(reload: (saved: string) => void): HTMLElement {
             ? { provider_key: p, service_account: parseJson(text) }
             : p === 'expo'
               ? { provider_key: p, ...(secret.value ? { access_token: secret.value } : {}) }
-              : { provider_key: p, app_id: appId.value.trim(), api_key: secret.value };
+              : p === 'webpush'
+                ? { provider_key: p, vapid_public_key: vapidPublic.value.trim(), vapid_private_key: secret.value.trim(), subject: subject.value.trim() }
+                : { provider_key: p, app_id: appId.value.trim(), api_key: secret.value };
       await api('PUT', `/credentials/${enc(id.value.trim())}`, body);
       secret.value = '';
       reload(`Credential ${id.value.trim()} saved.`);

@@ -31,7 +31,7 @@ type Retrieved = Message & {
 type HistoryEvent = { ts: number; type: string; [key: string]: unknown };
 
 const STATUSES = ['DELAYED', 'ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'UNROUTABLE', 'CANCELED'];
-const PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal'];
+const PROVIDERS = ['apn', 'firebase-fcm', 'expo', 'onesignal', 'webpush'];
 
 const at = (ms: number | undefined): HTMLElement | string => {
   if (ms === undefined) return '—';
