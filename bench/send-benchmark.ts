@@ -7,12 +7,13 @@ import path from 'node:path';
 import { SIMULATOR_CA_FILE } from '../test/simulators/sim-server';
 import { BSON, MongoClient } from 'mongodb';
 import { ROOT, startProcess, startService } from './lib/procs';
+import { generateVapidKeys } from '../src/providers/webpush-vapid';
 import { median, round, spread } from './lib/stats';
 
 /**
- * Send: N tokens (40% APNs, 40% FCM, 20% Expo; 10% of each staged dead) through POST /send,
- * against a raw client sending the same requests to the same simulators. Service and raw
- * client each on core 0; the simulators on core 1.
+ * Send: N tokens (40% APNs, 30% FCM, 20% Expo, 10% Web Push; 10% of each staged dead) through
+ * POST /send, against a raw client sending the same requests to the same simulators. Service
+ * and raw client each on core 0; the simulators on core 1.
  */
 const KEY = 'sk_bench_send_0123456789';
 const HEADERS = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
@@ -39,15 +40,19 @@ function control(url: string, pathname: string, body?: unknown): Promise<unknown
  * With `withoutMessages`, the same send also goes through the service as it was before the
  * message log (a build of that commit, bench/lib/baseline-build.ts), against the same
  * simulators and raw client in the same rounds: the log's cost is the difference of the two
- * ratios. The bytes each message takes in MongoDB are measured after the rounds.
+ * ratios. That build predates Web Push, so the mix then leaves Web Push out, for every service
+ * alike. The bytes each message takes in MongoDB are measured after the rounds.
  */
 export async function sendBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void; withoutMessages?: { root: string; commit: string }; withWebhooks?: boolean }) {
   const credsDir = path.join(os.tmpdir(), `bench-sims-${process.pid}`);
-  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--dir', credsDir], {
+  const { proc: sims, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/simulators/run-simulators.ts'), '--apns-port', '0', '--fcm-port', '0', '--onesignal-port', '0', '--expo-port', '0', '--webpush-port', '0', '--dir', credsDir], {
     core: 1,
-    ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+).*Expo simulator: (\S+)/,
+    ready: /APNs simulator: (\S+)\s+FCM simulator: (\S+).*Expo simulator: (\S+)\s+Web Push simulator: (\S+)/,
   });
-  const [apnsUrl, fcmUrl, expoUrl] = [match[1]!, match[2]!, match[3]!];
+  const [apnsUrl, fcmUrl, expoUrl, webPushUrl] = [match[1]!, match[2]!, match[3]!, match[4]!];
+  const withWebPush = !options.withoutMessages;
+  if (!withWebPush) options.log('send: Web Push left out of the mix, for every service alike (the build without the message log predates it)');
+  const vapid = { ...generateVapidKeys(), subject: 'mailto:bench@example.com' };
   const creds = {
     keyFile: path.join(credsDir, 'AuthKey_SIMKEY0001.p8'), keyId: 'SIMKEY0001', teamId: 'SIMTEAM001', topic: 'com.example.pushsim',
     serviceAccountFile: path.join(credsDir, 'service-account.json'),
@@ -58,6 +63,9 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     APNS_KEY_FILE: creds.keyFile, APNS_KEY_ID: creds.keyId, APNS_TEAM_ID: creds.teamId, APNS_TOPIC: creds.topic, APNS_ENDPOINT: apnsUrl, APNS_MAX_IN_FLIGHT: String(APNS_IN_FLIGHT),
     FCM_SERVICE_ACCOUNT_FILE: creds.serviceAccountFile, FCM_ENDPOINT: fcmUrl, FCM_CONCURRENT_BATCHES: String(FCM_BATCHES),
     EXPO_BASE_URL: expoUrl,
+    WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey, WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey, WEBPUSH_SUBJECT: vapid.subject,
+    // The simulator is on 127.0.0.1: allowed here only.
+    WEBPUSH_ALLOWED_HOSTS: '127.0.0.1', WEBPUSH_ALLOW_PRIVATE: 'true',
   };
   const { proc: service, url: newUrl } = await startService({ node: options.node, core: 0, env: serviceEnv });
   // The service before the message log, on its own database (its writes must not mix with the log's figures).
@@ -69,9 +77,11 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
   const apnsTokens: string[] = [];
   const fcmTokens: string[] = [];
   const expoTokens: string[] = [];
-  const byUser: { token: string; provider_key: string }[][] = [];
+  // Web Push: a tenth of the tokens, subscriptions the simulator made with the service's VAPID public key.
+  const subscriptions = withWebPush ? ((await control(webPushUrl, '/__subscribe', { application_server_key: vapid.publicKey, count: users * 10 })) as { endpoint: string; keys: { p256dh: string; auth: string } }[]) : [];
+  const byUser: { token: string; provider_key: string; keys?: { p256dh: string; auth: string } }[][] = [];
   for (let u = 0; u < users; u++) {
-    const list: { token: string; provider_key: string }[] = [];
+    const list: { token: string; provider_key: string; keys?: { p256dh: string; auth: string } }[] = [];
     for (let i = 0; i < 100; i++) {
       const n = u * 100 + i;
       if (i % 5 === 4) {
@@ -82,6 +92,9 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         const token = n.toString(16).padStart(64, '0');
         apnsTokens.push(token);
         list.push({ token, provider_key: 'apn' });
+      } else if (withWebPush && i % 10 === 7) {
+        const subscription = subscriptions[u * 10 + Math.floor(i / 10)]!;
+        list.push({ token: subscription.endpoint, provider_key: 'webpush', keys: subscription.keys });
       } else {
         const token = `bench${n}:APA91b${'F'.repeat(140)}`;
         fcmTokens.push(token);
@@ -90,10 +103,12 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     }
     byUser.push(list);
   }
+  const recipients = byUser.map((_, u) => ({ user_id: `bench-${u}` }));
+  const deadWeb = subscriptions.filter((_, i) => i % 10 === 0).map((s) => s.endpoint);
   const deadApns = apnsTokens.filter((_, i) => i % 10 === 0);
   const deadFcm = fcmTokens.filter((_, i) => i % 10 === 0);
   const deadExpo = expoTokens.filter((_, i) => i % 10 === 0);
-  const dead = deadApns.length + deadFcm.length + deadExpo.length;
+  const dead = deadApns.length + deadFcm.length + deadExpo.length + deadWeb.length;
   const rawConfigFile = path.join(credsDir, 'raw-config.json');
   writeFileSync(
     rawConfigFile,
@@ -101,6 +116,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
       apns: { url: apnsUrl, keyFile: creds.keyFile, keyId: creds.keyId, teamId: creds.teamId, topic: creds.topic, tokens: apnsTokens, inFlight: APNS_IN_FLIGHT },
       fcm: { url: fcmUrl, serviceAccountFile: creds.serviceAccountFile, tokens: fcmTokens, batches: FCM_BATCHES },
       expo: { url: expoUrl, tokens: expoTokens, concurrency: 6 },
+      ...(withWebPush ? { webpush: { subscriptions, vapid, connections: 32 } } : {}),
     }),
   );
   const stage = async () => {
@@ -110,6 +126,8 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     await control(fcmUrl, '/__stage', { tokens: deadFcm, answer: { errorCode: 'UNREGISTERED' } });
     await control(expoUrl, '/__reset');
     await control(expoUrl, '/__stage', { tokens: deadExpo, ticket: { status: 'error', error: 'DeviceNotRegistered' } });
+    await control(webPushUrl, '/__reset');
+    if (deadWeb.length > 0) await control(webPushUrl, '/__stage', { endpoints: deadWeb, answer: { status: 410 } });
   };
   const register = async (url: string) => {
     for (const [u, tokens] of byUser.entries()) {
@@ -120,10 +138,10 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
 
   // One unmeasured send through each service first: the first send of a process opens its provider connections.
   await register(newUrl);
-  await fetch(`${newUrl}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+  await fetch(`${newUrl}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: recipients, content: { title: 'warm-up' } } }) });
   if (before) {
     await register(before.url);
-    await fetch(`${before.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+    await fetch(`${before.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: recipients, content: { title: 'warm-up' } } }) });
   }
   // With withWebhooks: the same service on a database of its own with one endpoint for every event,
   // a receiver here answering 204; each round waits for its outbox to drain before going on.
@@ -137,7 +155,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     const res = await fetch(`${hooked.url}/webhooks`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['token.invalidated', 'message.updated', 'delivery.held', 'webhook.test'] }) });
     if (res.status !== 201) throw new Error(`webhook registration failed: ${res.status} ${await res.text()}`);
     await register(hooked.url);
-    await fetch(`${hooked.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'warm-up' } } }) });
+    await fetch(`${hooked.url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: recipients, content: { title: 'warm-up' } } }) });
   }
   const drained = async () => {
     let last = -1;
@@ -158,7 +176,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
         const res = await fetch(`${url}/send`, {
           method: 'POST',
           headers: HEADERS,
-          body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'Benchmark', body: 'Hello' } } }),
+          body: JSON.stringify({ message: { to: recipients, content: { title: 'Benchmark', body: 'Hello' } } }),
         });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         if (res.status !== 200) {
@@ -174,11 +192,13 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
           await control(apnsUrl, '/__reset');
           await control(fcmUrl, '/__reset');
           await control(expoUrl, '/__reset');
-          const again = (await (await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: byUser.map((_, u) => ({ user_id: `bench-${u}` })), content: { title: 'again' } } }) })).json()) as { summary: { invalidated: number; delivered: number } };
+          await control(webPushUrl, '/__reset');
+          const again = (await (await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: recipients, content: { title: 'again' } } }) })).json()) as { summary: { invalidated: number; delivered: number } };
           const after = [(await control(apnsUrl, '/__stats')) as Stats, (await control(fcmUrl, '/__stats')) as Stats];
           const expoAfter = (await control(expoUrl, '/__stats')) as { recipients: number };
+          const webAfter = (await control(webPushUrl, '/__stats')) as { requests: number };
           // Every notification that reached a simulator, less the deliveries: what went to a dead token again.
-          resentDead = after[0]!.requests + after[1]!.requests + expoAfter.recipients - again.summary.delivered + again.summary.invalidated;
+          resentDead = after[0]!.requests + after[1]!.requests + expoAfter.recipients + webAfter.requests - again.summary.delivered + again.summary.invalidated;
         }
         return {
           ms,
@@ -244,7 +264,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
   return {
     tokens: options.tokens,
     dead,
-    mix: { apn: apnsTokens.length, 'firebase-fcm': fcmTokens.length, expo: expoTokens.length },
+    mix: { apn: apnsTokens.length, 'firebase-fcm': fcmTokens.length, expo: expoTokens.length, webpush: subscriptions.length },
     ours_per_s_median: median(rounds.map((r) => r.ours_rate)),
     raw_per_s_median: median(rounds.map((r) => r.raw_rate)),
     ratio_median: round(median(ratios)),

@@ -40,6 +40,7 @@ check('send: every dead token invalidated exactly once', send.every_dead_invalid
 check('send: no refused streams', send.no_refused_streams === true);
 check('send: in-flight caps respected', send.in_flight_caps_respected === true);
 check('send: ratio is a figure', figure(send.ratio_median));
+check('send: the mix includes Web Push', Number((send.mix as Record<string, unknown> | undefined)?.webpush) > 0);
 check('send: bytes per message of the message log measured', figure((send.messages as Record<string, unknown> | undefined)?.bson_bytes_mean));
 check('storage: BSON bytes per document measured', figure(read('storage').bson_bytes_per_document));
 const runtime = read('runtime');

@@ -2,6 +2,7 @@ import { createSign, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
+import webpush from 'web-push';
 import { chunk, mapWithConcurrency } from '../../src/concurrency';
 
 /**
@@ -9,14 +10,34 @@ import { chunk, mapWithConcurrency } from '../../src/concurrency';
  * same simulators with nothing in between: no database, no SDK. APNs: one session, at most
  * `apnsInFlight` streams. FCM: an OAuth exchange, then batches of 500 messages, `fcmBatches`
  * sessions at a time, 100 streams each (what the simulator advertises). Expo: one JSON request
- * per 100 recipients over keep-alive HTTPS, 6 at a time (the SDK's default), no gzip.
+ * per 100 recipients over keep-alive HTTPS, 6 at a time (the SDK's default), no gzip. Web Push:
+ * web-push's sendNotification per subscription (the encryption is the protocol's, not overhead),
+ * 100 at a time over a keep-alive agent of `connections` sockets, the VAPID header signed once
+ * per origin, with no SSRF filter and no database.
  * Usage: node --import tsx bench/baseline/raw-push-client.ts <config.json>; prints the elapsed ms.
  */
 type Config = {
   apns: { url: string; keyFile: string; keyId: string; teamId: string; topic: string; tokens: string[]; inFlight: number };
   fcm: { url: string; serviceAccountFile: string; tokens: string[]; batches: number };
   expo: { url: string; tokens: string[]; concurrency: number };
+  webpush?: { subscriptions: { endpoint: string; keys: { p256dh: string; auth: string } }[]; vapid: { publicKey: string; privateKey: string; subject: string }; connections: number };
 };
+
+async function webPush(config: NonNullable<Config['webpush']>): Promise<number[]> {
+  if (config.subscriptions.length === 0) return [];
+  const agent = new https.Agent({ keepAlive: true, maxSockets: config.connections });
+  const origin = new URL(config.subscriptions[0]!.endpoint).origin;
+  const { Authorization } = webpush.getVapidHeaders(origin, config.vapid.subject, config.vapid.publicKey, config.vapid.privateKey, 'aes128gcm', Math.floor(Date.now() / 1000) + 12 * 3600);
+  const payload = JSON.stringify({ title: 'Benchmark', body: 'Hello' });
+  const statuses = await mapWithConcurrency(config.subscriptions, 100, (subscription) =>
+    webpush
+      .sendNotification(subscription, payload, { TTL: 2419200, urgency: 'normal', contentEncoding: 'aes128gcm', headers: { Authorization }, agent })
+      .then((r) => r.statusCode)
+      .catch((error: { statusCode?: number }) => error.statusCode ?? 0),
+  );
+  agent.destroy();
+  return statuses;
+}
 
 async function expo(config: Config['expo']): Promise<number[]> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: config.concurrency });
@@ -101,10 +122,10 @@ async function fcm(config: Config['fcm']): Promise<number[]> {
 async function main() {
   const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
   const started = process.hrtime.bigint();
-  const [a, f, e] = await Promise.all([apns(config.apns), fcm(config.fcm), expo(config.expo)]);
+  const [a, f, e, w] = await Promise.all([apns(config.apns), fcm(config.fcm), expo(config.expo), config.webpush ? webPush(config.webpush) : Promise.resolve([])]);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const ok = [...a, ...f, ...e].filter((s) => s === 200).length;
-  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length + e.length}\n`);
+  const ok = [...a, ...f, ...e].filter((s) => s === 200).length + w.filter((s) => s === 201).length;
+  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length + e.length + w.length}\n`);
 }
 
 void main();

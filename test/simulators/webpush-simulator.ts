@@ -95,14 +95,25 @@ export class WebPushSimulator {
   private async handle(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
     const path = req.url.split('?')[0]!;
     if (path === '/__subscribe' && req.method === 'POST') {
-      const { application_server_key } = JSON.parse((await readBody(req)) || '{}') as { application_server_key?: string };
+      const { application_server_key, count } = JSON.parse((await readBody(req)) || '{}') as { application_server_key?: string; count?: number };
       if (!application_server_key) return void res.writeHead(400).end('{"error":"application_server_key is required"}');
-      return void res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(this.subscribe(application_server_key)));
+      // With `count`, that many subscriptions at once (benchmarks).
+      const made = count === undefined ? this.subscribe(application_server_key) : Array.from({ length: count }, () => this.subscribe(application_server_key));
+      return void res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(made));
     }
     if (path === '/__stage' && req.method === 'POST') {
-      const { endpoint, answer } = JSON.parse(await readBody(req)) as { endpoint: string; answer: WebPushStaged | WebPushStaged[] };
-      this.stage(endpoint, answer);
+      const { endpoint, endpoints, answer } = JSON.parse(await readBody(req)) as { endpoint?: string; endpoints?: string[]; answer: WebPushStaged | WebPushStaged[] };
+      for (const e of endpoints ?? [endpoint!]) this.stage(e, answer);
       return void res.writeHead(204).end();
+    }
+    if (path === '/__reset' && req.method === 'POST') {
+      // Staged answers and counters; the subscriptions stay.
+      this.reset();
+      return void res.writeHead(204).end();
+    }
+    if (path === '/__stats' && req.method === 'GET') {
+      const { inFlight, maxInFlight, requests } = this.counters;
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ inFlight, maxInFlight, requests, delivered: this.received.length }));
     }
     if (path === '/__last' && req.method === 'GET') {
       const endpoint = new URL(req.url, this.origin).searchParams.get('endpoint') ?? '';
