@@ -2,7 +2,7 @@ import { PROVIDER_MODULES } from '../providers/catalogue';
 import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../messages/message-status';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
-import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields } from '../tokens/token-fields';
+import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields, webPushKeysField } from '../tokens/token-fields';
 
 /**
  * Shapes of the responses, for the OpenAPI document (and for tests that check real answers
@@ -23,6 +23,7 @@ export const tokenObject = z.object({
   created_at: isoDate,
   updated_at: isoDate,
   last_used_at: isoDate.nullable(),
+  keys: webPushKeysField.optional().describe("Web Push only: the subscription's keys (this route needs tokens:read)"),
 });
 
 export const tokenPage = z.object({
@@ -45,6 +46,7 @@ export const deviceObject = z.object({
   last_used_at: isoDate.nullable(),
   created_at: isoDate,
   updated_at: isoDate,
+  keys: webPushKeysField.optional().describe("Web Push only, and only for callers with tokens:read: the subscription's keys"),
 });
 
 export const deviceList = z.object({ devices: z.array(deviceObject), total: z.number().int() });
