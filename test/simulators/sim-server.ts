@@ -34,6 +34,8 @@ export class Counters {
   maxInFlight = 0;
   sessions = 0;
   openSessions = 0;
+  /** TLS connections accepted (HTTP/1.1 clients' kept-alive sockets and HTTP/2 sessions alike). */
+  connections = 0;
   requests = 0;
   readonly attemptsByToken = new Map<string, number>();
 
@@ -56,6 +58,7 @@ export class Counters {
   reset(): void {
     this.maxInFlight = this.inFlight;
     this.sessions = 0;
+    this.connections = 0;
     this.requests = 0;
     this.attemptsByToken.clear();
   }
@@ -85,6 +88,7 @@ export async function listenTls(
   });
   const sockets = new Set<import('node:net').Socket>();
   server.on('secureConnection', (socket) => {
+    options.counters.connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });

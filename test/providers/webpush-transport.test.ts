@@ -8,7 +8,7 @@ import { WebPushSimulator } from '../simulators/webpush-simulator';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
 
 /**
- * Web Push is an SSRF boundary: the sender POSTs to URLs clients chose. Under the default
+ * The transport of Web Push requests. It is an SSRF boundary: the sender POSTs to URLs clients chose. Under the default
  * settings an endpoint off the allowlist, or on a private or loopback address, is refused at
  * registration (webpush-registration.test.ts) and, if it is in the database anyway (registered
  * under other settings), is never contacted by a send; and a name that resolves to a private
@@ -86,5 +86,29 @@ it('clients with the same settings share one agent, destroyed when the last one 
   expect(c.agent).toBe(b.agent);
   b.release();
   c.release();
-  expect(acquireTransport(settings).agent).not.toBe(b.agent);
+  const fresh = acquireTransport(settings);
+  expect(fresh.agent).not.toBe(b.agent);
+  fresh.release();
+});
+
+it('a send to many subscriptions of one push service keeps at most WEBPUSH_CONNECTIONS_PER_HOST connections open, and reuses them', async () => {
+  sim.reset();
+  const delivery = { endpoints: { allowedHosts: ['127.0.0.1'], allowPrivate: true }, connectionsPerHost: 4, timeoutMs: 5_000 };
+  const subscriptions = Array.from({ length: 60 }, () => sim.subscribe(vapid.publicKey));
+  const keys = new Map(subscriptions.map((s) => [s.endpoint, s.keys]));
+  const provider = new WebPushProvider({ vapid, delivery });
+  try {
+    for (let round = 0; round < 2; round++) {
+      const results = await provider.send({ title: 'T' }, subscriptions.map((s) => s.endpoint), { keysFor: (endpoint) => keys.get(endpoint) });
+      expect(results.every((r) => r.outcome === 'delivered')).toBe(true);
+    }
+  } finally {
+    await provider.close();
+  }
+  expect(sim.counters.requests).toBe(120);
+  expect(sim.counters.maxInFlight).toBeLessThanOrEqual(4);
+  // Kept alive: the second round opened no connection of its own.
+  expect(sim.counters.connections).toBeLessThanOrEqual(4);
+  // One VAPID signature per origin, not per request: every request carried the same JWT.
+  expect(new Set(sim.received.map((r) => r.claims.exp)).size).toBe(1);
 });
