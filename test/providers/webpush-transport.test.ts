@@ -8,11 +8,12 @@ import { WebPushSimulator } from '../simulators/webpush-simulator';
 import { bearer, createTestApp, KEY_A, type TestApp } from '../support/test-app';
 
 /**
- * The transport of Web Push requests. It is an SSRF boundary: the sender POSTs to URLs clients chose. Under the default
- * settings an endpoint off the allowlist, or on a private or loopback address, is refused at
- * registration (webpush-registration.test.ts) and, if it is in the database anyway (registered
- * under other settings), is never contacted by a send; and a name that resolves to a private
- * address is refused after DNS, at connection time.
+ * How Web Push requests go out. It is an SSRF boundary: the sender POSTs to URLs clients chose.
+ * Under the default settings an endpoint off the allowlist, or on a private or loopback
+ * address, is refused at registration (webpush-registration.test.ts) and, if it is in the
+ * database anyway (registered under other settings), is never contacted by a send; a name that
+ * resolves to a private address is refused after DNS, at connection time. Connections to one
+ * push service are bounded and kept alive.
  */
 let sim: WebPushSimulator;
 const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@example.com' };
