@@ -4,7 +4,8 @@ import { RoutePaths } from './route-paths';
 
 /**
  * CORS for client apps in a browser (CORS_ORIGINS: an allowlist, or `*`; off by default), on
- * exactly the routes a user token may call: those the route table marks `userTokens`, each
+ * exactly the routes a user token may call: those the route table marks `userTokens` or
+ * `anyCaller` (GET /webpush/public-key, which a subscribing page asks), each
  * with its own methods (so a user's tokens may be listed from a browser, but not bulk-PUT,
  * which needs a secret key). Never on /auth/issue-token or anything else. No credentials, no
  * cookies: the token travels in Authorization. An origin that is not listed gets no
@@ -12,7 +13,7 @@ import { RoutePaths } from './route-paths';
  */
 export type CorsOrigins = '*' | readonly string[];
 
-const CLIENT_APP_ROUTES = new RoutePaths(ROUTES.filter((route) => route.userTokens));
+const CLIENT_APP_ROUTES = new RoutePaths(ROUTES.filter((route) => route.userTokens || route.anyCaller));
 /** courier-js sends x-courier-ua on every call. */
 export const CORS_ALLOWED_HEADERS = 'authorization, content-type, x-courier-ua';
 /** Two hours: Chromium's own cap on a preflight's cache. */

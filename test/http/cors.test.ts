@@ -22,6 +22,7 @@ it.each([
   ['/users/u1/tokens', 'GET'],
   ['/api/v1/people/p1/devices', 'POST'],
   ['/api/v1/people/p1/devices/t1', 'DELETE'],
+  ['/webpush/public-key', 'GET'],
 ])('A preflight from a listed origin for %s %s is allowed, without credentials', async (path, method) => {
   const res = await preflight(path, APP, method).expect(204);
   expect(res.headers['access-control-allow-origin']).toBe(APP);
