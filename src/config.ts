@@ -201,6 +201,9 @@ const envFields = {
     IDEMPOTENCY_TTL: durationText('IDEMPOTENCY_TTL').default(parseDuration('24h')!),
     // How often each replica looks for delayed messages that are due.
     SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
+    // After dispatch (src/outcomes): how long a send result waits for its writer before any replica applies it; how stale last_used_at must be for a delivery to rewrite it.
+    SEND_APPLY_GRACE: durationText('SEND_APPLY_GRACE').default(parseDuration('30s')!),
+    LAST_USED_INTERVAL: durationText('LAST_USED_INTERVAL').default(parseDuration('1h')!),
     // Where devices reach this service: turns on the trackingUrl in every push.
     PUBLIC_URL: publicUrlText.optional(),
     // Webhooks (src/webhooks): plain http and private addresses are for development and tests only.
@@ -281,6 +284,7 @@ export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
 export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; intentGraceMs: number };
 
+export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -337,6 +341,7 @@ export type Config = {
   crashPoint: string | undefined;
   /** The message log: retention, the longest delay, Idempotency-Key lifetime, the scheduler's interval, PUBLIC_URL for tracking. */
   messages: MessageConfig;
+  outcomes: OutcomeConfig;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
   invalidationGuard: { minTokens: number; maxShare: number };
 };
@@ -442,6 +447,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       intervalMs: durationToMs(e.WEBHOOK_INTERVAL),
       intentGraceMs: durationToMs(e.WEBHOOK_INTENT_GRACE),
     },
+    outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
     messages: {
       retentionMs: durationToMs(e.MESSAGE_RETENTION),
       maxDelayMs: durationToMs(e.MAX_DELAY),

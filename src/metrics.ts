@@ -98,6 +98,16 @@ export class Metrics {
     },
   });
 
+  private sendResultCount: () => Promise<number> = async () => 0;
+  private readonly sendResultsPending = new Gauge({
+    name: 'push_send_results_pending',
+    help: 'Send results whose effects (token writes, message log, webhooks) are not applied yet (rows of send_results)',
+    registers: [this.registry],
+    collect: async () => {
+      this.sendResultsPending.set(await this.sendResultCount().catch(() => Number.NaN));
+    },
+  });
+
   private readonly webhookDeliveries = new Counter({
     name: 'push_webhook_deliveries_total',
     help: 'Webhook delivery attempts by outcome (delivered, retrying, given_up) and endpoints disabled',
@@ -125,6 +135,11 @@ export class Metrics {
   /** Where the delayed-message backlog comes from (read when /metrics is scraped). */
   watchDelayedMessages(count: () => Promise<number>): void {
     this.delayedCount = count;
+  }
+
+  /** Where the send results waiting for their effects are counted (read when /metrics is scraped). */
+  watchSendResults(count: () => Promise<number>): void {
+    this.sendResultCount = count;
   }
 
   /** A message reached `status` (the message log reports each). */
@@ -167,7 +182,6 @@ export class Metrics {
       this.sends.inc({ provider, outcome }, count);
       this.providerLatency.observe({ provider }, seconds);
     },
-    event: (event) => this.onRegistryEvent(event),
     held: (provider: ProviderKey, reason: string, count: number) => this.invalidationsHeld.inc({ provider, reason }, count),
   };
 

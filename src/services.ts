@@ -29,8 +29,11 @@ import { ensureEndpointIndexes, EndpointStore } from './webhooks/endpoint-store'
 import { ensureOutboxIndexes, Outbox, type Intent } from './webhooks/outbox';
 import { WebhookDispatcher } from './webhooks/dispatcher';
 import { WebPushPublicKeys } from './apps/webpush-public-keys';
-import { deliveryHeld, messageUpdated, tokenInvalidated } from './webhooks/events';
-import type { HeldNotice, InvalidationListener } from './sender/notification-sender';
+import { messageUpdated, tokenInvalidated } from './webhooks/events';
+import type { InvalidationListener } from './tokens/invalidation-listener';
+import { ensureSendResultIndexes, SendResultStore } from './sender/send-result';
+import { OutcomeApplier } from './outcomes/outcome-applier';
+import { OutcomeQueue } from './outcomes/outcome-queue';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
 
 export type Services = {
@@ -40,6 +43,10 @@ export type Services = {
   providerClients: ProviderClients;
   devices: DeviceRegistry;
   sender: NotificationSender;
+  /** After dispatch (src/outcomes): applies each send result's effects, now or from the queue. */
+  outcomes: OutcomeApplier;
+  outcomeQueue: OutcomeQueue;
+  sendResults: SendResultStore;
   /** The message log (src/messages): POST /send goes through it, and /messages reads it. */
   messages: MessageService;
   messageStore: MessageStore;
@@ -77,10 +84,15 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureScheduledSendIndexes(db);
   await ensureEndpointIndexes(db);
   await ensureOutboxIndexes(db);
+  await ensureSendResultIndexes(db);
 }
 
-/** How long a replica's claim on a due delayed message keeps the others off it. */
+/** How long a replica's claim on a due delayed message keeps the others off it; renewed before each send. */
 const SCHEDULER_CLAIM_MS = 5 * 60_000;
+/** How long a claim on a send result keeps the others off it; renewed before each is applied. */
+const OUTCOME_CLAIM_MS = 60_000;
+/** How often each replica looks for send results whose writer did not apply them. */
+const OUTCOME_INTERVAL_MS = 1_000;
 
 /** How long /readyz waits for MongoDB to answer a ping. */
 const PING_TIMEOUT_MS = 1_000;
@@ -95,7 +107,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks'> & Partial<Pick<Config, 'webpushVapid'>>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks' | 'outcomes'> & Partial<Pick<Config, 'webpushVapid'>>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -131,23 +143,33 @@ export function createServices(deps: {
     invalidations: invalidationEvents(outbox),
     ...(deps.now ? { now: deps.now } : {}),
   });
-  const sender = new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), {
-    expoTickets: { store: tickets, delayMs: deps.config.expoReceipts.delayMs },
+  const sendResults = new SendResultStore(db);
+  deps.metrics.watchSendResults(() => sendResults.pending());
+  const sender = new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), sendResults, {
     ...(deps.now ? { now: deps.now } : {}),
     retry: deps.config.retry,
     guard: deps.config.invalidationGuard,
     logger: deps.logger,
     observer: deps.metrics.sendObserver,
-    invalidations: invalidationEvents(outbox),
-    onHeld: (workspaceId, held) => heldEvents(outbox, workspaceId, held, clock()),
+    applyGraceMs: deps.config.outcomes.applyGraceMs,
   });
+  const outcomes = new OutcomeApplier(sendResults, deliveries, tickets, messageStore, outbox, {
+    logger: deps.logger,
+    expoReceiptDelayMs: deps.config.expoReceipts.delayMs,
+    lastUsedIntervalMs: deps.config.outcomes.lastUsedIntervalMs,
+    observer: { event: deps.metrics.onRegistryEvent, messageStatus: deps.metrics.onMessageStatus },
+  });
+  const outcomeQueue = new OutcomeQueue(sendResults, outcomes, { intervalMs: OUTCOME_INTERVAL_MS, leaseMs: OUTCOME_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
-  const messages = new MessageService(messageStore, sender, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   deps.metrics.watchWebhookOutbox(() => outbox.pending());
   const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
   return {
+    outcomes,
+    outcomeQueue,
+    sendResults,
     providerClients,
     receipts,
     webhookEndpoints,
@@ -158,12 +180,15 @@ export function createServices(deps: {
     scheduler,
     idempotency: new IdempotencyStore(db, deps.config.messages.idempotencyTtlMs),
     start: () => {
+      outcomeQueue.start();
       receipts.start();
       scheduler.start();
       dispatcher.start();
     },
     stop: async () => {
       await scheduler.stop();
+      await sender.pending.stop();
+      await outcomeQueue.stop();
       await dispatcher.stop();
       await receipts.stop();
       await providerClients.close();
@@ -225,13 +250,4 @@ function invalidationEvents(outbox: Outbox): InvalidationListener {
       ),
     settle: (intent, landed, at) => outbox.settle(intent as Intent, landed, at),
   };
-}
-
-/** delivery.held: at most once per credential (or, for the guard, provider) and reason per 10 minutes. */
-const HELD_WINDOW_MS = 10 * 60_000;
-async function heldEvents(outbox: Outbox, workspaceId: string, held: HeldNotice[], at: Date): Promise<void> {
-  for (const h of held) {
-    const key = `${h.credentialId ?? `instance:${h.provider}`}:${h.reason}`;
-    await outbox.addThrottled(workspaceId, key, deliveryHeld({ provider_key: h.provider, app_id: h.appId, credential_id: h.credentialId, reason: h.reason, count: h.count }, at), at, HELD_WINDOW_MS);
-  }
 }

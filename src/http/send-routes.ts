@@ -6,8 +6,9 @@ import { bodyHash, IDEMPOTENCY_KEY, type IdempotencyStore, type KeptAnswer } fro
 import type { MessageService } from '../messages/message-service';
 import type { JsonValue, Notification } from '../providers/provider';
 import { payloadSizes } from '../providers/payload-sizes';
-import { maskSecret } from '../logger';
-import type { SendReport } from '../sender/notification-sender';
+import type { SendReport } from '../sender/send-report';
+import { randomUUID } from 'node:crypto';
+import { errorForLog, maskSecret, type Logger } from '../logger';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
 import { sendBody, type SendBody } from './send-schemas';
@@ -73,7 +74,7 @@ export function redactForSendOnlyKey(report: SendReport, namedUsers: ReadonlySet
   };
 }
 
-export type SendRouteOptions = { maxDelayMs: number; now?: () => Date };
+export type SendRouteOptions = { maxDelayMs: number; now?: () => Date; logger: Logger };
 
 /**
  * POST /send: one message per recipient in the message log (src/messages). An immediate send
@@ -98,8 +99,9 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
       return mayReadTokens(principal) ? answer.body : redactForSendOnlyKey(answer.body as SendReport, userIds);
     };
 
+    const requestId = randomUUID();
     if (key !== undefined) {
-      const begun = await idempotency.begin(principal.workspaceId, key, bodyHash(req.body), now());
+      const begun = await idempotency.begin(principal.workspaceId, key, bodyHash(req.body), requestId, now(), (id) => messages.requested(principal.workspaceId, id));
       if (begun.kind === 'mismatch') throw new UnprocessableError('Idempotency-Key was used with another request body');
       if (begun.kind === 'running') throw new ConflictError('A request with this Idempotency-Key is still running');
       if (begun.kind === 'replay') {
@@ -114,14 +116,22 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
         recipients,
         notification,
         tracking: message.push?.tracking !== false,
+        requestId,
         ...(deliverAt ? { deliverAt } : {}),
       });
       answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: { requestId: sent.report.requestId, results: sent.report.results, summary: sent.report.summary } };
     } catch (error) {
-      if (key !== undefined) await idempotency.release(principal.workspaceId, key).catch(() => undefined);
+      // messages.send throws only before anything was sent: the client's retry may run.
+      if (key !== undefined) await idempotency.release(principal.workspaceId, key, requestId).catch(() => undefined);
       throw error;
     }
-    if (key !== undefined) await idempotency.complete(principal.workspaceId, key, answer);
+    // From here on the send went out: its answer stands even if the key's write fails (the
+    // record stays running while it is tried again, and a repeat gets 409: never a resend).
+    if (key !== undefined) {
+      await idempotency.keep(principal.workspaceId, key, requestId, answer, (error) => {
+        options.logger.error({ send_request_id: requestId, error: errorForLog(error) }, 'the Idempotency-Key answer could not be kept yet; trying again, and repeats get 409 meanwhile');
+      });
+    }
     res.status(answer.status).json(render(answer));
   });
   return router;

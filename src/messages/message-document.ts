@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { ProviderKey } from '../tokens/token-fields';
-import type { SendOutcome } from '../sender/notification-sender';
+import type { SendOutcome } from '../sender/send-result';
 import type { MessageReason, MessageStatus } from './message-status';
 
 /**

@@ -1,4 +1,4 @@
-import type { SendOutcome } from '../sender/notification-sender';
+import type { SendOutcome } from '../sender/send-result';
 
 /**
  * A message's status and reason, in Courier's vocabulary (docs/api.md has the table), as pure

@@ -75,6 +75,11 @@ export class MessageStore {
     return started;
   }
 
+  /** Whether any message of a send's request exists. */
+  async requested(workspaceId: string, requestId: string): Promise<boolean> {
+    return (await this.collection.countDocuments({ workspace_id: workspaceId, request_id: requestId }, { limit: 1 })) > 0;
+  }
+
   /** Whether a message exists at all (the scheduler tells a row whose message is still being written from one whose request died). */
   async exists(id: string): Promise<boolean> {
     return (await this.collection.countDocuments({ _id: id }, { limit: 1 })) > 0;

@@ -10,8 +10,9 @@ import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
  * replica died is due again once the lease ends.
  *
  * Each claim counts an attempt (`attempts`), and a retry keeps the reason (`last_error`), so an
- * operator can see what keeps failing. Expo receipts and delayed messages use it; webhook
- * deliveries are meant to be next.
+ * operator can see what keeps failing. A worker takes only what it can finish within the
+ * lease, or renews the lease (renew) before each piece of work. Expo receipts, delayed
+ * messages, send results and webhook deliveries use it.
  */
 export type QueuedFields<Id> = { _id: Id; claim?: string; attempts?: number; last_error?: string };
 export type Claimed<T> = T & { claim: string };
@@ -40,6 +41,17 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
     );
     // By _id (indexed), then by claim: the ones another replica claimed first are not ours.
     return (await this.collection.find({ _id: { $in: ids }, claim } as Filter<T>).toArray()) as Claimed<T>[];
+  }
+
+  /**
+   * Still working: moves the lease of the documents this claim still holds to `until`. A
+   * worker renews before each piece of work that could outlast what is left of its lease, and
+   * goes ahead only with what it still holds; answers how many it does.
+   */
+  async renew(claim: string, ids: readonly Id[], until: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const update = { $set: { [this.dueField]: until } } as unknown as UpdateFilter<T>;
+    return (await this.collection.updateMany(this.held(claim, ids), update)).matchedCount;
   }
 
   /** The work is done: removes the documents this claim still holds. Answers how many it removed. */

@@ -5,7 +5,7 @@ import type { ProviderKey } from '../tokens/token-fields';
 import type { TokenDocument, TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
 
-export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision' | 'apns_environment' | 'keys'> & {
+export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision' | 'apns_environment' | 'keys' | 'last_used_at'> & {
   device?: { app_id?: string };
 };
 export type SkippedToken = { token: string; user_id: string | null; provider_key: ProviderKey | null; reason: string };
@@ -27,7 +27,7 @@ export class DeliveryStore {
     target: { userIds: readonly string[]; tokens: readonly string[] },
     now: Date,
   ): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[] }> {
-    const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1, 'device.app_id': 1, apns_environment: 1, keys: 1 };
+    const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1, 'device.app_id': 1, apns_environment: 1, keys: 1, last_used_at: 1 };
     const byUser = target.userIds.length
       ? await this.model
           .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now) }, projection)

@@ -1,4 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { insertIgnoringDuplicates } from '../db/insert-once';
 import { LeasedQueue, type Claimed } from '../queue/leased-queue';
 
 /**
@@ -59,13 +60,14 @@ export class ExpoTicketStore {
     this.queue = new LeasedQueue(this.collection, 'check_after');
   }
 
+  /** Keyed by ticket id: recording the same tickets again (a send result applied twice) adds nothing. */
   async record(tickets: readonly NewTicket[], sentAt: Date, delayMs: number): Promise<void> {
     if (tickets.length === 0) return;
     const checkAfter = new Date(sentAt.getTime() + delayMs);
     const expiresAt = new Date(sentAt.getTime() + EXPO_RECEIPT_RETENTION_MS + TTL_GRACE_MS);
-    await this.collection.insertMany(
+    await insertIgnoringDuplicates(
+      this.collection,
       tickets.map((ticket) => ({ ...ticket, sent_at: sentAt, check_after: checkAfter, expires_at: expiresAt })),
-      { ordered: false },
     );
   }
 

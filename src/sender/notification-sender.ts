@@ -1,73 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { RetryConfig } from '../config';
-import { errorForLog, type Logger } from '../logger';
+import type { Logger } from '../logger';
 import type { DeliveryOutcome, DeliveryResult, Notification, SendOptions } from '../providers/provider';
 import type { ProviderKey } from '../tokens/token-fields';
-import type { RegistryEvent } from '../tokens/token-registry';
-import type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
-import type { DeliveryStore, Invalidation, SendableToken, SkippedToken } from './delivery-store';
+import type { DeliveryStore, SendableToken, SkippedToken } from './delivery-store';
 import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './delivery-router';
 import { retryDelayMs } from './retry-policy';
 import { crashPoint } from '../crash-points';
 import { findMassInvalidations, heldResult, heldText, type GuardPolicy, type HeldGroup } from './invalidation-guard';
 import { isCredentialRefusal, reasonText, type ReasonCode } from '../providers/reason';
-import type { ExpoTicketStore, NewTicket } from './expo-tickets';
+import type { HeldNotice, ResultMessage, ResultToken, SendResultDocument, SendResultStore } from './send-result';
+import { PendingResults } from './pending-results';
 
 export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
 
-export type SendOutcome = DeliveryOutcome | 'skipped';
-export type SendResult = {
-  user_id: string | null;
-  token: string;
-  provider_key: ProviderKey | null;
-  outcome: SendOutcome;
-  reason: string | null;
-};
-export type SendSummary = { delivered: number; invalidated: number; failed: number; skipped: number };
-/**
- * What became of one token, for the message log: its result with the reason's code, the
- * provider's own id, how many attempts it took, and whether its invalidation landed.
- */
-export type TokenRecord = {
-  tokenId: string | null;
-  userId: string | null;
-  token: string;
-  provider: ProviderKey | null;
-  appId: string | null;
-  outcome: SendOutcome;
-  code: ReasonCode | null;
-  /** The reason as the API's answer reads it (resultText), or the skip's reason. */
-  reason: string | null;
-  providerId?: string;
-  attempts: number;
-  /** A dead answer whose `failed` write landed (not held, not kept active). */
-  invalidated: boolean;
-  /** An Expo ticket the receipt checker will read. */
-  receiptId?: string;
-};
-/**
- * requestId: unique per send, as Courier's API answers it; the send's log line carries it.
- * `records` follows `results` one for one, for the message log; the API answers without them.
- */
-export type SendReport = { requestId: string; results: SendResult[]; summary: SendSummary; records: TokenRecord[] };
-
-/** Per-send choices: the id to use (the message log's), and per-token data (its trackingUrl). */
+/** Per-send choices: the id to use (the message log's), per-token data (its trackingUrl), and the messages its outcomes belong to. */
 export type SendRequestOptions = {
   requestId?: string;
   dataFor?: (token: SendableToken) => Record<string, string> | undefined;
-  /** Where the Expo tickets of each token point back to (the message log's id for it). */
-  messageFor?: (token: SendableToken) => string | undefined;
-  /**
-   * Told every token's outcome once the providers have answered, while the token writes run;
-   * `invalidated` is false in these (the final report says which invalidations landed).
-   */
-  onDispatched?: (records: TokenRecord[]) => Promise<void>;
+  /** The message each token's outcome belongs to (the message log's id for its recipient). */
+  messageFor?: (token: Pick<SendableToken, 'token'> & { user_id: string | null }) => string | undefined;
+  /** The messages this send finishes (send-result.ts). */
+  messages?: ResultMessage[];
 };
 
 export type SendObserver = {
   /** One call per provider answer (attempts included), for metrics. */
   attempt?: (provider: ProviderKey, outcome: DeliveryOutcome, seconds: number, count: number) => void;
-  event?: (event: RegistryEvent) => void;
   /** Invalidations held by the mass-invalidation guard. */
   held?: (provider: ProviderKey, reason: string, count: number) => void;
 };
@@ -80,47 +39,32 @@ export type SenderOptions = {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** Where `ok` Expo tickets go for the receipt checker, and how long after the send to ask. */
-  expoTickets?: { store: ExpoTicketStore; delayMs: number };
-  /**
-   * Told of every invalidation before its write, and of which landed after it (the webhook
-   * outbox writes its rows before the change: webhooks/outbox.ts). `intend` failing fails the
-   * send's record, so no token becomes failed without its event.
-   */
-  invalidations?: InvalidationListener;
-  /**
-   * Told, after the providers answered, of what held this send back as a whole: a batch the
-   * mass-invalidation guard held, or a credential a provider refused (the webhooks' delivery.held).
-   */
-  onHeld?: (workspaceId: string, held: HeldNotice[]) => Promise<void>;
+  /** How long after a send another replica may apply its effects, should its writer not have (send-result.ts). */
+  applyGraceMs: number;
 };
 
-export type HeldNotice = { provider: ProviderKey; appId: string | null; credentialId: string | null; reason: ReasonCode; count: number; kind: 'guard' | 'credential' };
-
-export type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
-
-const KEPT_ACTIVE = 'token changed or was re-registered after the answer; kept active';
 /** A token its provider adapter gave no result for: nothing is known of it. */
 const noAnswer = (token: string): DeliveryResult => ({ token, outcome: 'retryable', reason: 'no_answer' });
 
 /**
- * How one token's result reads in the API's answer: its reason (reason.ts), then what the
- * service decided on top of the provider's answer: held by the guard, or kept active because
- * the token changed after the answer. Only here do codes become prose.
+ * How one token's result reads in the API's answer: its reason (reason.ts), and whether the
+ * guard held it. Only here do codes become prose; send-report.ts adds whether a dead token was
+ * kept active, which only the token write knows.
  */
-function resultText(result: DeliveryResult, keptActive: boolean): string | null {
+function resultText(result: DeliveryResult): string | null {
   if (result.reason === undefined) return null;
-  const notes = [reasonText(result.reason, result.detail), ...(result.held ? [heldText(result.held)] : []), ...(keptActive ? [KEPT_ACTIVE] : [])];
-  return notes.join('; ');
+  return [reasonText(result.reason, result.detail), ...(result.held ? [heldText(result.held)] : [])].join('; ');
 }
 
 /** What dispatching answered: a final result per token, the credential each was sent with, and its attempts. */
 type Dispatched = { finals: Map<string, DeliveryResult>; sentWith: Map<string, string | null>; attempts: Map<string, number> };
 
 /**
- * Fan-out: loads the sendable tokens of a target, routes them by provider_key, retries only
- * transient answers with back-off, then writes deliveries and invalidations in bulk and
- * answers one result per token.
+ * Plans, dispatches, classifies, and writes one durable send result (send-result.ts): loads
+ * the sendable tokens of a target, routes them by provider_key, retries only transient answers
+ * with back-off, holds mass invalidations, and records what every token's provider answered.
+ * What follows from that record (token writes, the message log, webhooks) is src/outcomes':
+ * the sender knows nothing of it.
  */
 export class NotificationSender {
   private readonly now: () => Date;
@@ -129,36 +73,50 @@ export class NotificationSender {
   constructor(
     private readonly store: DeliveryStore,
     private readonly router: DeliveryRouter,
+    private readonly results: SendResultStore,
     private readonly options: SenderOptions,
   ) {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.pending = new PendingResults(results, options.logger);
   }
 
-  async send(workspaceId: string, target: SendTarget, notification: Notification, request: SendRequestOptions = {}): Promise<SendReport> {
+  /**
+   * Answers the send's result once it is durable. From the first provider call on, nothing
+   * throws: a result that MongoDB would not take is answered all the same (`written` false),
+   * and kept trying in the background (`pending`), so no caller ever mistakes a send that went
+   * out for one that did not.
+   */
+  async send(workspaceId: string, target: SendTarget, notification: Notification, request: SendRequestOptions = {}): Promise<{ result: SendResultDocument; written: boolean }> {
     const requestId = request.requestId ?? randomUUID();
     const started = process.hrtime.bigint();
     const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     const { sendable, skipped, plan } = await this.planSend(workspaceId, target);
     const loadMs = elapsedMs();
     const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor);
-    const held = this.holdMassInvalidations(sendable, outcomes.finals);
-    await this.reportHeld(workspaceId, plan, outcomes.finals, held);
+    const guarded = this.holdMassInvalidations(sendable, outcomes.finals);
+    const at = this.now();
+    const result: SendResultDocument = {
+      _id: requestId,
+      workspace_id: workspaceId,
+      at,
+      tokens: this.resultTokens(sendable, skipped, outcomes, request.messageFor),
+      held: this.heldNotices(plan, outcomes.finals, guarded),
+      messages: request.messages ?? [],
+      due_at: new Date(at.getTime() + this.options.applyGraceMs),
+    };
     const sendMs = elapsedMs() - loadMs;
-    // Whoever listens (the message log) writes the outcomes while the token writes run.
-    const [recorded, heard] = await Promise.allSettled([
-      this.record(workspaceId, sendable, skipped, outcomes, request.messageFor),
-      request.onDispatched?.(this.tokenRecords(sendable, skipped, outcomes, undefined).records),
-    ]);
-    if (recorded.status === 'rejected') throw recorded.reason;
-    if (heard.status === 'rejected') throw heard.reason;
-    const { results, summary, records } = recorded.value;
+    const written = await this.pending.write(result);
+    crashPoint('send:after-result');
     this.options.logger.info(
-      { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, ...summary, load_ms: loadMs, send_ms: sendMs, write_ms: elapsedMs() - loadMs - sendMs },
-      'send finished',
+      { send_request_id: requestId, workspace_id: workspaceId, token_count: sendable.length, load_ms: loadMs, send_ms: sendMs, record_ms: elapsedMs() - loadMs - sendMs, ...(written ? {} : { result_written: false }) },
+      'send dispatched',
     );
-    return { requestId, results, summary, records };
+    return { result, written };
   }
+
+  /** Results MongoDB would not take when their send ended, written as soon as it does (pending-results.ts). */
+  readonly pending: PendingResults;
 
   /** Plan: the target's sendable tokens, and which client each goes out through. */
   private async planSend(workspaceId: string, target: SendTarget): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[]; plan: DeliveryPlan }> {
@@ -200,104 +158,32 @@ export class NotificationSender {
     return { finals, sentWith, attempts };
   }
 
-  /**
-   * One result and one record per token. Before the token writes (`landed` undefined), a dead
-   * answer is not yet known to be applied: `invalidated` is false and the reason has no note.
-   */
-  private tokenRecords(sendable: SendableToken[], skipped: SkippedToken[], { finals, attempts }: Dispatched, landed: Set<string> | undefined): { results: SendResult[]; records: TokenRecord[] } {
-    const results: SendResult[] = [];
-    const records: TokenRecord[] = [];
-    for (const t of sendable) {
+  /** One line per token: sendable ones as their provider answered, then the skipped ones. */
+  private resultTokens(sendable: SendableToken[], skipped: SkippedToken[], { finals, sentWith, attempts }: Dispatched, messageFor: SendRequestOptions['messageFor']): ResultToken[] {
+    const lines: ResultToken[] = sendable.map((t) => {
       const result = finals.get(t.token) ?? noAnswer(t.token);
-      const invalidated = result.outcome === 'invalid' && landed !== undefined && landed.has(t._id.toHexString());
-      const reason = resultText(result, result.outcome === 'invalid' && landed !== undefined && !invalidated);
-      results.push({ user_id: t.user_id, token: t.token, provider_key: t.provider_key, outcome: result.outcome, reason });
-      records.push({
-        tokenId: t._id.toHexString(), userId: t.user_id, token: t.token, provider: t.provider_key, appId: t.device?.app_id ?? null,
-        outcome: result.outcome, code: result.reason ?? null, reason, attempts: attempts.get(t.token) ?? 0, invalidated,
-        ...(result.providerId !== undefined ? { providerId: result.providerId } : {}),
-        ...(result.receiptId !== undefined ? { receiptId: result.receiptId } : {}),
-      });
-    }
+      const messageId = messageFor?.(t);
+      return {
+        token_id: t._id.toHexString(), revision: t.revision, user_id: t.user_id, token: t.token, provider: t.provider_key, app_id: t.device?.app_id ?? null,
+        credential_id: sentWith.get(t.token) ?? null, outcome: result.outcome, code: result.reason ?? (result.outcome === 'invalid' ? `${t.provider_key}:invalid` : null),
+        reason: resultText(result), attempts: attempts.get(t.token) ?? 0,
+        ...(result.providerId !== undefined ? { provider_id: result.providerId } : {}),
+        ...(result.receiptId !== undefined ? { receipt_id: result.receiptId } : {}),
+        ...(result.invalidSince ? { invalid_since: result.invalidSince } : {}),
+        ...(result.outcome === 'delivered' && result.environment === 'sandbox' && t.apns_environment !== 'sandbox' ? { sandbox: true } : {}),
+        ...(t.last_used_at ? { last_used_at: t.last_used_at } : {}),
+        ...(messageId !== undefined ? { message_id: messageId } : {}),
+      };
+    });
     for (const s of skipped) {
-      results.push({ user_id: s.user_id, token: s.token, provider_key: s.provider_key, outcome: 'skipped', reason: s.reason });
-      records.push({ tokenId: null, userId: s.user_id, token: s.token, provider: s.provider_key, appId: null, outcome: 'skipped', code: null, reason: s.reason, attempts: 0, invalidated: false });
+      const messageId = messageFor?.(s);
+      lines.push({ token_id: null, user_id: s.user_id, token: s.token, provider: s.provider_key, app_id: null, outcome: 'skipped', code: null, reason: s.reason, attempts: 0, ...(messageId !== undefined ? { message_id: messageId } : {}) });
     }
-    return { results, records };
+    return lines;
   }
 
-  /** Record: deliveries, invalidations (exactly once) and Expo tickets in bulk; then one result per token. */
-  private async record(
-    workspaceId: string,
-    sendable: SendableToken[],
-    skipped: SkippedToken[],
-    { finals, sentWith, attempts }: Dispatched,
-    messageFor: SendRequestOptions['messageFor'],
-  ): Promise<{ results: SendResult[]; summary: SendSummary; records: TokenRecord[] }> {
-    const writtenAt = this.now();
-    const resultOf = (t: SendableToken) => finals.get(t.token) ?? noAnswer(t.token);
-    const delivered = sendable.filter((t) => resultOf(t).outcome === 'delivered');
-    const invalidations: Invalidation[] = sendable.flatMap((t) => {
-      const result = resultOf(t);
-      if (result.outcome !== 'invalid') return [];
-      return [{ tokenId: t._id, revision: t.revision, provider: t.provider_key, reason: result.reason ?? `${t.provider_key}:invalid`, ...(result.invalidSince ? { invalidSince: result.invalidSince } : {}) }];
-    });
-    const tickets: NewTicket[] = delivered.flatMap((t) => {
-      const receiptId = resultOf(t).receiptId;
-      const messageId = receiptId ? messageFor?.(t) : undefined;
-      return receiptId ? [{ _id: receiptId, workspace_id: workspaceId, token_id: t._id, token_revision: t.revision, credential_id: sentWith.get(t.token) ?? null, ...(messageId ? { message_id: messageId } : {}) }] : [];
-    });
-    const listener = this.options.invalidations;
-    const intent = listener && invalidations.length > 0 ? await listener.intend(workspaceId, this.notices(sendable, invalidations, messageFor), writtenAt) : undefined;
-    crashPoint('invalidation:after-intent');
-    const [landed] = await Promise.all([
-      this.store.recordInvalid(invalidations, writtenAt),
-      this.recordTickets(tickets, writtenAt),
-      this.store.recordDelivered(
-        delivered.map((t) => ({ _id: t._id, sandbox: resultOf(t).environment === 'sandbox' && t.apns_environment !== 'sandbox' })),
-        writtenAt,
-      ),
-    ]);
-    crashPoint('invalidation:after-write');
-    if (listener && intent !== undefined) await listener.settle(intent, landed, writtenAt);
-    this.reportInvalidations(invalidations, landed);
-
-    const { results, records } = this.tokenRecords(sendable, skipped, { finals, sentWith, attempts }, landed);
-    const summary: SendSummary = {
-      delivered: delivered.length,
-      invalidated: landed.size,
-      failed: results.filter((r) => r.outcome === 'rejected' || r.outcome === 'retryable').length + (invalidations.length - landed.size),
-      skipped: skipped.length,
-    };
-    return { results, summary, records };
-  }
-
-  private notices(sendable: SendableToken[], invalidations: Invalidation[], messageFor: SendRequestOptions['messageFor']): InvalidationNotice[] {
-    const byId = new Map(sendable.map((t) => [t._id.toHexString(), t]));
-    return invalidations.map(({ tokenId, provider, reason }) => {
-      const t = byId.get(tokenId.toHexString())!;
-      return { tokenId, userId: t.user_id, token: t.token, provider, appId: t.device?.app_id ?? null, reason, messageId: messageFor?.(t) ?? null };
-    });
-  }
-
-  /**
-   * The notifications went out whatever happens here, so a failed write is logged, not thrown:
-   * an error answer would invite a resend. Those receipts are then not checked.
-   */
-  private async recordTickets(tickets: NewTicket[], sentAt: Date): Promise<void> {
-    const target = this.options.expoTickets;
-    if (!target || tickets.length === 0) return;
-    try {
-      await target.store.record(tickets, sentAt, target.delayMs);
-    } catch (error) {
-      this.options.logger.error({ count: tickets.length, error: errorForLog(error) }, 'Expo tickets could not be stored; their receipts will not be checked');
-    }
-  }
-
-  /** What held the send back, to `onHeld`: the guard's groups, and each credential a provider refused (by app, credential and reason). A failure there is logged: the pushes went out. */
-  private async reportHeld(workspaceId: string, plan: DeliveryPlan, finals: Map<string, DeliveryResult>, guarded: HeldGroup[]): Promise<void> {
-    const listener = this.options.onHeld;
-    if (!listener) return;
+  /** What held the send back as a whole: the guard's groups, and each credential a provider refused (by app, credential and reason). */
+  private heldNotices(plan: DeliveryPlan, finals: Map<string, DeliveryResult>, guarded: HeldGroup[]): HeldNotice[] {
     const notices: HeldNotice[] = guarded.map((g) => ({ provider: g.provider, appId: null, credentialId: null, reason: g.reason, count: g.count, kind: 'guard' }));
     for (const group of plan.groups) {
       const counts = new Map<ReasonCode, number>();
@@ -307,12 +193,7 @@ export class NotificationSender {
       }
       for (const [reason, count] of counts) notices.push({ provider: group.provider, appId: group.label.app ?? null, credentialId: group.credentialId, reason, count, kind: 'credential' });
     }
-    if (notices.length === 0) return;
-    try {
-      await listener(workspaceId, notices);
-    } catch (error) {
-      this.options.logger.error({ count: notices.length, error: errorForLog(error) }, 'delivery.held events could not be written');
-    }
+    return notices;
   }
 
   /** Project-wide failures must never wipe a workspace's tokens (invalidation-guard.ts). */
@@ -395,21 +276,6 @@ export class NotificationSender {
     }
     for (const [reason, { provider, count }] of reasons) {
       this.options.logger.error({ provider, reason, count }, 'no credential can send these tokens; tokens left untouched');
-    }
-  }
-
-  private reportInvalidations(invalidations: Invalidation[], landed: Set<string>): void {
-    const counts = new Map<string, { provider: ProviderKey; reason: ReasonCode; count: number }>();
-    for (const { tokenId, provider, reason } of invalidations) {
-      if (!landed.has(tokenId.toHexString())) continue;
-      const key = `${provider}\u0000${reason}`;
-      const entry = counts.get(key) ?? { provider, reason, count: 0 };
-      entry.count++;
-      counts.set(key, entry);
-    }
-    for (const entry of counts.values()) {
-      this.options.observer?.event?.({ type: 'invalidated', ...entry });
-      this.options.logger.info({ provider: entry.provider, reason: entry.reason, count: entry.count }, 'tokens invalidated');
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { insertIgnoringDuplicates } from '../db/insert-once';
 import { LeasedQueue, type Claimed } from '../queue/leased-queue';
 import type { EndpointStore } from './endpoint-store';
 import { eventPayload, type WebhookEvent } from './events';
@@ -81,10 +82,10 @@ export class Outbox {
     this.throttle = db.collection('webhook_throttle');
   }
 
-  /** Rows for each event and each endpoint of the workspace that wants it, due now. */
+  /** Rows for each event and each endpoint of the workspace that wants it, due now; keyed by event and endpoint, so adding an event again adds nothing while its row waits. */
   async add(workspaceId: string, events: WebhookEvent[], now: Date): Promise<void> {
     const rows = await this.rowsFor(workspaceId, events, now);
-    if (rows.length > 0) await this.deliveries.insertMany(rows.map(({ row }) => ({ ...row, due_at: now })), { ordered: false });
+    await insertIgnoringDuplicates(this.deliveries, rows.map(({ row }) => ({ ...row, due_at: now })));
   }
 
   /**

@@ -53,7 +53,7 @@ it('the same key with another body is a 422', async () => {
 
 it('a repeat while the first is still running is a 409', async () => {
   // The first request holds the key (as one on another replica would, mid-send).
-  await expect(t.idempotency.begin('ws_a', 'order-3', bodyHash({ message }), new Date())).resolves.toEqual({ kind: 'new' });
+  await expect(t.idempotency.begin('ws_a', 'order-3', bodyHash({ message }), 'request-3', new Date(), async () => false)).resolves.toEqual({ kind: 'new' });
   const running = await send('order-3', message).expect(409);
   expect(running.body.message).toMatch(/still running/);
   expect(sims.apns.received).toHaveLength(0);

@@ -5,11 +5,14 @@ import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../suppo
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 
 /**
- * No committed change without its event, even across a crash (issue 21): the real service
- * process is killed with SIGKILL at injected points around the invalidation writes
- * (CRASH_POINT, src/crash-points.ts), and a new process on the same database then delivers
- * exactly one token.invalidated for each token that became failed, and none for a token that
- * stayed active. And two processes share the outbox without delivering anything twice.
+ * Every effect of a send applied once, even across a crash (issues 21 and 28): the real
+ * service process is killed with SIGKILL at injected points after dispatch (CRASH_POINT,
+ * src/crash-points.ts): once its send result is written and before any effect, and once the
+ * token writes are done and before the message log and webhooks. A new process on the same
+ * database then applies what is left from the send result: exactly one token.invalidated per
+ * token that became failed, none for the token that stayed active, the message finished once
+ * with one TOKEN_INVALIDATED per dead token, and no push sent twice. And two processes share
+ * the outbox without delivering anything twice.
  */
 const KEY = 'sk_webhook_crash_key';
 const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
@@ -45,7 +48,7 @@ afterAll(async () => {
 const start = async (uri: string, extra: Record<string, string> = {}) => {
   const service = await startServiceProcess({
     API_KEYS: `ws_a:${KEY}`, MONGODB_URI: uri, ...simulatorEnv(sims),
-    WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms', WEBHOOK_INTENT_GRACE: '1s', ...extra,
+    WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms', WEBHOOK_INTENT_GRACE: '1s', SEND_APPLY_GRACE: '1s', ...extra,
   });
   processes.push(service);
   return service;
@@ -73,37 +76,36 @@ async function sendAndCrash(uri: string, point: string): Promise<void> {
 
 const statusOf = async (service: ServiceProcess, n: number) => ((await (await call(service, 'GET', `/users/crash-user/tokens/${apnsToken(n)}`)).json()) as { status: string }).status;
 
-it('killed after the outbox rows, before the token writes: the tokens stay active, and no event is ever delivered', async () => {
-  const db = await openTestDatabase();
-  try {
-    await sendAndCrash(db.uri, 'invalidation:after-intent');
-    const second = await start(db.uri);
-    await settle(0, 3_000);
-    expect(received).toEqual([]);
-    expect([await statusOf(second, 1), await statusOf(second, 2), await statusOf(second, 3)]).toEqual(['active', 'active', 'active']);
-    expect(await db.db.collection('webhook_deliveries').countDocuments()).toBe(0);
-    second.child.kill('SIGTERM');
-    await second.exited;
-  } finally {
-    await db.close();
-  }
-}, 90_000);
+const messageOf = async (db: Awaited<ReturnType<typeof openTestDatabase>>) => {
+  const messages = await db.db.collection('messages').find({ recipient: 'crash-user' }).toArray();
+  expect(messages).toHaveLength(1);
+  return messages[0]!;
+};
 
-it('killed after the token writes, before their events were confirmed: after a restart, exactly one event per failed token', async () => {
-  const db = await openTestDatabase();
-  try {
-    await sendAndCrash(db.uri, 'invalidation:after-write');
-    const second = await start(db.uri);
-    await settle(2);
-    expect(received.map((r) => r.body.data.token).sort()).toEqual([apnsToken(1), apnsToken(2)]);
-    expect(new Set(received.map((r) => r.id)).size).toBe(2);
-    expect([await statusOf(second, 1), await statusOf(second, 2), await statusOf(second, 3)]).toEqual(['failed', 'failed', 'active']);
-    second.child.kill('SIGTERM');
-    await second.exited;
-  } finally {
-    await db.close();
-  }
-}, 90_000);
+for (const point of ['send:after-result', 'outcomes:after-tokens']) {
+  it(`killed at ${point}: after a restart, every effect once (two tokens failed, one event each, the message finished once), and no push twice`, async () => {
+    const db = await openTestDatabase();
+    try {
+      await sendAndCrash(db.uri, point);
+      expect(sims.apns.received).toHaveLength(3);
+      const second = await start(db.uri);
+      await settle(2);
+      expect(received.map((r) => r.body.data.token).sort()).toEqual([apnsToken(1), apnsToken(2)]);
+      expect(new Set(received.map((r) => r.id)).size).toBe(2);
+      expect([await statusOf(second, 1), await statusOf(second, 2), await statusOf(second, 3)]).toEqual(['failed', 'failed', 'active']);
+      const message = await messageOf(db);
+      expect(message.status).toBe('SENT');
+      expect(message.history.filter((e: { type: string }) => e.type === 'TOKEN_INVALIDATED')).toHaveLength(2);
+      expect(message.history.filter((e: { type: string }) => e.type === 'SENT')).toHaveLength(1);
+      expect(await db.db.collection('send_results').countDocuments()).toBe(0);
+      expect(sims.apns.received).toHaveLength(3);
+      second.child.kill('SIGTERM');
+      await second.exited;
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+}
 
 it('two processes share the outbox: 40 events, each delivered once', async () => {
   const db = await openTestDatabase();
