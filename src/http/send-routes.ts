@@ -119,7 +119,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
         requestId,
         ...(deliverAt ? { deliverAt } : {}),
       });
-      answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: { requestId: sent.report.requestId, results: sent.report.results, summary: sent.report.summary } };
+      answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: sent.report };
     } catch (error) {
       // messages.send throws only before anything was sent: the client's retry may run.
       if (key !== undefined) await idempotency.release(principal.workspaceId, key, requestId).catch(() => undefined);
