@@ -29,7 +29,9 @@ export type WrittenToken = { token: string; added: boolean; bytes: number; /** I
  *
  * Each change is conditional on what was read (the revision, or a retired status), so a
  * registration racing with this one is never undone; two racing registrations may each retire
- * one token, leaving the user one under the bound, never over it for long.
+ * one token, leaving the user one under the bound. The counts are corrected by
+ * compare-and-set (user-token-counts.ts), so they never fall below what is stored, and the
+ * bounds hold once the race is over.
  */
 export class UserTokenBudget {
   private readonly counts: UserTokenCounts;
@@ -74,10 +76,10 @@ export class UserTokenBudget {
       now.getTime(),
     );
     const found = { tokens: docs.length, bytes: measured.reduce((sum, m) => sum + m.bytes, 0) };
-    // Down to what was read (less what is deleted below): still upper bounds, as registrations
-    // made meanwhile added to them on their own, after writing their tokens.
+    // Down to what was read (less what is deleted below), only if no registration added since
+    // our own addition (compare-and-set): theirs may be missing from what we read.
     const correct = (removed: { tokens: number; bytes: number }) =>
-      this.counts.add(workspaceId, userId, { tokens: found.tokens - removed.tokens - bound.tokens, bytes: found.bytes - removed.bytes - bound.bytes });
+      this.counts.correct(workspaceId, userId, bound, { tokens: found.tokens - removed.tokens, bytes: found.bytes - removed.bytes });
     if (plan.revoke.length === 0 && plan.remove.length === 0) {
       await correct({ tokens: 0, bytes: 0 });
       return { revoked: 0, removed: 0 };
@@ -99,9 +101,9 @@ export class UserTokenBudget {
       }),
     ];
     const result = await this.model.bulkWrite(operations, { ordered: false });
-    // Counted as deleted only if every planned delete landed (otherwise, nothing: an overestimate).
+    // The deletes that landed are gone; their bytes count as gone only when all landed (otherwise an overestimate).
     const removedBytes = measured.filter((m) => plan.remove.includes(m.id)).reduce((sum, m) => sum + m.bytes, 0);
-    await correct(result.deletedCount === plan.remove.length ? { tokens: result.deletedCount, bytes: removedBytes } : { tokens: 0, bytes: 0 });
+    await correct({ tokens: result.deletedCount, bytes: result.deletedCount === plan.remove.length ? removedBytes : 0 });
     return { revoked: result.modifiedCount, removed: result.deletedCount };
   }
 }

@@ -9,7 +9,9 @@ import { MAX_TOKEN_JSON_BYTES } from './token-fields';
  * (even over an older version of the same token, which is still counted: that only
  * overestimates). Deletions, expiry and transfers away never subtract, so both can only
  * overestimate, until the per-user budget (user-budget.ts) reads the user's tokens and brings
- * them down to what it found. While both are within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER,
+ * them down to what it found, by compare-and-set: only if the counts still hold what that
+ * budget's own addition made them. A registration that added meanwhile makes the set miss (the
+ * counts stay an overestimate); two budgets correcting at once can't both subtract. While both are within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER,
  * no bound can be passed, and a registration reads none of the user's tokens, on any MongoDB
  * (mongo-java-server, the development database, serves only unique indexes).
  */
@@ -42,7 +44,16 @@ export class UserTokenCounts {
     this.counts = db.collection<CountDocument>(USER_TOKEN_COUNTS_COLLECTION);
   }
 
-  /** Adds `delta` (negative to correct them down) and answers the new upper bounds. */
+  /**
+   * Sets the counts to `to` only if they still hold `read` (compare-and-set). Answers whether it
+   * did. A missed set leaves an overestimate, which is safe: the next registration reads again.
+   */
+  async correct(workspaceId: string, userId: string, read: Bounds, to: Bounds): Promise<boolean> {
+    const result = await this.counts.updateOne({ workspace_id: workspaceId, user_id: userId, tokens: read.tokens, bytes: read.bytes }, { $set: { tokens: Math.max(0, to.tokens), bytes: Math.max(0, to.bytes) } });
+    return result.modifiedCount === 1 || result.matchedCount === 1;
+  }
+
+  /** Adds `delta` and answers the new upper bounds. */
   async add(workspaceId: string, userId: string, delta: Bounds): Promise<Bounds> {
     const doc = await this.counts.findOneAndUpdate(
       { workspace_id: workspaceId, user_id: userId },
