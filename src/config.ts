@@ -201,6 +201,8 @@ const envFields = {
     IDEMPOTENCY_TTL: durationText('IDEMPOTENCY_TTL').default(parseDuration('24h')!),
     // How often each replica looks for delayed messages that are due.
     SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
+    // How long a replica's claim on a due delayed message keeps the others off it; renewed every third of it while the message is sent.
+    SCHEDULER_LEASE: durationText('SCHEDULER_LEASE').default(parseDuration('60s')!),
     // After dispatch (src/outcomes): how long a send result waits for its writer before any replica applies it; how stale last_used_at must be for a delivery to rewrite it.
     SEND_APPLY_GRACE: durationText('SEND_APPLY_GRACE').default(parseDuration('30s')!),
     LAST_USED_INTERVAL: durationText('LAST_USED_INTERVAL').default(parseDuration('1h')!),
@@ -285,7 +287,7 @@ export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; intentGraceMs: number };
 
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
-export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; publicUrl: URL | undefined };
+export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
@@ -453,6 +455,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       maxDelayMs: durationToMs(e.MAX_DELAY),
       idempotencyTtlMs: durationToMs(e.IDEMPOTENCY_TTL),
       schedulerIntervalMs: durationToMs(e.SCHEDULER_INTERVAL),
+      schedulerLeaseMs: durationToMs(e.SCHEDULER_LEASE),
       publicUrl: e.PUBLIC_URL,
     },
     delivery: {

@@ -87,8 +87,6 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureSendResultIndexes(db);
 }
 
-/** How long a replica's claim on a due delayed message keeps the others off it; renewed before each send. */
-const SCHEDULER_CLAIM_MS = 5 * 60_000;
 /** How long a claim on a send result keeps the others off it; renewed before each is applied. */
 const OUTCOME_CLAIM_MS = 60_000;
 /** How often each replica looks for send results whose writer did not apply them. */
@@ -163,7 +161,7 @@ export function createServices(deps: {
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
   const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
-  const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: SCHEDULER_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   deps.metrics.watchWebhookOutbox(() => outbox.pending());
   const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
   return {

@@ -86,6 +86,11 @@ export class MessageService {
     return this.sendNow(message.workspace_id, [{ message, target }], notification, message._id);
   }
 
+  /** Whether a send's result exists (its pushes went out; the outcomes queue applies it). */
+  dispatched(requestId: string): Promise<boolean> {
+    return this.sender.hasResult(requestId);
+  }
+
   /** Whether a send of this requestId got as far as writing its messages (which it does before dispatch). */
   async requested(workspaceId: string, requestId: string): Promise<boolean> {
     return this.store.requested(workspaceId, requestId);

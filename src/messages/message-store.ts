@@ -75,6 +75,16 @@ export class MessageStore {
     return started;
   }
 
+  /** A delayed message that failed every attempt: UNDELIVERABLE, with a DEAD_LETTERED event that says why. */
+  async deadLetter(id: string, attempts: number, error: string, now: Date): Promise<void> {
+    const updated = await this.collection.updateOne(
+      // Never started (DELAYED) or started and never finished (ENQUEUED): a message that did finish keeps its outcome.
+      { _id: id, status: { $in: ['DELAYED', 'ENQUEUED'] } },
+      { $set: { status: 'UNDELIVERABLE', reason: null, error: `dead-lettered after ${attempts} attempts: ${error}`.slice(0, 500) }, $push: pushEvents([{ ts: now, type: 'DEAD_LETTERED', attempts, error: error.slice(0, 500) }]) },
+    );
+    if (updated.modifiedCount === 1) await this.notify([id]);
+  }
+
   /** Whether any message of a send's request exists. */
   async requested(workspaceId: string, requestId: string): Promise<boolean> {
     return (await this.collection.countDocuments({ workspace_id: workspaceId, request_id: requestId }, { limit: 1 })) > 0;

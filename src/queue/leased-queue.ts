@@ -54,6 +54,25 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
     return (await this.collection.updateMany(this.held(claim, ids), update)).matchedCount;
   }
 
+  /**
+   * Runs `work` under a held lease: renews it first (answers undefined, without running `work`,
+   * when this claim no longer holds the document), then every third of `leaseMs` while `work`
+   * runs, so work that takes longer than one lease keeps its document.
+   */
+  async whileHeld<R>(claim: string, id: Id, leaseMs: number, now: () => Date, work: () => Promise<R>): Promise<R | undefined> {
+    const until = () => new Date(now().getTime() + leaseMs);
+    if ((await this.renew(claim, [id], until())) === 0) return undefined;
+    const timer = setInterval(() => {
+      this.renew(claim, [id], until()).catch(() => undefined);
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** The work is done: removes the documents this claim still holds. Answers how many it removed. */
   async complete(claim: string, ids: readonly Id[]): Promise<number> {
     if (ids.length === 0) return 0;

@@ -115,6 +115,11 @@ export class NotificationSender {
     return { result, written };
   }
 
+  /** Whether a send's result was written (and not yet applied and removed). */
+  hasResult(requestId: string): Promise<boolean> {
+    return this.results.exists(requestId);
+  }
+
   /** Results MongoDB would not take when their send ended, written as soon as it does (pending-results.ts). */
   readonly pending: PendingResults;
 
