@@ -42,8 +42,16 @@ export function endpointView(doc: EndpointDocument): EndpointView {
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes, base64. */
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
+/**
+ * How long one replica reuses a workspace's enabled endpoints before reading them again: every
+ * send and status change asks, and most workspaces have none. This replica's own changes take
+ * effect at once; another replica's within this time.
+ */
+export const ENDPOINT_CACHE_MS = 5_000;
+
 export class EndpointStore {
   readonly collection: Collection<EndpointDocument>;
+  private readonly enabled = new Map<string, { until: number; docs: Promise<EndpointDocument[]> }>();
 
   constructor(
     db: Db,
@@ -66,6 +74,7 @@ export class EndpointStore {
       disabled: false, disabled_reason: null, secret: box.seal(secret, [workspaceId, id]), created_at: now, updated_at: now,
     };
     await this.collection.insertOne(doc);
+    this.enabled.delete(workspaceId);
     return { endpoint: endpointView(doc), secret };
   }
 
@@ -86,12 +95,14 @@ export class EndpointStore {
     // Enabled by hand: its failure streak starts over.
     const update = changes.disabled === false ? { $set: set, $unset: { failing_since: '' as const } } : { $set: set };
     const doc = await this.collection.findOneAndUpdate({ _id: id, workspace_id: workspaceId }, update, { returnDocument: 'after' });
+    this.enabled.delete(workspaceId);
     if (!doc) throw new NotFoundError('No such webhook endpoint in this workspace');
     return doc;
   }
 
   async remove(workspaceId: string, id: string): Promise<void> {
     const { deletedCount } = await this.collection.deleteOne({ _id: id, workspace_id: workspaceId });
+    this.enabled.delete(workspaceId);
     if (deletedCount === 0) throw new NotFoundError('No such webhook endpoint in this workspace');
   }
 
@@ -104,6 +115,7 @@ export class EndpointStore {
       { _id: id, workspace_id: workspaceId },
       { $set: { secret: box.seal(secret, [workspaceId, id]), previous_secret: current.secret, previous_until: new Date(now.getTime() + ROTATION_OVERLAP_MS), updated_at: now } },
     );
+    this.enabled.delete(workspaceId);
     return secret;
   }
 
@@ -115,9 +127,19 @@ export class EndpointStore {
     return secrets;
   }
 
-  /** Endpoints of a workspace that want `type` now (not disabled). */
+  /** Endpoints of a workspace that want `type` now (not disabled), from the workspace's cached list (ENDPOINT_CACHE_MS). */
   async subscribers(workspaceId: string, type: WebhookEventType): Promise<EndpointDocument[]> {
-    return this.collection.find({ workspace_id: workspaceId, disabled: false, events: type }).toArray();
+    return (await this.enabledOf(workspaceId)).filter((doc) => doc.events.includes(type));
+  }
+
+  private enabledOf(workspaceId: string): Promise<EndpointDocument[]> {
+    const cached = this.enabled.get(workspaceId);
+    if (cached && cached.until > Date.now()) return cached.docs;
+    const docs = this.collection.find({ workspace_id: workspaceId, disabled: false }).toArray();
+    this.enabled.set(workspaceId, { until: Date.now() + ENDPOINT_CACHE_MS, docs });
+    // A failed read is not kept: the next caller reads again.
+    docs.catch(() => this.enabled.delete(workspaceId));
+    return docs;
   }
 
   async recordSuccess(id: string): Promise<void> {
@@ -128,6 +150,7 @@ export class EndpointStore {
   async recordFailure(id: string, now: Date, disableAfterMs: number, gone: boolean): Promise<{ disabled: boolean }> {
     if (gone) {
       const r = await this.collection.updateOne({ _id: id, disabled: false }, { $set: { disabled: true, disabled_reason: 'the endpoint answered 410 Gone', updated_at: now } });
+      if (r.modifiedCount === 1) this.enabled.clear();
       return { disabled: r.modifiedCount === 1 };
     }
     await this.collection.updateOne({ _id: id, failing_since: { $exists: false } }, { $set: { failing_since: now } });
@@ -135,6 +158,7 @@ export class EndpointStore {
       { _id: id, disabled: false, failing_since: { $lte: new Date(now.getTime() - disableAfterMs) } },
       { $set: { disabled: true, disabled_reason: `every attempt failed for ${Math.round(disableAfterMs / 3_600_000)} hours (WEBHOOK_DISABLE_AFTER)`, updated_at: now } },
     );
+    if (r.modifiedCount === 1) this.enabled.clear();
     return { disabled: r.modifiedCount === 1 };
   }
 }

@@ -57,6 +57,7 @@ const ATTEMPT_RETENTION_MS = 30 * 86_400_000;
 export async function ensureOutboxIndexes(db: Db): Promise<void> {
   await db.collection('webhook_deliveries').createIndex({ due_at: 1 }, { name: 'due', sparse: true });
   await db.collection('webhook_deliveries').createIndex({ confirm_by: 1 }, { name: 'intents', sparse: true });
+  await db.collection('webhook_deliveries').createIndex({ created_at: 1 }, { name: 'created' });
   await db.collection('webhook_attempts').createIndex({ endpoint_id: 1, _id: -1 }, { name: 'endpoint_attempts' });
   await db.collection('webhook_attempts').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
   await db.collection('webhook_throttle').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
@@ -173,7 +174,8 @@ export class Outbox {
   /** For /metrics: deliveries waiting, and when the oldest of them was created. */
   async pending(): Promise<{ count: number; oldest: Date | undefined }> {
     const count = await this.deliveries.estimatedDocumentCount();
-    const oldest = await this.deliveries.find({}, { projection: { created_at: 1 } }).sort({ due_at: 1 }).limit(1).next();
+    // By creation, not by due time: a delivery retrying for hours must not hide behind new ones.
+    const oldest = await this.deliveries.find({}, { projection: { created_at: 1 } }).sort({ created_at: 1 }).limit(1).next();
     return { count, oldest: oldest?.created_at };
   }
 

@@ -38,17 +38,17 @@ it('DELAYED until due, then sent to the tokens the user has at that moment', asy
   expect(waiting).not.toHaveProperty('sent');
   // Registered after the request: the send resolves tokens when due.
   await put('later-user', apnsToken(1));
-  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0 });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0, dead_lettered: 0 });
   expect(sims.apns.received).toHaveLength(0);
 
   clock += 60_000;
-  expect(await t.scheduler.runOnce()).toEqual({ sent: 1, canceled: 0, failed: 0 });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 1, canceled: 0, failed: 0, dead_lettered: 0 });
   expect(sims.apns.received.map((r) => r.token)).toEqual([apnsToken(1)]);
   const sent = await record(id);
   expect(sent).toMatchObject({ status: 'SENT', sent: clock });
   expect((await api().get(`/messages/${id}/history`).expect(200)).body.results.map((e: { type: string }) => e.type)).toEqual(['ENQUEUED', 'DELAYED', 'ENQUEUED', 'SENT']);
   // Once sent, never again, and a cancel is a 409 with the record.
-  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0 });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0, dead_lettered: 0 });
   const late = await api().post(`/messages/${id}/cancel`).expect(409);
   expect(late.body).toMatchObject({ id, status: 'SENT' });
 });
@@ -96,10 +96,10 @@ it('a claim lost to a dead replica is picked up again once its lease ends', asyn
 it('a row whose message was never written (its request died in between) is waited for a minute, then dropped', async () => {
   const rows = t.database.db.collection('scheduled_sends');
   await rows.insertOne({ _id: 'orphan-row' as never, workspace_id: 'ws_a', target: { user_id: 'nobody' }, notification: { title: 'x' }, tracking: false, created_at: new Date(clock), due_at: new Date(clock) });
-  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0 });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 0, failed: 0, dead_lettered: 0 });
   expect(await rows.countDocuments({ _id: 'orphan-row' as never })).toBe(1);
   clock += 61_000;
-  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 1, failed: 0 });
+  expect(await t.scheduler.runOnce()).toEqual({ sent: 0, canceled: 1, failed: 0, dead_lettered: 0 });
   expect(await rows.countDocuments({ _id: 'orphan-row' as never })).toBe(0);
 });
 
