@@ -132,15 +132,6 @@ export function createServices(deps: {
     const at = clock();
     await Promise.all([...byWorkspace].map(([workspace, messages]) => outbox.add(workspace, messages.map((m) => messageUpdated(messageDetails(m), at)), at)));
   });
-  const receipts = new ExpoReceiptChecker(tickets, deliveries, receiptSources(deps.providers, credentials, providerClients), {
-    ...deps.config.expoReceipts,
-    guard: deps.config.invalidationGuard,
-    logger: deps.logger,
-    observer: deps.metrics.receiptObserver,
-    onReceipts: (records) => messageStore.recordReceipts(records),
-    invalidations: invalidationEvents(outbox),
-    ...(deps.now ? { now: deps.now } : {}),
-  });
   const sendResults = new SendResultStore(db);
   deps.metrics.watchSendResults(() => sendResults.pending());
   const sender = new NotificationSender(deliveries, new DeliveryRouter(deps.providers, credentials, providerClients), sendResults, {
@@ -156,6 +147,15 @@ export function createServices(deps: {
     expoReceiptDelayMs: deps.config.expoReceipts.delayMs,
     lastUsedIntervalMs: deps.config.outcomes.lastUsedIntervalMs,
     observer: { event: deps.metrics.onRegistryEvent, messageStatus: deps.metrics.onMessageStatus },
+  });
+  const receipts = new ExpoReceiptChecker(tickets, deliveries, sendResults, receiptSources(deps.providers, credentials, providerClients), {
+    ...deps.config.expoReceipts,
+    guard: deps.config.invalidationGuard,
+    logger: deps.logger,
+    observer: deps.metrics.receiptObserver,
+    apply: outcomes.apply,
+    applyGraceMs: deps.config.outcomes.applyGraceMs,
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const outcomeQueue = new OutcomeQueue(sendResults, outcomes, { intervalMs: OUTCOME_INTERVAL_MS, leaseMs: OUTCOME_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const scheduledSends = new ScheduledSends(db);

@@ -67,8 +67,8 @@ export class OutcomeApplier {
   async applyAll(result: SendResultDocument & { messages_applied?: boolean }): Promise<Set<string>> {
     const landed = await this.applyTokens(result);
     crashPoint('outcomes:after-tokens');
-    if (!result.messages_applied && result.messages.length > 0) {
-      await this.applyMessages(result, landed);
+    if (!result.messages_applied && (result.messages.length > 0 || result.kind === 'receipts')) {
+      await (result.kind === 'receipts' ? this.applyReceipts(result, landed) : this.applyMessages(result, landed));
       await this.results.collection.updateOne({ _id: result._id }, { $set: { messages_applied: true } });
     }
     await this.applyWebhooks(result, landed);
@@ -84,7 +84,8 @@ export class OutcomeApplier {
         : [],
     );
     const stale = result.at.getTime() - this.options.lastUsedIntervalMs;
-    const delivered = result.tokens.filter((t) => t.outcome === 'delivered' && t.token_id !== null);
+    // A receipt's `ok` is not a delivery of ours: only a send touches last_used_at and stores tickets.
+    const delivered = result.kind === 'receipts' ? [] : result.tokens.filter((t) => t.outcome === 'delivered' && t.token_id !== null);
     const touched = delivered.filter((t) => t.sandbox || t.last_used_at === undefined || t.last_used_at.getTime() <= stale);
     const tickets: NewTicket[] = delivered.flatMap((t) =>
       t.receipt_id
@@ -107,8 +108,19 @@ export class OutcomeApplier {
     for (const [status, count] of counts) this.options.observer?.messageStatus?.(status, count);
   }
 
+  /** Expo receipts: a RECEIPT event on each ticket's message (and TOKEN_INVALIDATED when it killed the token), and the token's entry. */
+  private async applyReceipts(result: SendResultDocument, landed: ReadonlySet<string>): Promise<void> {
+    await this.messages.recordReceipts(
+      result.tokens.flatMap((t) =>
+        t.message_id && t.token_id
+          ? [{ messageId: t.message_id, tokenId: t.token_id, ok: t.outcome === 'delivered', ...(t.code ? { reason: t.code } : {}), invalidated: t.outcome === 'invalid' && landed.has(t.token_id), ts: result.at }]
+          : [],
+      ),
+    );
+  }
+
   private async applyWebhooks(result: SendResultDocument, landed: ReadonlySet<string>): Promise<void> {
-    const dead = result.tokens.filter((t) => t.outcome === 'invalid' && t.token_id !== null && landed.has(t.token_id));
+    const dead = result.tokens.filter((t) => t.outcome === 'invalid' && t.token_id !== null && t.user_id !== null && landed.has(t.token_id));
     const events = dead.map((t) => ({
       ...tokenInvalidated({ user_id: t.user_id!, token: t.token, provider_key: t.provider!, app_id: t.app_id, reason: t.code, message_id: t.message_id ?? null }, result.at),
       id: eventId(result._id, 'token.invalidated', t.token_id!),

@@ -6,7 +6,7 @@ import { reasonText, type ReasonCode } from '../providers/reason';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
-import type { InvalidationListener, InvalidationNotice } from '../tokens/invalidation-listener';
+import type { Applied, ResultApplier, ResultToken, SendResultDocument, SendResultStore } from './send-result';
 import { EXPO_RECEIPT_RETENTION_MS, type ClaimedTicket, type ExpoTicketStore } from './expo-tickets';
 import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
 
@@ -18,6 +18,8 @@ import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
  * - DeviceNotRegistered: the token becomes `failed`, by the sender's own exactly-once rule:
  *   only if it is still active at the revision it was sent at, so a token re-registered since
  *   the send stays active. The mass-invalidation guard applies per pass and credential.
+ *   Each batch's answers become one result (send-result.ts), applied like a send's: the token
+ *   writes, RECEIPT and TOKEN_INVALIDATED in the message log, and token.invalidated.
  * - Any other error: done, counted by outcome and logged by reason (nothing to retry: the
  *   send is long over, and resending on a receipt's say-so risks duplicates).
  * - No receipt yet: asked again next interval; still none 24 hours after the send (Expo has
@@ -39,10 +41,10 @@ export type ReceiptCheckerOptions = {
   guard: GuardPolicy;
   logger: Logger;
   observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; event?: (event: RegistryEvent) => void; held?: (reason: string, count: number) => void };
-  /** Told of each invalidation before its write and of which landed after (the webhooks' token.invalidated), as the sender tells it. */
-  invalidations?: InvalidationListener;
-  /** Where each answered receipt of a ticket with a message goes (the message log's history); a failure is logged, never retried. */
-  onReceipts?: (receipts: ReceiptRecord[]) => Promise<void>;
+  /** Applies a batch's result (src/outcomes): the token writes, the message log's receipts, token.invalidated. */
+  apply: ResultApplier;
+  /** SEND_APPLY_GRACE: when another replica may apply a result this checker could not. */
+  applyGraceMs: number;
   now?: () => Date;
   /** How long a claim keeps other replicas off a batch (a replica that dies mid-pass frees it then). */
   claimMs?: number;
@@ -58,6 +60,7 @@ export class ExpoReceiptChecker {
   constructor(
     private readonly tickets: ExpoTicketStore,
     private readonly deliveries: DeliveryStore,
+    private readonly results: SendResultStore,
     private readonly sources: ReceiptSources,
     private readonly options: ReceiptCheckerOptions,
   ) {
@@ -156,7 +159,7 @@ export class ExpoReceiptChecker {
       ...answered.map(({ result }) => ({ provider: 'expo' as const, result })),
       ...Array.from({ length: delivered }, () => ({ provider: 'expo' as const, result: { token: '', outcome: 'delivered' as const } })),
     ];
-    const held = new Set(findMassInvalidations(judged, this.options.guard).map((group) => group.reason));
+    const held: ReadonlySet<string> = new Set(findMassInvalidations(judged, this.options.guard).map((group) => group.reason));
     const invalidations: Invalidation[] = [];
     for (const { ticket, result } of answered) {
       // classifyReceipt gives every error a code.
@@ -180,53 +183,38 @@ export class ExpoReceiptChecker {
     }
     for (const [reason, count] of errors) this.options.logger.warn({ workspace_id: workspaceId, credential: credentialId, reason, count }, 'Expo receipts reported errors; tokens left alone');
 
-    const listener = this.options.invalidations;
-    const intent = listener && invalidations.length > 0 ? await listener.intend(workspaceId, await this.notices(tickets, invalidations), now) : undefined;
-    const landed = await this.deliveries.recordInvalid(invalidations, now);
-    if (listener && intent !== undefined) await listener.settle(intent, landed, now);
-    report.invalidated += landed.size;
-    report.kept_active += invalidations.length - landed.size;
-    const byReason = new Map<ReasonCode, number>();
-    for (const { tokenId, reason } of invalidations) if (landed.has(tokenId.toHexString())) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
-    for (const [reason, count] of byReason) {
-      this.options.observer?.event?.({ type: 'invalidated', provider: 'expo', reason, count });
-      this.options.logger.info({ provider: 'expo', reason, count }, 'tokens invalidated by Expo receipts');
+    // One result for the batch's answered receipts, applied like a send's (src/outcomes):
+    // the token writes, the receipts in the message log, and token.invalidated.
+    const lines = await this.resultLines(tickets, receipts, answered, held);
+    let applied: Applied = { applied: false };
+    if (lines.length > 0) {
+      const result: SendResultDocument = { _id: `receipts:${claim}:${workspaceId}:${credentialId ?? 'instance'}`, kind: 'receipts', workspace_id: workspaceId, at: now, tokens: lines, held: [], messages: [], due_at: new Date(now.getTime() + this.options.applyGraceMs) };
+      // Not written: the tickets stay claimed, and are asked again once the lease ends (Expo keeps receipts 24 hours).
+      await this.results.write(result);
+      applied = await this.options.apply(result);
     }
-    await this.recordReceipts(tickets, receipts, answered, landed, now);
+    const landed = applied.applied ? applied.landed : new Set(invalidations.map((i) => i.tokenId.toHexString()));
+    report.invalidated += invalidations.filter((i) => landed.has(i.tokenId.toHexString())).length;
+    report.kept_active += invalidations.filter((i) => !landed.has(i.tokenId.toHexString())).length;
     await this.tickets.queue.complete(claim, done);
     await this.tickets.queue.retry(claim, notReady, later);
   }
 
-  /** What the webhook event says of each token a receipt killed: read from the tokens, as a receipt carries only ids. */
-  private async notices(tickets: ClaimedTicket[], invalidations: Invalidation[]): Promise<InvalidationNotice[]> {
-    const docs = await this.deliveries.describe(invalidations.map((i) => i.tokenId));
-    const messages = new Map(tickets.map((t) => [t.token_id.toHexString(), t.message_id ?? null]));
-    return invalidations.flatMap(({ tokenId, reason }) => {
-      const doc = docs.get(tokenId.toHexString());
-      return doc ? [{ tokenId, userId: doc.user_id, token: doc.token, provider: 'expo' as const, appId: doc.device?.app_id ?? null, reason, messageId: messages.get(tokenId.toHexString()) ?? null }] : [];
-    });
-  }
-
-  private async recordReceipts(
-    tickets: ClaimedTicket[],
-    receipts: Record<string, ExpoReceipt>,
-    answered: { ticket: ClaimedTicket; result: DeliveryResult }[],
-    landed: Set<string>,
-    now: Date,
-  ): Promise<void> {
-    if (!this.options.onReceipts) return;
+  /** A result line per answered receipt: ok ones `delivered`, held ones `rejected`, with who and what each token is. */
+  private async resultLines(tickets: ClaimedTicket[], receipts: Record<string, ExpoReceipt>, answered: { ticket: ClaimedTicket; result: DeliveryResult }[], held: ReadonlySet<string>): Promise<ResultToken[]> {
     const failures = new Map(answered.map(({ ticket, result }) => [ticket._id, result]));
-    const records: ReceiptRecord[] = tickets.flatMap((ticket) => {
-      if (!ticket.message_id || !receipts[ticket._id]) return [];
+    const withReceipt = tickets.filter((t) => receipts[t._id]);
+    const docs = await this.deliveries.describe(withReceipt.map((t) => t.token_id));
+    return withReceipt.map((ticket): ResultToken => {
+      // A token deleted since still has its receipt in the message log; nothing else of it is known.
+      const doc = docs.get(ticket.token_id.toHexString()) ?? { user_id: null, token: '', device: undefined };
       const failure = failures.get(ticket._id);
-      const tokenId = ticket.token_id.toHexString();
-      return [{ messageId: ticket.message_id, tokenId, ok: !failure, ...(failure?.reason ? { reason: failure.reason } : {}), invalidated: failure?.outcome === 'invalid' && landed.has(tokenId), ts: now }];
+      const outcome = !failure ? 'delivered' : failure.outcome === 'invalid' && held.has(failure.reason!) ? 'rejected' : failure.outcome;
+      return {
+        token_id: ticket.token_id.toHexString(), revision: ticket.token_revision, user_id: doc.user_id, token: doc.token, provider: 'expo', app_id: doc.device?.app_id ?? null,
+        credential_id: ticket.credential_id, outcome, code: failure?.reason ?? null, reason: failure?.reason ? reasonText(failure.reason, failure.detail) : null, attempts: 1,
+        ...(ticket.message_id ? { message_id: ticket.message_id } : {}),
+      };
     });
-    if (records.length === 0) return;
-    try {
-      await this.options.onReceipts(records);
-    } catch (error) {
-      this.options.logger.error({ count: records.length, error: errorForLog(error) }, 'Expo receipts could not be written to the message log');
-    }
   }
 }

@@ -58,8 +58,10 @@ export type HeldNotice = { provider: ProviderKey; appId: string | null; credenti
 export type ResultMessage = { id: string } & ({ user_id: string } | { token: string });
 
 export type SendResultDocument = {
-  /** The send's requestId (one delayed message's id, for the scheduler's sends). */
+  /** The send's requestId (one delayed message's id, for the scheduler's sends); `receipts:…` for a batch of Expo receipts. */
   _id: string;
+  /** A batch of Expo receipts read later (sender/expo-receipts.ts): its lines are receipts, not sends. Absent for a send. */
+  kind?: 'receipts';
   workspace_id: string;
   /** When the providers had answered: every effect's write carries this time, so re-applying writes the same. */
   at: Date;

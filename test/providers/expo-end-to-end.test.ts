@@ -239,8 +239,8 @@ describe('receipts, on an injected clock', () => {
     await send('replicas');
     advance(16 * MINUTE);
     const client = new ExpoProvider({ baseUrl: new URL(sim.url) });
-    const other = new ExpoReceiptChecker(new ExpoTicketStore(t.connection.db!), new DeliveryStore(t.model), async () => ({ source: client, release: () => undefined }), {
-      delayMs: 15 * MINUTE, intervalMs: MINUTE, guard: { minTokens: 20, maxShare: 0.5 }, logger: createLogger('silent'), now,
+    const other = new ExpoReceiptChecker(new ExpoTicketStore(t.connection.db!), new DeliveryStore(t.model), t.sendResults, async () => ({ source: client, release: () => undefined }), {
+      delayMs: 15 * MINUTE, intervalMs: MINUTE, guard: { minTokens: 20, maxShare: 0.5 }, logger: createLogger('silent'), now, apply: t.outcomes.apply, applyGraceMs: 30_000,
     });
     const [a, b] = await Promise.all([t.receipts.runOnce(), other.runOnce()]).finally(() => client.close());
     expect(a.ok + b.ok).toBe(60);
