@@ -214,8 +214,6 @@ const envFields = {
     WEBHOOK_DISABLE_AFTER: durationText('WEBHOOK_DISABLE_AFTER').default(parseDuration('5d')!),
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
     WEBHOOK_INTERVAL: durationText('WEBHOOK_INTERVAL').default(parseDuration('1s')!),
-    // How long an event written before its change waits to be confirmed before it is settled against the change (webhooks/outbox.ts).
-    WEBHOOK_INTENT_GRACE: durationText('WEBHOOK_INTENT_GRACE').default(parseDuration('60s')!),
     // Web Push (src/providers/webpush-*.ts): the instance-wide VAPID keys, and which push services endpoints may be on.
     WEBPUSH_VAPID_PUBLIC_KEY: z.string().optional(),
     WEBPUSH_VAPID_PRIVATE_KEY: z.string().optional(),
@@ -284,7 +282,7 @@ export type HttpServerLimits = {
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
-export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; intentGraceMs: number };
+export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number };
 
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; publicUrl: URL | undefined };
@@ -447,7 +445,6 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       disableAfterMs: durationToMs(e.WEBHOOK_DISABLE_AFTER),
       concurrency: e.WEBHOOK_CONCURRENCY,
       intervalMs: durationToMs(e.WEBHOOK_INTERVAL),
-      intentGraceMs: durationToMs(e.WEBHOOK_INTENT_GRACE),
     },
     outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
     messages: {

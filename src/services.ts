@@ -26,12 +26,13 @@ import { ensureScheduledSendIndexes, ScheduledSends } from './messages/scheduled
 import type { MessageDocument } from './messages/message-document';
 import { messageDetails } from './messages/message-view';
 import { ensureEndpointIndexes, EndpointStore } from './webhooks/endpoint-store';
-import { ensureOutboxIndexes, Outbox, type Intent } from './webhooks/outbox';
+import { ensureOutboxIndexes, Outbox } from './webhooks/outbox';
 import { WebhookDispatcher } from './webhooks/dispatcher';
 import { WebPushPublicKeys } from './apps/webpush-public-keys';
-import { messageUpdated, tokenInvalidated } from './webhooks/events';
+import { messageUpdated } from './webhooks/events';
 import type { InvalidationListener } from './tokens/invalidation-listener';
-import { ensureSendResultIndexes, SendResultStore } from './sender/send-result';
+import type { ReasonCode } from './providers/reason';
+import { ensureSendResultIndexes, SendResultStore, type SendResultDocument } from './sender/send-result';
 import { OutcomeApplier } from './outcomes/outcome-applier';
 import { OutcomeQueue } from './outcomes/outcome-queue';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
@@ -123,7 +124,7 @@ export function createServices(deps: {
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   const messageStore = new MessageStore(db);
   const webhookEndpoints = new EndpointStore(db, deps.credentialsBox);
-  const outbox = new Outbox(db, webhookEndpoints, deps.config.webhooks.intentGraceMs);
+  const outbox = new Outbox(db, webhookEndpoints);
   const clock = deps.now ?? (() => new Date());
   // Every status change of a message is a message.updated event (webhooks/events.ts).
   messageStore.onStatusChange(async (changed) => {
@@ -163,7 +164,7 @@ export function createServices(deps: {
   const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   deps.metrics.watchWebhookOutbox(() => outbox.pending());
-  const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, model.collection, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
+  const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
   return {
     outcomes,
     outcomeQueue,
@@ -192,7 +193,7 @@ export function createServices(deps: {
       await providerClients.close();
     },
     stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, messages: messageStore, ...(deps.now ? { now: deps.now } : {}) }),
-    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: invalidationEvents(outbox), endpoints: deps.config.delivery.webpush.endpoints }),
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: patchInvalidations(sendResults, outcomes, deps.config.outcomes.applyGraceMs), endpoints: deps.config.delivery.webpush.endpoints }),
     credentials,
     webPushKeys: new WebPushPublicKeys(credentials, deps.config.webpushVapid?.publicKey),
     devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, endpoints: deps.config.delivery.webpush.endpoints }),
@@ -233,19 +234,30 @@ function receiptSources(providers: ProviderRegistry, credentials: CredentialStor
   };
 }
 
-/** The sender's invalidations as token.invalidated events, written before the token writes and settled after (webhooks/outbox.ts). */
-function invalidationEvents(outbox: Outbox): InvalidationListener {
+/**
+ * A PATCH to `failed` as a send result of kind `patch` (send-result.ts): written before the
+ * token write, applied after it, and, if the process dies in between, applied by the outcomes
+ * queue, which then asks the token whether the write landed. One recovery path for every
+ * token.invalidated.
+ */
+function patchInvalidations(results: SendResultStore, outcomes: OutcomeApplier, graceMs: number): InvalidationListener {
   return {
-    intend: (workspaceId, notices, at) =>
-      outbox.intend(
-        workspaceId,
-        notices.map((n) => ({
-          tokenId: n.tokenId,
-          reason: n.reason,
-          event: tokenInvalidated({ user_id: n.userId, token: n.token, provider_key: n.provider, app_id: n.appId, reason: n.reason, message_id: n.messageId }, at),
-        })),
+    intend: async (workspaceId, notices, at) => {
+      const result: SendResultDocument = {
+        _id: `patch:${notices.map((n) => `${n.tokenId.toHexString()}@${n.revision}`).join(',')}`,
+        kind: 'patch',
+        workspace_id: workspaceId,
         at,
-      ),
-    settle: (intent, landed, at) => outbox.settle(intent as Intent, landed, at),
+        tokens: notices.map((n) => ({ token_id: n.tokenId.toHexString(), revision: n.revision, user_id: n.userId, token: n.token, provider: n.provider, app_id: n.appId, outcome: 'invalid', code: n.reason as ReasonCode | null, reason: n.reason, attempts: 0 })),
+        held: [],
+        messages: [],
+        due_at: new Date(at.getTime() + graceMs),
+      };
+      await results.write(result);
+      return result;
+    },
+    settle: async (intent) => {
+      await outcomes.apply(intent as SendResultDocument);
+    },
   };
 }

@@ -92,6 +92,8 @@ export class OutcomeApplier {
         ? [{ _id: t.receipt_id, workspace_id: result.workspace_id, token_id: new Types.ObjectId(t.token_id!), token_revision: t.revision ?? 0, credential_id: t.credential_id ?? null, ...(t.message_id ? { message_id: t.message_id } : {}) }]
         : [],
     );
+    // A PATCH wrote its token itself; its result only asks whether that write landed.
+    if (result.kind === 'patch') return this.deliveries.landed(invalidations, result.at);
     const [landed] = await Promise.all([
       this.deliveries.recordInvalid(invalidations, result.at),
       this.deliveries.recordDelivered(touched.map((t) => ({ _id: new Types.ObjectId(t.token_id!), ...(t.sandbox ? { sandbox: true } : {}) })), result.at),
@@ -133,8 +135,9 @@ export class OutcomeApplier {
     }
   }
 
-  /** Metrics and the log line, per provider and reason. */
+  /** Metrics and the log line, per provider and reason: a provider's verdicts only (a PATCH is the customer's own). */
   private count(result: SendResultDocument, landed: ReadonlySet<string>): void {
+    if (result.kind === 'patch') return;
     const counts = new Map<string, { provider: NonNullable<ResultToken['provider']>; reason: string; count: number }>();
     for (const t of result.tokens) {
       if (t.outcome !== 'invalid' || t.token_id === null || !landed.has(t.token_id) || t.provider === null) continue;
@@ -146,7 +149,7 @@ export class OutcomeApplier {
     }
     for (const entry of counts.values()) {
       this.options.observer?.event?.({ type: 'invalidated', ...entry });
-      this.options.logger.info({ provider: entry.provider, reason: entry.reason, count: entry.count }, 'tokens invalidated');
+      this.options.logger.info({ provider: entry.provider, reason: entry.reason, count: entry.count }, result.kind === 'receipts' ? 'tokens invalidated by Expo receipts' : 'tokens invalidated');
     }
   }
 }

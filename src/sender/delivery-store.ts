@@ -103,10 +103,18 @@ export class DeliveryStore {
       })),
       { ordered: false },
     );
-    const ids = invalidations.map(({ tokenId }) => tokenId.toHexString());
     // The usual case: every write landed, and the count says so without another query.
-    if (result.modifiedCount === invalidations.length) return new Set(ids);
-    // Otherwise ask which did: ours are the ones now failed at exactly revision + 1.
+    if (result.modifiedCount === invalidations.length) return new Set(invalidations.map(({ tokenId }) => tokenId.toHexString()));
+    return this.landed(invalidations, now);
+  }
+
+  /**
+   * Which of these invalidations, written at `at` (updated_at), landed: the tokens now failed
+   * at exactly the revision after the one each was sent (or patched) at. Asked again, it
+   * answers the same, which is what makes applying a send result twice change nothing.
+   */
+  async landed(invalidations: readonly Pick<Invalidation, 'tokenId' | 'revision'>[], at: Date): Promise<Set<string>> {
+    const now = at;
     const landed = new Set<string>();
     for (const batch of chunk(invalidations, INVALIDATION_CHECK_BATCH)) {
       const docs = await this.model

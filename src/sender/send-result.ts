@@ -60,8 +60,12 @@ export type ResultMessage = { id: string } & ({ user_id: string } | { token: str
 export type SendResultDocument = {
   /** The send's requestId (one delayed message's id, for the scheduler's sends); `receipts:…` for a batch of Expo receipts. */
   _id: string;
-  /** A batch of Expo receipts read later (sender/expo-receipts.ts): its lines are receipts, not sends. Absent for a send. */
-  kind?: 'receipts';
+  /**
+   * Absent for a send. `receipts`: a batch of Expo receipts read later (sender/expo-receipts.ts).
+   * `patch`: a PATCH making a token `failed`, written before its token write; applying it only
+   * asks whether that write landed (at `at`, one revision on), and writes token.invalidated if so.
+   */
+  kind?: 'receipts' | 'patch';
   workspace_id: string;
   /** When the providers had answered: every effect's write carries this time, so re-applying writes the same. */
   at: Date;

@@ -2,13 +2,15 @@ import type { Types } from 'mongoose';
 import type { ProviderKey } from './token-fields';
 
 /**
- * Whoever must hear of every token that becomes `failed` (the webhooks' token.invalidated),
- * told before the write and of whether it landed after it, so an event is written before or
- * with its change and never lost to a crash in between (webhooks/outbox.ts). The sender, the
- * Expo receipt checker and a PATCH to `failed` all tell it.
+ * Whoever must hear of a PATCH that makes a token `failed` (the webhooks' token.invalidated),
+ * told before the write and after it, so the event is never lost to a crash in between
+ * (services.ts writes it as a send result of kind `patch`, which src/outcomes applies). Sends
+ * and Expo receipts need none of this: their results are written after dispatch.
  */
 export type InvalidationNotice = {
   tokenId: Types.ObjectId;
+  /** The token's revision before the write (the write lands as revision + 1). */
+  revision: number;
   userId: string;
   token: string;
   provider: ProviderKey;

@@ -331,7 +331,7 @@ export class TokenRegistry {
       });
       // Patched to failed: a token.invalidated, written before the change (invalidation-listener.ts).
       const dies = doc.status !== 'failed' && result.status === 'failed' ? this.options.invalidations : undefined;
-      const notice = { tokenId: doc._id, userId, token, provider: doc.provider_key, appId: doc.device?.app_id ?? null, reason: set.status_reason ?? null, messageId: null };
+      const notice = { tokenId: doc._id, revision: doc.revision, userId, token, provider: doc.provider_key, appId: doc.device?.app_id ?? null, reason: set.status_reason ?? null, messageId: null };
       const intent = dies ? await dies.intend(workspaceId, [notice], now) : undefined;
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
       if (dies) await dies.settle(intent, new Set(write.matchedCount === 1 ? [doc._id.toHexString()] : []), now);

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
-import type { Collection } from 'mongodb';
 import { mapWithConcurrency } from '../concurrency';
 import { errorForLog, type Logger } from '../logger';
 import { IntervalWorker } from '../queue/interval-worker';
@@ -43,7 +42,6 @@ export class WebhookDispatcher {
   constructor(
     private readonly outbox: Outbox,
     private readonly endpoints: EndpointStore,
-    private readonly tokens: Collection,
     private readonly options: DispatcherOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -66,7 +64,6 @@ export class WebhookDispatcher {
 
   private async pass(): Promise<DispatchReport> {
     const report: DispatchReport = { delivered: 0, retrying: 0, given_up: 0, dropped: 0 };
-    await this.outbox.recoverIntents(this.tokens, this.now());
     for (;;) {
       const claimed = await this.outbox.queue.claimDue(this.now(), BATCH, LEASE_MS);
       const byEndpoint = new Map<string, ClaimedDelivery[]>();

@@ -9,11 +9,9 @@ import { eventPayload, type WebhookEvent } from './events';
  * claimed by the dispatcher through the leased queue and deleted once delivered or given up.
  * The send path only inserts rows, in bulk; a slow endpoint never slows a send.
  *
- * **No committed change without its event.** A token's invalidation writes its rows *before*
- * the token write, as intents with no `due_at` (so nothing claims them), then confirms the
- * rows of the writes that landed and deletes the others. A process killed in between leaves
- * intents; past `confirm_by` the dispatcher settles each against the token itself: delivered
- * if the token is `failed` for that reason since the intent, dropped if it stayed active.
+ * **No committed change without its event.** token.invalidated and delivery.held come from
+ * durable send results (src/outcomes), with event ids derived from the result, so a result
+ * applied again after a crash adds the same rows (`add` keeps a row that is already there).
  */
 export type DeliveryDocument = {
   /** `<event id>:<endpoint id>`. */
@@ -25,11 +23,8 @@ export type DeliveryDocument = {
   type: string;
   payload: string;
   created_at: Date;
-  /** When the dispatcher next takes it; absent while it is an unconfirmed intent. */
+  /** When the dispatcher next takes it. */
   due_at?: Date;
-  /** An intent: confirmed (or settled against the token) by then. */
-  confirm_by?: Date;
-  verify?: { token_id: ObjectId; reason: string | null };
   claim?: string;
   attempts?: number;
   last_error?: string;
@@ -56,14 +51,11 @@ const ATTEMPT_RETENTION_MS = 30 * 86_400_000;
 
 export async function ensureOutboxIndexes(db: Db): Promise<void> {
   await db.collection('webhook_deliveries').createIndex({ due_at: 1 }, { name: 'due', sparse: true });
-  await db.collection('webhook_deliveries').createIndex({ confirm_by: 1 }, { name: 'intents', sparse: true });
   await db.collection('webhook_deliveries').createIndex({ created_at: 1 }, { name: 'created' });
   await db.collection('webhook_attempts').createIndex({ endpoint_id: 1, _id: -1 }, { name: 'endpoint_attempts' });
   await db.collection('webhook_attempts').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
   await db.collection('webhook_throttle').createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
 }
-
-export type Intent = { ids: string[]; byToken: Map<string, string[]> };
 
 export class Outbox {
   readonly deliveries: Collection<DeliveryDocument>;
@@ -74,8 +66,6 @@ export class Outbox {
   constructor(
     db: Db,
     private readonly endpoints: EndpointStore,
-    /** WEBHOOK_INTENT_GRACE: how long an intent waits for its writer to settle it before the dispatcher settles it against the token. */
-    private readonly intentGraceMs: number,
   ) {
     this.deliveries = db.collection<DeliveryDocument>('webhook_deliveries');
     this.attempts = db.collection<AttemptDocument>('webhook_attempts');
@@ -112,51 +102,6 @@ export class Outbox {
   /** One event for one endpoint, whatever it subscribes to (POST /webhooks/:id/test). */
   async addTo(endpoint: { _id: string; workspace_id: string }, event: WebhookEvent, now: Date): Promise<void> {
     await this.deliveries.insertOne({ _id: `${event.id}:${endpoint._id}`, event_id: event.id, workspace_id: endpoint.workspace_id, endpoint_id: endpoint._id, type: event.type, payload: eventPayload(event), created_at: now, due_at: now });
-  }
-
-  /** Intents for token.invalidated events, written before the token writes (see above). */
-  async intend(workspaceId: string, events: { event: WebhookEvent; tokenId: ObjectId; reason: string | null }[], now: Date): Promise<Intent> {
-    const byEvent = new Map(events.map((e) => [e.event.id, e]));
-    const rows = await this.rowsFor(workspaceId, events.map((e) => e.event), now);
-    const byToken = new Map<string, string[]>();
-    const docs = rows.map(({ row }) => {
-      const source = byEvent.get(row.event_id)!;
-      const key = source.tokenId.toHexString();
-      byToken.set(key, [...(byToken.get(key) ?? []), row._id]);
-      return { ...row, confirm_by: new Date(now.getTime() + this.intentGraceMs), verify: { token_id: source.tokenId, reason: source.reason } };
-    });
-    if (docs.length > 0) await this.deliveries.insertMany(docs, { ordered: false });
-    return { ids: docs.map((d) => d._id), byToken };
-  }
-
-  /** After the token writes: the intents of writes that landed become due, the others go. */
-  async settle(intent: Intent, landedTokenIds: ReadonlySet<string>, now: Date): Promise<void> {
-    const confirmed = [...intent.byToken].flatMap(([token, ids]) => (landedTokenIds.has(token) ? ids : []));
-    const dropped = [...intent.byToken].flatMap(([token, ids]) => (landedTokenIds.has(token) ? [] : ids));
-    await Promise.all([
-      confirmed.length > 0 ? this.deliveries.updateMany({ _id: { $in: confirmed } }, { $set: { due_at: now }, $unset: { confirm_by: '', verify: '' } }) : undefined,
-      dropped.length > 0 ? this.deliveries.deleteMany({ _id: { $in: dropped } }) : undefined,
-    ]);
-  }
-
-  /** Intents a dead process left: settled against the tokens themselves. */
-  async recoverIntents(tokens: Collection, now: Date): Promise<{ confirmed: number; dropped: number }> {
-    const stale = await this.deliveries.find({ confirm_by: { $lte: now } }).limit(1000).toArray();
-    if (stale.length === 0) return { confirmed: 0, dropped: 0 };
-    const docs = await tokens.find({ _id: { $in: stale.map((row) => row.verify!.token_id) } }, { projection: { status: 1, status_reason: 1, updated_at: 1 } }).toArray();
-    const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
-    const confirmed: string[] = [];
-    const dropped: string[] = [];
-    for (const row of stale) {
-      const token = byId.get(row.verify!.token_id.toHexString());
-      const landed = token && token.status === 'failed' && (token.status_reason ?? null) === row.verify!.reason && (token.updated_at as Date) >= row.created_at;
-      (landed ? confirmed : dropped).push(row._id);
-    }
-    await Promise.all([
-      confirmed.length > 0 ? this.deliveries.updateMany({ _id: { $in: confirmed }, confirm_by: { $exists: true } }, { $set: { due_at: now }, $unset: { confirm_by: '', verify: '' } }) : undefined,
-      dropped.length > 0 ? this.deliveries.deleteMany({ _id: { $in: dropped }, confirm_by: { $exists: true } }) : undefined,
-    ]);
-    return { confirmed: confirmed.length, dropped: dropped.length };
   }
 
   async recordAttempt(attempt: Omit<AttemptDocument, 'expires_at'>): Promise<void> {

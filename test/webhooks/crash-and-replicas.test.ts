@@ -48,7 +48,7 @@ afterAll(async () => {
 const start = async (uri: string, extra: Record<string, string> = {}) => {
   const service = await startServiceProcess({
     API_KEYS: `ws_a:${KEY}`, MONGODB_URI: uri, ...simulatorEnv(sims),
-    WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms', WEBHOOK_INTENT_GRACE: '1s', SEND_APPLY_GRACE: '1s', ...extra,
+    WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '100ms', SEND_APPLY_GRACE: '1s', ...extra,
   });
   processes.push(service);
   return service;
