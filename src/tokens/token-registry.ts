@@ -1,4 +1,5 @@
 import type { InvalidationListener } from './invalidation-listener';
+import { crashPoint } from '../crash-points';
 import { Types, type UpdateQuery } from 'mongoose';
 import { addDuration, type Duration } from '../duration';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -333,7 +334,9 @@ export class TokenRegistry {
       const dies = doc.status !== 'failed' && result.status === 'failed' ? this.options.invalidations : undefined;
       const notice = { tokenId: doc._id, revision: doc.revision, userId, token, provider: doc.provider_key, appId: doc.device?.app_id ?? null, reason: set.status_reason ?? null, messageId: null };
       const intent = dies ? await dies.intend(workspaceId, [notice], now) : undefined;
+      if (dies) crashPoint('patch:after-result');
       const write = await this.model.updateOne({ _id: doc._id, revision: doc.revision }, { ...update, $inc: { revision: 1 } }).exec();
+      if (dies) crashPoint('patch:after-write');
       if (dies) await dies.settle(intent, new Set(write.matchedCount === 1 ? [doc._id.toHexString()] : []), now);
       if (write.matchedCount === 1) {
         // A patch can make a token active again, or grow it.

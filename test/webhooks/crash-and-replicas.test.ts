@@ -107,6 +107,29 @@ for (const point of ['send:after-result', 'outcomes:after-tokens']) {
   }, 90_000);
 }
 
+for (const [point, landed] of [['patch:after-result', false], ['patch:after-write', true]] as const) {
+  it(`a PATCH to failed killed at ${point}: after a restart, ${landed ? 'exactly one event, for the token it failed' : 'the token active and no event'}`, async () => {
+    const db = await openTestDatabase();
+    try {
+      const first = await start(db.uri, { CRASH_POINT: point });
+      expect((await call(first, 'POST', '/webhooks', { url: receiverUrl, events: ['token.invalidated'] })).status).toBe(201);
+      expect((await call(first, 'PUT', `/users/crash-user/tokens/${apnsToken(7)}`, { provider_key: 'apn' })).status).toBe(204);
+      await expect(call(first, 'PATCH', `/users/crash-user/tokens/${apnsToken(7)}`, { patch: [{ op: 'replace', path: '/status', value: 'failed' }, { op: 'replace', path: '/status_reason', value: 'uninstalled' }] })).rejects.toThrow();
+      await first.exited;
+      expect(first.child.signalCode).toBe('SIGKILL');
+      const second = await start(db.uri);
+      await settle(landed ? 1 : 0, 3_000);
+      expect(await statusOf(second, 7)).toBe(landed ? 'failed' : 'active');
+      expect(received.map((r) => [r.body.type, r.body.data.token, r.body.data.reason])).toEqual(landed ? [['token.invalidated', apnsToken(7), 'uninstalled']] : []);
+      expect(await db.db.collection('send_results').countDocuments()).toBe(0);
+      second.child.kill('SIGTERM');
+      await second.exited;
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+}
+
 it('two processes share the outbox: 40 events, each delivered once', async () => {
   const db = await openTestDatabase();
   try {
