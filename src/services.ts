@@ -15,7 +15,8 @@ import { ExpoReceiptChecker, type ReceiptSources } from './sender/expo-receipts'
 import type { ExpoProvider } from './providers/expo-provider';
 import { DeviceRegistry } from './tokens/device-registry';
 import { ensureTokenIndexes, tokenModel } from './tokens/token-model';
-import { ensureUserTokenCounts } from './tokens/user-token-counts';
+import { ensureUserTokenCounts, UserTokenCounts } from './tokens/user-token-counts';
+import { UserTokenBudget } from './tokens/user-budget';
 import { TokenRegistry } from './tokens/token-registry';
 import { TokenStatsService } from './tokens/token-stats';
 import { ensureMessageIndexes } from './messages/message-document';
@@ -116,6 +117,8 @@ export function createServices(deps: {
   const { connection, db } = deps.database;
   const model = tokenModel(connection);
   const onEvent = deps.metrics.onRegistryEvent;
+  // One per-user budget for both APIs, over the counts collection (user-token-counts.ts).
+  const budget = deps.config.userLimits ? new UserTokenBudget(model, new UserTokenCounts(db), deps.config.userLimits) : undefined;
   const credentials = new CredentialStore(db, deps.credentialsBox);
   const providerClients = new ProviderClients(credentials, deps.config.delivery);
   deps.metrics.watchProviderClients(() => providerClients.counts());
@@ -193,10 +196,10 @@ export function createServices(deps: {
       await providerClients.close();
     },
     stats: new TokenStatsService(model, { cacheMs: STATS_CACHE_MS, messages: messageStore, ...(deps.now ? { now: deps.now } : {}) }),
-    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, invalidations: patchInvalidations(sendResults, outcomes, deps.config.outcomes.applyGraceMs), endpoints: deps.config.delivery.webpush.endpoints }),
+    registry: new TokenRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, budget, onEvent, invalidations: patchInvalidations(sendResults, outcomes, deps.config.outcomes.applyGraceMs), endpoints: deps.config.delivery.webpush.endpoints }),
     credentials,
     webPushKeys: new WebPushPublicKeys(credentials, deps.config.webpushVapid?.publicKey),
-    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, userLimits: deps.config.userLimits, onEvent, endpoints: deps.config.delivery.webpush.endpoints }),
+    devices: new DeviceRegistry(model, { defaultTtl: deps.config.defaultTokenTtl, budget, onEvent, endpoints: deps.config.delivery.webpush.endpoints }),
     sender,
     clock,
     health: {

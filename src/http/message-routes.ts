@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { ValidationError, NotFoundError } from '../errors';
 import type { MessageStore } from '../messages/message-store';
 import type { MessageService } from '../messages/message-service';
+import type { TokenRegistry } from '../tokens/token-registry';
 import { decodeMessageCursor } from '../messages/message-store';
 import { messageDetails, messageHistory, messageRetrieved, tokenIdsOf, type TokenTexts } from '../messages/message-view';
 import type { MessageDocument } from '../messages/message-document';
@@ -16,14 +17,14 @@ import { caseSensitiveRouter } from './router';
  * Courier's message log: GET /messages, /messages/:id, /messages/:id/history (messages:read,
  * API keys only), and POST /messages/:id/cancel (send). Another workspace's message is a 404.
  */
-export function messageRoutes(store: MessageStore, messages: MessageService): Router {
+export function messageRoutes(store: MessageStore, messages: MessageService, tokens: Pick<TokenRegistry, 'tokenTexts'>): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['message_id']);
   const read = requireScope('messages:read');
   /** Whole tokens for a key with tokens:read; none for any other (the view shows each token's hint). */
   const textsFor = async (res: Parameters<typeof principalOf>[0], message: MessageDocument): Promise<TokenTexts> => {
     const principal = principalOf(res);
-    return mayReadTokens(principal) ? store.tokenTexts(principal.workspaceId, tokenIdsOf(message)) : new Map();
+    return mayReadTokens(principal) ? tokens.tokenTexts(principal.workspaceId, tokenIdsOf(message)) : new Map();
   };
   const found = async (workspaceId: string, id: string) => {
     const message = await store.get(workspaceId, id);

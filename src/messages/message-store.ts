@@ -1,5 +1,4 @@
-import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
-import { TOKENS_COLLECTION } from '../tokens/token-model';
+import { type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
 import { MAX_HISTORY_EVENTS, MESSAGES, type HistoryEvent, type MessageDocument } from './message-document';
 import { statusesBefore, TRACKING_FIELD, type MessageStatus, type TrackingEvent } from './message-status';
 import { parseTrackingId, trackingIdIsValid } from './tracking';
@@ -34,8 +33,6 @@ export class MessageStore {
   readonly collection: Collection<MessageDocument>;
   private readonly days: Collection<DayDocument>;
 
-  private readonly tokens: Collection<{ _id: ObjectId; workspace_id: string; token: string }>;
-
   /** Told of each message whose status changed, as it now is (the webhooks' message.updated). */
   private changed: ((messages: MessageDocument[]) => Promise<void>) | undefined;
 
@@ -52,7 +49,6 @@ export class MessageStore {
 
   constructor(db: Db) {
     this.collection = db.collection<MessageDocument>(MESSAGES);
-    this.tokens = db.collection(TOKENS_COLLECTION);
     this.days = db.collection<DayDocument>(DAYS);
   }
 
@@ -131,14 +127,6 @@ export class MessageStore {
       return { canceled: true, message: updated };
     }
     return { canceled: false, message: await this.get(workspaceId, id) };
-  }
-
-  /** Whole tokens by _id (hex), of this workspace, for a key with tokens:read; a token deleted since is absent. */
-  async tokenTexts(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
-    const objectIds = ids.filter((id) => ObjectId.isValid(id)).map((id) => new ObjectId(id));
-    if (objectIds.length === 0) return new Map();
-    const docs = await this.tokens.find({ _id: { $in: objectIds }, workspace_id: workspaceId }, { projection: { token: 1 } }).toArray();
-    return new Map(docs.map((doc) => [doc._id.toHexString(), doc.token]));
   }
 
   get(workspaceId: string, id: string): Promise<MessageDocument | null> {

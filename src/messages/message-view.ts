@@ -33,7 +33,7 @@ export function messageDetails(doc: MessageDocument): MessageDetails {
 }
 
 /**
- * Whole tokens by token_id, for a key with tokens:read (MessageStore.tokenTexts); empty for
+ * Whole tokens by token_id, for a key with tokens:read (TokenRegistry.tokenTexts); empty for
  * any other key. A token deleted since the send shows as its hint.
  */
 export type TokenTexts = ReadonlyMap<string, string>;

@@ -11,8 +11,7 @@ import { tokenFormatProblem } from './token-formats';
 import { keysProblem, type WebPushKeys } from './token-fields';
 import type { EndpointPolicy } from './webpush-endpoint';
 import { isDuplicateKey, MAX_WRITE_ATTEMPTS } from './upsert-retry';
-import { storedBytes, UserTokenBudget } from './user-budget';
-import type { BudgetLimits } from './user-budget-plan';
+import { storedBytes, type UserTokenBudget } from './user-budget';
 
 
 /** The `device` sub-document a registration describes, with only the fields it gives. */
@@ -52,17 +51,17 @@ export class DeviceRegistry {
 
   constructor(
     private readonly model: TokenModel,
-    private readonly options: { defaultTtl: Duration; userLimits?: BudgetLimits; now?: () => Date; onEvent?: (event: RegistryEvent) => void; endpoints?: EndpointPolicy },
+    private readonly options: { defaultTtl: Duration; budget?: UserTokenBudget; now?: () => Date; onEvent?: (event: RegistryEvent) => void; endpoints?: EndpointPolicy },
   ) {
     this.now = options.now ?? (() => new Date());
-    this.budget = options.userLimits ? new UserTokenBudget(model, options.userLimits) : undefined;
+    this.budget = options.budget;
   }
 
   async register(workspaceId: string, personId: string, input: DeviceRegistration, view: { withKeys?: boolean } = {}): Promise<{ created: boolean; device: DeviceView }> {
     const now = this.now();
     // An expired token is already gone as far as the API is concerned: registering it creates it anew.
     await this.model.deleteOne({ workspace_id: workspaceId, token: input.token, expiry_date: { $lte: now } }).exec();
-    const { doc, change } = await this.write(workspaceId, personId, input, now);
+    const { doc, change, previous } = await this.write(workspaceId, personId, input, now);
     const created = change !== 'updated';
     this.options.onEvent?.({ type: 'registered', provider: doc.provider_key, change });
 
@@ -76,7 +75,13 @@ export class DeviceRegistry {
       );
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
     }
-    await this.budget?.enforce(workspaceId, personId, [{ token: input.token, added: created, bytes: storedBytes(doc) }], now);
+    // New to the person: its whole size. Updated in place: only its growth (never less than
+    // nothing: a concurrent update may have changed what was read, and the counts must stay
+    // upper bounds), and whether it came back to life.
+    const written = previous
+      ? { token: input.token, added: false, bytes: Math.max(0, storedBytes(doc) - storedBytes(previous)), activated: previous.status !== 'active' }
+      : { token: input.token, added: true, bytes: storedBytes(doc) };
+    await this.budget?.enforce(workspaceId, personId, [written], now);
     return { created, device: toDeviceView(doc, view) };
   }
 
@@ -92,13 +97,13 @@ export class DeviceRegistry {
     personId: string,
     input: DeviceRegistration,
     now: Date,
-  ): Promise<{ doc: TokenDocument; change: 'created' | 'updated' | 'transferred' }> {
+  ): Promise<{ doc: TokenDocument; change: 'created' | 'updated' | 'transferred'; previous?: Pick<TokenDocument, 'status' | 'token' | 'user_id' | 'properties' | 'device' | 'tracking'> }> {
     const expiry = addDuration(now, this.options.defaultTtl);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const holder = (await this.model.collection.findOne(
         { workspace_id: workspaceId, token: input.token },
-        { projection: { user_id: 1, revision: 1, provider_key: 1 } },
-      )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision' | 'provider_key'> | null;
+        { projection: { user_id: 1, revision: 1, provider_key: 1, status: 1, token: 1, properties: 1, device: 1, tracking: 1 } },
+      )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision' | 'provider_key' | 'status' | 'token' | 'properties' | 'device' | 'tracking'> | null;
       // A token first registered through the Courier API keeps its provider, and its format
       // rules; a new one with a subscription's keys is Web Push, any other FCM (as Flameup's are).
       const provider = holder?.provider_key ?? (input.keys ? 'webpush' : 'firebase-fcm');
@@ -164,7 +169,8 @@ export class DeviceRegistry {
           .lean<TokenDocument>()
           .exec();
         // revision starts at 1 on insert ($inc of a missing field), and is higher on any update.
-        return { doc, change: doc.revision === 1 ? 'created' : 'updated' };
+        if (doc.revision === 1 || !holder) return { doc, change: 'created' };
+        return { doc, change: 'updated', previous: holder };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }

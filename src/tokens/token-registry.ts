@@ -14,8 +14,7 @@ import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 import { tokenFormatProblem } from './token-formats';
 import type { EndpointPolicy } from './webpush-endpoint';
-import { storedBytes, UserTokenBudget, type WrittenToken } from './user-budget';
-import type { BudgetLimits } from './user-budget-plan';
+import { storedBytes, type UserTokenBudget, type WrittenToken } from './user-budget';
 
 /** What happened to tokens, for metrics and logs. Never carries the token text. */
 export type RegistryEvent =
@@ -25,8 +24,8 @@ export type RegistryEvent =
 
 export type RegistryOptions = {
   defaultTtl: Duration;
-  /** MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER (user-budget-plan.ts); unbounded when absent. */
-  userLimits?: BudgetLimits;
+  /** Keeps each user within MAX_TOKENS_PER_USER and MAX_BYTES_PER_USER (user-budget.ts); unbounded when absent. */
+  budget?: UserTokenBudget;
   now?: () => Date;
   onEvent?: (event: RegistryEvent) => void;
   /** Told of a PATCH that makes a token `failed`, before and after its write (the webhooks' token.invalidated). */
@@ -85,7 +84,7 @@ export class TokenRegistry {
     private readonly options: RegistryOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.budget = options.userLimits ? new UserTokenBudget(model, options.userLimits) : undefined;
+    this.budget = options.budget;
   }
 
   private expiryFor(registration: Registration, now: Date): Date | undefined {
@@ -346,6 +345,14 @@ export class TokenRegistry {
       }
     }
     throw new ConflictError('The token kept changing while it was being patched; try again');
+  }
+
+  /** Whole tokens by _id (hex), of this workspace, for a key with tokens:read (the message log keeps hints only); a token deleted since is absent. */
+  async tokenTexts(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const objectIds = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+    if (objectIds.length === 0) return new Map();
+    const docs = (await this.model.collection.find({ _id: { $in: objectIds }, workspace_id: workspaceId }, { projection: { token: 1 } }).toArray()) as Pick<TokenDocument, '_id' | 'token'>[];
+    return new Map(docs.map((doc) => [doc._id.toHexString(), doc.token]));
   }
 
   async delete(workspaceId: string, userId: string, token: string): Promise<void> {

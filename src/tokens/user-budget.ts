@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { measureJson } from './json-measure';
 import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
-import { UserTokenCounts } from './user-token-counts';
+import type { UserTokenCounts } from './user-token-counts';
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
@@ -34,14 +34,11 @@ export type WrittenToken = { token: string; added: boolean; bytes: number; /** I
  * bounds hold once the race is over.
  */
 export class UserTokenBudget {
-  private readonly counts: UserTokenCounts;
-
   constructor(
     private readonly model: TokenModel,
+    private readonly counts: UserTokenCounts,
     private readonly limits: BudgetLimits,
-  ) {
-    this.counts = new UserTokenCounts(model.db.getClient().db(model.db.name));
-  }
+  ) {}
 
   /** Answers how many tokens were retired and deleted. `written`: the tokens the request just wrote (never retired). */
   async enforce(workspaceId: string, userId: string, written: readonly WrittenToken[], now: Date): Promise<{ revoked: number; removed: number }> {

@@ -67,3 +67,13 @@ it('registrations, deletions and transfers racing in any mix: afterwards the cou
     { numRuns: 10 },
   );
 }, 120_000);
+
+it('the Devices API registering the same device again adds only its growth to the counts, not its whole size each time', async () => {
+  const register = (appVersion: string) => request(t.app).post('/api/v1/people/flame-bytes/devices').set(bearer(KEY_A)).send({ token: 'flame-bytes-device', platform: 'android', app_version: appVersion });
+  await register('1.0.0').expect(201);
+  const first = (await t.database.db.collection('user_token_counts').findOne({ workspace_id: 'ws_a', user_id: 'flame-bytes' }))!;
+  for (let i = 0; i < 10; i++) await register('1.0.0').expect(200);
+  const after = (await t.database.db.collection('user_token_counts').findOne({ workspace_id: 'ws_a', user_id: 'flame-bytes' }))!;
+  expect(after.tokens).toBe(first.tokens);
+  expect(after.bytes).toBe(first.bytes);
+});
