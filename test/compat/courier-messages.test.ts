@@ -3,6 +3,7 @@ import Courier from '@trycourier/courier';
 import { CourierClient } from '@trycourier/courier-js';
 import { createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-app';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
 
 /**
  * Courier's official SDKs, unmodified, on the message log (issue 19): send.message with a
@@ -13,7 +14,6 @@ let sims: SimulatedProviders;
 let t: TestApp;
 let baseURL: string;
 let courier: Courier;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 
 beforeAll(async () => {
   sims = await startSimulatedProviders();

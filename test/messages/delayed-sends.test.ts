@@ -1,6 +1,7 @@
 import { createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-app';
 import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
 
 /**
  * Courier's message.delay (issue 19): a delayed send answers 202 and leaves DELAYED messages;
@@ -11,7 +12,6 @@ let sims: SimulatedProviders;
 let t: TestApp;
 let clock = Date.parse('2026-11-28T12:00:00Z');
 const now = () => new Date(clock);
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const api = () => apiClient(t.app, KEY_A);
 const put = (user: string, token: string) => api().putToken(user, token, { provider_key: 'apn' }).expect(204);
 const record = async (id: string) => (await api().get(`/messages/${id}`).expect(200)).body;

@@ -3,12 +3,12 @@ import { createTestApp, FAST_RETRY, KEY_A, KEY_B, TEST_API_KEYS, type TestApp } 
 import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { bodyHash } from '../../src/messages/idempotency';
+import { apnsToken } from '../support/tokens';
 
 /** Idempotency-Key on POST /send (issue 19), every rule, against the simulators' counts. */
 const SEND_ONLY = 'sk_test_send_only_1';
 let sims: SimulatedProviders;
 let t: TestApp;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const send = (key: string | undefined, message: object, apiKey = KEY_A) => {
   const req = request(t.app).post('/send').set('Authorization', `Bearer ${apiKey}`);
   return (key === undefined ? req : req.set('Idempotency-Key', key)).send({ message });

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createTestApp, FAST_RETRY, KEY_A, KEY_B, TEST_API_KEYS, type TestApp } from '../support/test-app';
 import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
 
 /**
  * The message log through the API (issue 19): every POST /send leaves one message per
@@ -13,7 +14,6 @@ const NO_MESSAGES = 'sk_test_no_messages';
 const READER = 'sk_test_messages_reader';
 let sims: SimulatedProviders;
 let t: TestApp;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const fcmToken = (n: number) => `fcm${n}:APA91b-${'Q'.repeat(16)}_${n}`;
 const ONESIGNAL = '7a4c2c1e-1b2f-4c8e-9f1a-0123456789ab';
 const api = () => apiClient(t.app, KEY_A);

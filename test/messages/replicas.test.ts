@@ -3,6 +3,8 @@ import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { openTestDatabase } from '../support/test-db';
 import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
+import { apnsToken } from '../support/tokens';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Delayed messages and idempotency across replicas (issue 19): two service instances on one
@@ -11,7 +13,6 @@ import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../suppo
  * Idempotency-Key holds across two real processes.
  */
 let sims: SimulatedProviders;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 
 beforeAll(async () => {
   sims = await startSimulatedProviders();
@@ -104,15 +105,10 @@ describe('real service processes', () => {
     expect(sims.apns.received).toHaveLength(0);
 
     const second = await start();
-    const deadline = Date.now() + 20_000;
-    while (sims.apns.received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => sims.apns.received.length > 0, 'the delayed send to reach APNs after the restart');
     expect(sims.apns.received.map((r) => r.token)).toEqual([apnsToken(500)]);
-    let status = '';
-    while (status !== 'SENT' && Date.now() < deadline) {
-      status = ((await (await call(second, 'GET', `/messages/${requestId}`)).json()) as { status: string }).status;
-      if (status !== 'SENT') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toBe('SENT');
+    const status = async () => ((await (await call(second, 'GET', `/messages/${requestId}`)).json()) as { status: string }).status;
+    await waitFor(async () => (await status()) === 'SENT', 'the message to be SENT');
     second.child.kill('SIGTERM');
     await second.exited;
   }, 90_000);
@@ -125,7 +121,8 @@ describe('real service processes', () => {
     const body = { message: { to: { user_id: 'idem-user' }, content: { title: 'Once across replicas' } } };
     const headers = { 'Idempotency-Key': 'cross-replica-1' };
     const firstCall = call(one, 'POST', '/send', body, headers);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first request holds the key once its push has reached APNs (which holds its answer).
+    await waitFor(() => sims.apns.received.some((r) => r.token === apnsToken(600)), 'the first request to reach APNs');
     const during = await call(two, 'POST', '/send', body, headers);
     expect(during.status).toBe(409);
     const first = await firstCall;

@@ -3,6 +3,7 @@ import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
 import { waitFor } from '../support/wait-for';
 import { MAX_SCHEDULED_ATTEMPTS } from '../../src/messages/scheduler';
+import { apnsToken } from '../support/tokens';
 
 /**
  * Leases cover the work (issue 28): a provider slower than the scheduler's lease. Before, a
@@ -14,7 +15,6 @@ import { MAX_SCHEDULED_ATTEMPTS } from '../../src/messages/scheduler';
 let sims: SimulatedProviders;
 let a: TestApp;
 let b: TestApp;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const LEASE_MS = 600;
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { bearer, createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-app';
 import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
 
 /**
  * The whole path: tokens registered through the API, POST /send through the real SDKs to the
@@ -9,7 +10,6 @@ import { startSimulatedProviders, type SimulatedProviders } from '../support/sim
  */
 let sims: SimulatedProviders;
 let t: TestApp;
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const fcmToken = (n: number) => `fcm${n}:APA91b-${'Q'.repeat(16)}_${n}`;
 const put = (user: string, token: string, provider_key: string, body: object = {}) => apiClient(t.app, KEY_A).putToken(user, token, { provider_key, ...body }).expect(204);
 const get = async (user: string, token: string) => (await apiClient(t.app, KEY_A).getToken(user, token).expect(200)).body;

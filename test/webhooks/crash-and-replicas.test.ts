@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { openTestDatabase } from '../support/test-db';
 import { startServiceProcess, simulatorEnv, type ServiceProcess } from '../support/service-process';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Every effect of a send applied once, even across a crash (issues 21 and 28): the real
@@ -15,7 +17,6 @@ import { startSimulatedProviders, type SimulatedProviders } from '../support/sim
  * the outbox without delivering anything twice.
  */
 const KEY = 'sk_webhook_crash_key';
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 let sims: SimulatedProviders;
 let receiver: http.Server;
 let receiverUrl: string;
@@ -56,9 +57,8 @@ const start = async (uri: string, extra: Record<string, string> = {}) => {
 const call = (service: ServiceProcess, method: string, path: string, body?: unknown) =>
   fetch(`${service.url}${path}`, { method, headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
 const settle = async (expected: number, quietMs = 2_000) => {
-  const deadline = Date.now() + 20_000;
-  while (received.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  // Then a quiet spell: nothing more may arrive.
+  await waitFor(() => received.length >= expected, `${expected} webhook deliveries`);
+  // Then a quiet spell: nothing more may arrive (a duplicate would come within it).
   await new Promise((resolve) => setTimeout(resolve, quietMs));
 };
 

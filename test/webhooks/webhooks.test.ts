@@ -6,6 +6,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import { createTestApp, FAST_RETRY, KEY_A, KEY_B, TEST_API_KEYS, type TestApp } from '../support/test-app';
 import { apiClient } from '../support/api-client';
 import { startSimulatedProviders, type SimulatedProviders } from '../support/simulated-providers';
+import { apnsToken } from '../support/tokens';
 
 /**
  * Webhooks end to end (issue 21): endpoints through the API, events from real sends through
@@ -20,7 +21,6 @@ let receiver: http.Server;
 let receiverUrl: string;
 const received: Received[] = [];
 let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_req, res) => res.writeHead(204).end();
-const apnsToken = (n: number) => n.toString(16).padStart(64, '0');
 const api = (key = KEY_A) => apiClient(t.app, key);
 
 beforeAll(async () => {
