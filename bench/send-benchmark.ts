@@ -65,7 +65,7 @@ export async function sendBenchmark(options: { mongoUri: string; node: string; r
     EXPO_BASE_URL: expoUrl,
     WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey, WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey, WEBPUSH_SUBJECT: vapid.subject,
     // The simulator is on 127.0.0.1: allowed here only.
-    WEBPUSH_ALLOWED_HOSTS: '127.0.0.1', WEBPUSH_ALLOW_PRIVATE: 'true',
+    WEBPUSH_ALLOWED_HOSTS: '127.0.0.1:*', WEBPUSH_ALLOW_PRIVATE: 'true',
   };
   const { proc: service, url: newUrl } = await startService({ node: options.node, core: 0, env: serviceEnv });
   // The service before the message log, on its own database (its writes must not mix with the log's figures).

@@ -118,9 +118,12 @@ const expoFields = {
 /** WEBPUSH_ALLOWED_HOSTS: comma-separated host names, `*.` for any name below one. */
 const hostListText = z.string().transform((text, ctx) => {
   const hosts = text.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
-  const bad = hosts.filter((host) => !/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host) && !/^[0-9.]+$/.test(host));
+  const bad = hosts.filter((entry) => {
+    const host = entry.replace(/:(\d{1,5}|\*)$/, '');
+    return !/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host) && !/^[0-9.]+$/.test(host);
+  });
   if (hosts.length === 0 || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: `WEBPUSH_ALLOWED_HOSTS must be comma-separated host names, with *. for a wildcard (e.g. fcm.googleapis.com,*.push.apple.com)${bad.length ? `; not a host name: ${bad.join(', ')}` : ''}` });
+    ctx.addIssue({ code: 'custom', message: `WEBPUSH_ALLOWED_HOSTS must be comma-separated host names, with *. for a wildcard and :port for a port other than 443 (e.g. fcm.googleapis.com,*.push.apple.com,push.test:8443)${bad.length ? `; not a host name: ${bad.join(', ')}` : ''}` });
     return z.NEVER;
   }
   return hosts;
@@ -214,6 +217,8 @@ const envFields = {
     WEBHOOK_DISABLE_AFTER: durationText('WEBHOOK_DISABLE_AFTER').default(parseDuration('5d')!),
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
     WEBHOOK_INTERVAL: durationText('WEBHOOK_INTERVAL').default(parseDuration('1s')!),
+    // The whole of one delivery attempt: connecting, sending, and reading the answer's first 1 KB.
+    WEBHOOK_TIMEOUT: durationText('WEBHOOK_TIMEOUT').default(parseDuration('15s')!),
     // Web Push (src/providers/webpush-*.ts): the instance-wide VAPID keys, and which push services endpoints may be on.
     WEBPUSH_VAPID_PUBLIC_KEY: z.string().optional(),
     WEBPUSH_VAPID_PRIVATE_KEY: z.string().optional(),
@@ -282,7 +287,7 @@ export type HttpServerLimits = {
 /** The Expo receipt checker (src/sender/expo-receipts.ts): first ask `delayMs` after the send, then every `intervalMs`. */
 export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 
-export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number };
+export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; attemptTimeoutMs: number };
 
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; publicUrl: URL | undefined };
@@ -445,6 +450,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       disableAfterMs: durationToMs(e.WEBHOOK_DISABLE_AFTER),
       concurrency: e.WEBHOOK_CONCURRENCY,
       intervalMs: durationToMs(e.WEBHOOK_INTERVAL),
+      attemptTimeoutMs: durationToMs(e.WEBHOOK_TIMEOUT),
     },
     outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
     messages: {

@@ -1,10 +1,9 @@
-import { mayReadTokens } from '../auth/principal';
 import { ObjectId } from 'mongodb';
 import type { Router } from 'express';
 import { ForbiddenError, ValidationError } from '../errors';
 import { destinationProblem, type DestinationPolicy } from '../webhooks/destination';
 import { endpointView, type EndpointStore } from '../webhooks/endpoint-store';
-import { TOKEN_EVENTS, webhookTest, type WebhookEventType } from '../webhooks/events';
+import { EVENT_SCOPES, webhookTest, type WebhookEventType } from '../webhooks/events';
 import type { Outbox } from '../webhooks/outbox';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
@@ -14,8 +13,9 @@ import { attemptsQuery, createWebhookBody, updateWebhookBody, webhookParams } fr
 
 /**
  * The webhook endpoints API (docs/webhooks.md), for API keys with webhooks:read or
- * webhooks:write. The secret is answered on creation and rotation only. An endpoint for
- * token.invalidated needs tokens:read too: those events carry whole tokens.
+ * webhooks:write. The secret is answered on creation and rotation only. Creating, redirecting,
+ * re-subscribing or re-keying an endpoint for token.invalidated needs tokens:read too (whole
+ * tokens), and for message.updated messages:read (recipients).
  */
 export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: DestinationPolicy, now: () => Date): Router {
   const router = caseSensitiveRouter();
@@ -26,17 +26,24 @@ export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: 
     const problem = destinationProblem(url, policy);
     if (problem) throw new ValidationError([{ path: 'url', message: problem }]);
   };
-  const checkEvents = (res: Parameters<typeof principalOf>[0], events: readonly WebhookEventType[]) => {
+  /**
+   * An endpoint's reach: whoever points it somewhere (url), changes what it receives (events)
+   * or re-keys it (rotate-secret) reads what its events carry, so needs that scope too.
+   */
+  const checkReach = (res: Parameters<typeof principalOf>[0], events: readonly WebhookEventType[]) => {
     const principal = principalOf(res);
-    if (events.some((e) => TOKEN_EVENTS.has(e)) && !mayReadTokens(principal)) {
-      throw new ForbiddenError('tokens:read', 'token.invalidated events carry whole tokens: the key needs tokens:read too');
+    for (const event of new Set(events)) {
+      const scope = Object.hasOwn(EVENT_SCOPES, event) ? EVENT_SCOPES[event] : undefined;
+      if (scope && !(principal.kind === 'api-key' && principal.scopes.has(scope))) {
+        throw new ForbiddenError(scope, `${event} events carry ${scope === 'tokens:read' ? 'whole tokens' : 'recipients'}: redirecting, subscribing or re-keying such an endpoint needs ${scope} too`);
+      }
     }
   };
 
   router.post('/webhooks', write, async (req, res) => {
     const body = parseOrThrow(createWebhookBody, req.body ?? {});
     checkUrl(body.url);
-    checkEvents(res, body.events);
+    checkReach(res, body.events);
     const { endpoint, secret } = await endpoints.create(principalOf(res).workspaceId, { url: body.url, events: [...new Set(body.events)], description: body.description }, now());
     res.status(201).json({ ...endpoint, secret });
   });
@@ -54,7 +61,10 @@ export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: 
     const { webhook_id } = parseOrThrow(webhookParams, req.params);
     const body = parseOrThrow(updateWebhookBody, req.body ?? {});
     if (body.url !== undefined) checkUrl(body.url);
-    if (body.events) checkEvents(res, body.events);
+    if (body.events || body.url !== undefined) {
+      const workspaceId = principalOf(res).workspaceId;
+      checkReach(res, body.events ?? (await endpoints.get(workspaceId, webhook_id)).events);
+    }
     const changes = {
       ...(body.url !== undefined ? { url: body.url } : {}),
       ...(body.events ? { events: [...new Set(body.events)] } : {}),
@@ -72,6 +82,7 @@ export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: 
 
   router.post('/webhooks/:webhook_id/rotate-secret', write, async (req, res) => {
     const { webhook_id } = parseOrThrow(webhookParams, req.params);
+    checkReach(res, (await endpoints.get(principalOf(res).workspaceId, webhook_id)).events);
     res.json({ secret: await endpoints.rotate(principalOf(res).workspaceId, webhook_id, now()) });
   });
 

@@ -13,7 +13,8 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-f
 
 /** What kind of refused address a URL's host is written as (`loopback`, `private`…), or undefined if it may be tried. */
 export function blockedHostKind(hostname: string): string | undefined {
-  const host = hostname.replace(/^\[|\]$/g, '');
+  // `localhost.` is `localhost`: a fully qualified name's trailing dot changes nothing it resolves to.
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
   if (ipaddr.isValid(host)) {
     const range = ipaddr.process(host).range();

@@ -24,9 +24,9 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
     private readonly dueField: keyof T & string,
   ) {}
 
-  /** Claims up to `limit` documents due at `now` (oldest due first) for `leaseMs`; answers those this call claimed. */
-  async claimDue(now: Date, limit: number, leaseMs: number): Promise<Claimed<T>[]> {
-    const due = { [this.dueField]: { $lte: now } } as Filter<T>;
+  /** Claims up to `limit` documents due at `now` (oldest due first; `also` narrows them) for `leaseMs`; answers those this call claimed. */
+  async claimDue(now: Date, limit: number, leaseMs: number, also?: Filter<T>): Promise<Claimed<T>[]> {
+    const due = { [this.dueField]: { $lte: now }, ...(also ?? {}) } as Filter<T>;
     const candidates = await this.collection
       .find(due, { projection: { _id: 1 } })
       .sort({ [this.dueField]: 1 })

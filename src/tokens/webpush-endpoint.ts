@@ -14,13 +14,27 @@ export const DEFAULT_WEBPUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.servic
 
 export const DEFAULT_ENDPOINT_POLICY: EndpointPolicy = { allowedHosts: DEFAULT_WEBPUSH_HOSTS, allowPrivate: false };
 
-/** A host name against the allowlist: `*.example.com` is any name below example.com (not example.com itself). */
-export function hostAllowed(hostname: string, allowedHosts: readonly string[]): boolean {
-  const host = hostname.toLowerCase();
-  return allowedHosts.some((pattern) => {
-    const p = pattern.toLowerCase();
-    return p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p;
+/**
+ * A URL's host (`name` or `name:port`, as URL#host writes it: no port means 443) against the
+ * allowlist. `*.example.com` is any name below example.com (not example.com itself). An entry
+ * allows only the https port unless it names another: `push.test:8443`, or `127.0.0.1:*` for any
+ * (tests and simulators). The browsers' push services all listen on 443, so an endpoint naming
+ * another port is someone's attempt to reach a different service on an allowed host.
+ */
+export function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
+  const [name, port] = splitPort(host.toLowerCase());
+  return allowedHosts.some((entry) => {
+    const [pattern, allowedPort] = splitPort(entry.toLowerCase());
+    const portOk = allowedPort === '*' || (allowedPort ?? '443') === (port ?? '443');
+    const nameOk = pattern.startsWith('*.') ? name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1 : name === pattern;
+    return portOk && nameOk;
   });
+}
+
+/** `name:port` → [name, port]; a bracketed IPv6 literal keeps its colons. */
+function splitPort(host: string): [string, string | undefined] {
+  const match = /^(.*?):(\d{1,5}|\*)$/.exec(host);
+  return match && !match[1]!.endsWith(':') ? [match[1]!, match[2]] : [host, undefined];
 }
 
 /** Why an endpoint can't be registered or sent to, or undefined. Never quotes the endpoint (it is a token). */
@@ -32,7 +46,7 @@ export function endpointProblem(endpoint: string, policy: EndpointPolicy): strin
     return 'is not a Web Push endpoint (an https URL)';
   }
   if (url.protocol !== 'https:') return 'must be an https URL';
-  if (!hostAllowed(url.hostname, policy.allowedHosts)) return `is not on a push service this service sends to (WEBPUSH_ALLOWED_HOSTS: ${policy.allowedHosts.join(', ')})`;
+  if (!hostAllowed(url.host, policy.allowedHosts)) return `is not on a push service this service sends to, on its port (WEBPUSH_ALLOWED_HOSTS: ${policy.allowedHosts.join(', ')})`;
   if (policy.allowPrivate) return undefined;
   const kind = blockedHostKind(url.hostname);
   return kind ? `must not be a ${kind} address (WEBPUSH_ALLOW_PRIVATE=true allows it, for tests and private networks)` : undefined;

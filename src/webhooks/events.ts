@@ -7,8 +7,14 @@ import { randomBytes } from 'node:crypto';
  */
 export const WEBHOOK_EVENTS = ['token.invalidated', 'message.updated', 'delivery.held', 'webhook.test'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
-/** Events an endpoint can't ask for without tokens:read too: they carry whole tokens. */
-export const TOKEN_EVENTS: ReadonlySet<WebhookEventType> = new Set(['token.invalidated']);
+/**
+ * What an endpoint's events reveal, as the scope a key needs to point or key an endpoint that
+ * receives them: token.invalidated carries whole tokens, message.updated carries recipients.
+ */
+export const EVENT_SCOPES: Partial<Record<WebhookEventType, 'tokens:read' | 'messages:read'>> = {
+  'token.invalidated': 'tokens:read',
+  'message.updated': 'messages:read',
+};
 
 export type WebhookEvent = { id: string; type: WebhookEventType; timestamp: Date; data: Record<string, unknown> };
 

@@ -25,9 +25,9 @@ afterAll(async () => {
 });
 
 it('a subscription stored under permissive settings is never contacted by a service under the defaults', async () => {
-  const permissive = { endpoints: { allowedHosts: ['127.0.0.1'], allowPrivate: true }, connectionsPerHost: 4, timeoutMs: 5_000 };
+  const permissive = { endpoints: { allowedHosts: ['127.0.0.1:*'], allowPrivate: true }, connectionsPerHost: 4, timeoutMs: 5_000 };
   const strictHosts = { ...permissive, endpoints: { allowedHosts: ['fcm.googleapis.com'], allowPrivate: false } };
-  const allowedButPrivate = { ...permissive, endpoints: { allowedHosts: ['127.0.0.1'], allowPrivate: false } };
+  const allowedButPrivate = { ...permissive, endpoints: { allowedHosts: ['127.0.0.1:*'], allowPrivate: false } };
   const registering: TestApp = await createTestApp({ delivery: { webpush: permissive } });
   try {
     const s = sim.subscribe(vapid.publicKey);
@@ -94,7 +94,7 @@ it('clients with the same settings share one agent, destroyed when the last one 
 
 it('a send to many subscriptions of one push service keeps at most WEBPUSH_CONNECTIONS_PER_HOST connections open, and reuses them', async () => {
   sim.reset();
-  const delivery = { endpoints: { allowedHosts: ['127.0.0.1'], allowPrivate: true }, connectionsPerHost: 4, timeoutMs: 5_000 };
+  const delivery = { endpoints: { allowedHosts: ['127.0.0.1:*'], allowPrivate: true }, connectionsPerHost: 4, timeoutMs: 5_000 };
   const subscriptions = Array.from({ length: 60 }, () => sim.subscribe(vapid.publicKey));
   const keys = new Map(subscriptions.map((s) => [s.endpoint, s.keys]));
   const provider = new WebPushProvider({ vapid, delivery });

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     `export EXPO_BASE_URL=${expo.url} EXPO_RECEIPT_DELAY=1m EXPO_RECEIPT_INTERVAL=30s`,
     `export WEBPUSH_VAPID_PUBLIC_KEY=${vapid.publicKey} WEBPUSH_VAPID_PRIVATE_KEY=${vapid.privateKey} WEBPUSH_SUBJECT=mailto:dev@example.com`,
     '# The Web Push simulator is on 127.0.0.1: allowed only with these two (never in production).',
-    'export WEBPUSH_ALLOWED_HOSTS=127.0.0.1 WEBPUSH_ALLOW_PRIVATE=true',
+    'export WEBPUSH_ALLOWED_HOSTS=127.0.0.1:* WEBPUSH_ALLOW_PRIVATE=true',
     '',
     `Web Push: POST ${webpush.url}/__subscribe {"application_server_key": "${vapid.publicKey}"} answers a subscription {endpoint, keys} to register;`,
     `  GET ${webpush.url}/__last?endpoint=<endpoint> shows the last push it decrypted; POST /__stage {"endpoint", "answer": {"status": 410}}.`,

@@ -53,7 +53,7 @@ export async function startAllProviders(options: { now?: () => Date } = {}): Pro
       endpoints: { apns: new URL(apns.url), apnsSandbox: new URL(apns.url), fcm: new URL(fcm.url), expo: new URL(expo.url), onesignal: new URL(onesignal.url) },
       fcmBatchTimeoutMs: 20_000,
       // The simulator listens on 127.0.0.1: allowed here, never under the defaults.
-      webpush: { endpoints: { allowedHosts: ['127.0.0.1'], allowPrivate: true }, connectionsPerHost: 8, timeoutMs: 10_000 },
+      webpush: { endpoints: { allowedHosts: ['127.0.0.1:*'], allowPrivate: true }, connectionsPerHost: 8, timeoutMs: 10_000 },
     },
     ...(options.now ? { now: options.now } : {}),
     expoReceipts: { delayMs: 15 * 60_000, intervalMs: 60_000 },

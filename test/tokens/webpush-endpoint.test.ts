@@ -12,6 +12,15 @@ describe('hostAllowed', () => {
     ['push.apple.com', ['*.push.apple.com'], false],
     ['evilpush.apple.com', ['*.push.apple.com'], false],
     ['wns2-par02p.notify.windows.com', ['*.notify.windows.com'], true],
+    // Round three, finding 9: an allowed host, on another port, is another service.
+    ['fcm.googleapis.com:8443', ['fcm.googleapis.com'], false],
+    ['fcm.googleapis.com:443', ['fcm.googleapis.com'], true],
+    ['web.push.apple.com:8443', ['*.push.apple.com'], false],
+    ['push.test:8443', ['push.test:8443'], true],
+    ['push.test', ['push.test:8443'], false],
+    ['push.test:9443', ['push.test:8443'], false],
+    ['127.0.0.1:5443', ['127.0.0.1:*'], true],
+    ['[::1]:5443', ['[::1]:*'], true],
   ])('%s on %j: %s', (host, list, allowed) => {
     expect(hostAllowed(host, list)).toBe(allowed);
   });
@@ -29,14 +38,16 @@ describe('endpointProblem under the defaults', () => {
     ['https://localhost:8443/push/x', false],
     ['https://[::1]/push/x', false],
     ['https://169.254.169.254/latest/meta-data', false],
+    ['https://fcm.googleapis.com:8443/fcm/send/x', false],
+    ['https://fcm.googleapis.com:443/fcm/send/x', true],
   ])('%s: %s', (endpoint, allowed) => {
     expect(endpointProblem(endpoint, DEFAULT_ENDPOINT_POLICY) === undefined).toBe(allowed);
   });
 
   it('an allowed name that is a loopback address is refused unless WEBPUSH_ALLOW_PRIVATE', () => {
-    expect(endpointProblem('https://localhost:8443/x', { allowedHosts: ['localhost'], allowPrivate: false })).toMatch(/loopback address/);
-    expect(endpointProblem('https://127.0.0.1:8443/x', { allowedHosts: ['127.0.0.1'], allowPrivate: false })).toMatch(/loopback address/);
-    expect(endpointProblem('https://127.0.0.1:8443/x', { allowedHosts: ['127.0.0.1'], allowPrivate: true })).toBeUndefined();
+    expect(endpointProblem('https://localhost:8443/x', { allowedHosts: ['localhost:8443'], allowPrivate: false })).toMatch(/loopback address/);
+    expect(endpointProblem('https://127.0.0.1:8443/x', { allowedHosts: ['127.0.0.1:8443'], allowPrivate: false })).toMatch(/loopback address/);
+    expect(endpointProblem('https://127.0.0.1:8443/x', { allowedHosts: ['127.0.0.1:8443'], allowPrivate: true })).toBeUndefined();
   });
 
   it('never quotes the endpoint, and the host is all the console shows', () => {
