@@ -150,6 +150,8 @@ function deliveryTime(delay: SendBody['message']['delay'], now: Date, maxDelayMs
   if (!delay) return undefined;
   const at = delay.duration !== undefined ? new Date(now.getTime() + delay.duration) : new Date(Date.parse(delay.until!));
   const path = delay.duration !== undefined ? 'message.delay.duration' : 'message.delay.until';
+  // An Invalid Date compares false with everything: it would pass the bound below and be due at once.
+  if (!Number.isFinite(at.getTime())) throw new ValidationError([{ path, message: 'is not a time this service can schedule' }]);
   if (at.getTime() - now.getTime() > maxDelayMs) throw new ValidationError([{ path, message: `must be at most ${Math.round(maxDelayMs / 3_600_000)} hours ahead (MAX_DELAY)` }]);
   return at;
 }

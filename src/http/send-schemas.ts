@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
 import { overrideProblems } from '../providers/overrides';
 import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
-import { PROVIDER_KEYS, tokenValue, userId } from '../tokens/token-fields';
+import { findUnsafeKeys, PROVIDER_KEYS, tokenValue, userId } from '../tokens/token-fields';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
 export const MAX_RECIPIENTS = 100;
+/** The longest `delay.duration` the schema takes, whatever MAX_DELAY is: a year. */
+export const MAX_DELAY_CEILING_MS = 366 * 86_400_000;
 /** APNs and FCM both keep undelivered messages for at most 28 days. */
 export const MAX_TTL_SECONDS = 28 * 24 * 3600;
 
@@ -28,7 +30,8 @@ const recipient = z.union(
  */
 const delay = z
   .strictObject({
-    duration: z.number().int().min(0).optional(),
+    // A year at most whatever MAX_DELAY says (so now + duration is always a real time); MAX_DELAY then bounds it.
+    duration: z.number().int().min(0).max(MAX_DELAY_CEILING_MS, 'must be at most a year (and at most MAX_DELAY)').optional(),
     until: z
       .string()
       .refine((text) => z.iso.datetime({ offset: true }).safeParse(text).success, 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z; the opening-hours form is not supported')
@@ -51,8 +54,18 @@ const httpsUrl = z
 const shortText = z.string().min(1).max(256);
 const locArgs = z.array(z.string().max(1024)).max(32);
 
+/**
+ * JSON a send only passes on (data, overrides): checked in the raw input, before zod copies it
+ * (a copy by assignment would turn an own "__proto__" key into a prototype): no prototype keys
+ * (firebase-admin would pollute Object.prototype with one), at most MAX_PROPERTIES_DEPTH deep
+ * (so no merge or serialisation can overflow the stack), as token properties are.
+ */
+const passedOnJson = z.unknown().superRefine((value, ctx) => {
+  for (const problem of findUnsafeKeys(value, '', { sent: true })) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path.split('.').filter(Boolean) });
+});
+
 /** Courier's per-provider entry: `override` is merged into that provider's request; `if`, `metadata` and `timeouts` are accepted and ignored. */
-const providerEntry = z.strictObject({ override: z.record(z.string(), z.unknown()).optional(), if: z.unknown().optional(), metadata: z.unknown().optional(), timeouts: z.unknown().optional() });
+const providerEntry = z.strictObject({ override: passedOnJson.pipe(z.record(z.string(), z.unknown())).optional(), if: z.unknown().optional(), metadata: z.unknown().optional(), timeouts: z.unknown().optional() });
 
 export const sendBody = z.strictObject({
   message: z
@@ -63,8 +76,8 @@ export const sendBody = z.strictObject({
         .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })
         .optional(),
       // Any JSON, as in Courier (the body was JSON, so every value is); the size limits apply to it as each provider sends it.
-      data: z
-        .record(z.string().min(1).max(256), z.unknown().describe('Any JSON value'))
+      data: passedOnJson
+        .pipe(z.record(z.string().min(1).max(256), z.unknown().describe('Any JSON value')))
         .superRefine((data, ctx) => {
           for (const key of Object.keys(data)) {
             if (reservedDataKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is a key the push providers reserve' });

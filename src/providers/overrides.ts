@@ -14,8 +14,8 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 export function deepMerge<T extends Json>(base: T, override: Json): T {
   const merged: Json = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    const current = merged[key];
-    merged[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : structuredClone(value);
+    const current = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    Object.defineProperty(merged, key, { value: isObject(current) && isObject(value) ? deepMerge(current, value) : structuredClone(value), enumerable: true, writable: true, configurable: true });
   }
   return merged as T;
 }
@@ -119,14 +119,16 @@ const FCM_RENAMES: Record<string, Renames> = {
 
 /** An FCM v1 wire message (an override) in firebase-admin's names. */
 export function fcmWireToSdk(wire: Json, path = ''): Json {
-  const renames = FCM_RENAMES[path] ?? {};
+  // Own entries only: a key such as toString or constructor must not find Object.prototype's.
+  const renames: Renames = Object.hasOwn(FCM_RENAMES, path) ? FCM_RENAMES[path]! : {};
   const out: Json = {};
   for (const [key, value] of Object.entries(wire)) {
-    const rename = renames[key];
+    const rename = Object.hasOwn(renames, key) ? renames[key] : undefined;
     const [name, convert] = rename === undefined ? [key, undefined] : typeof rename === 'string' ? [rename, undefined] : rename;
     const childPath = path ? `${path}.${name}` : name;
     const converted = convert ? convert(value) : value;
-    out[name] = isObject(converted) && !(converted instanceof Date) && path !== 'apns.headers' ? fcmWireToSdk(converted, childPath) : converted;
+    // An own property whatever its name (validation refuses "__proto__", and this never turns one into a prototype).
+    Object.defineProperty(out, name, { value: isObject(converted) && !(converted instanceof Date) && path !== 'apns.headers' ? fcmWireToSdk(converted, childPath) : converted, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

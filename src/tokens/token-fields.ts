@@ -199,16 +199,20 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * either could turn data into a query; the prototype keys are refused so that no code that
  * later copies the object can be tricked into changing Object.prototype.
  */
-function keyProblem(key: string): string | undefined {
-  if (key.startsWith('$')) return 'keys must not start with "$"';
-  if (key.includes('.')) return 'keys must not contain "."';
+function keyProblem(key: string, stored: boolean): string | undefined {
+  if (stored && key.startsWith('$')) return 'keys must not start with "$"';
+  if (stored && key.includes('.')) return 'keys must not contain "."';
   if (key.includes('\u0000')) return 'keys must not contain NUL';
   if (FORBIDDEN_KEYS.has(key)) return `"${key}" is not allowed as a key`;
   return undefined;
 }
 
-/** Walks iteratively, so a hostile 10,000-deep document can't overflow the stack. */
-export function findUnsafeKeys(value: unknown, basePath: string): { path: string; message: string }[] {
+/**
+ * Walks iteratively, so a hostile 10,000-deep document can't overflow the stack. `sent`: JSON
+ * that is only sent on (a push's data and overrides), where `$` and `.` are ordinary key
+ * characters; the prototype keys, NUL and the depth bound hold everywhere.
+ */
+export function findUnsafeKeys(value: unknown, basePath: string, { sent = false }: { sent?: boolean } = {}): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: basePath, depth: 0 }];
   while (stack.length > 0 && problems.length < 20) {
@@ -223,7 +227,7 @@ export function findUnsafeKeys(value: unknown, basePath: string): { path: string
       continue;
     }
     for (const key of Object.keys(current)) {
-      const problem = keyProblem(key);
+      const problem = keyProblem(key, !sent);
       const childPath = `${path}.${key}`;
       if (problem) problems.push({ path: childPath, message: problem });
       else stack.push({ value: (current as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
