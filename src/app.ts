@@ -72,7 +72,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
-  api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock, logger }));
+  api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock, logger, tokens: registry }));
   api.use(messageRoutes(messageStore, messages, registry));
   api.use(webhookRoutes(webhookEndpoints, outbox, config.webhooks, clock));
   api.use(authRoutes(userTokens));

@@ -7,6 +7,7 @@ import type { MessageService } from '../messages/message-service';
 import type { JsonValue, Notification } from '../providers/provider';
 import { payloadSizes } from '../providers/payload-sizes';
 import type { SendReport } from '../sender/send-report';
+import type { TokenRegistry } from '../tokens/token-registry';
 import { randomUUID } from 'node:crypto';
 import { errorForLog, maskSecret, type Logger } from '../logger';
 import { parseOrThrow } from '../validation';
@@ -68,13 +69,39 @@ export function redactForSendOnlyKey(report: SendReport, namedUsers: ReadonlySet
     ...report,
     results: report.results.map((result) => ({
       ...result,
-      token: maskSecret(result.token),
+      // A kept answer's tokens are hints already (no token starts with "****").
+      token: result.token.startsWith('****') ? result.token : maskSecret(result.token),
       user_id: result.user_id !== null && namedUsers.has(result.user_id) ? result.user_id : null,
     })),
   };
 }
 
-export type SendRouteOptions = { maxDelayMs: number; now?: () => Date; logger: Logger };
+export type SendRouteOptions = { maxDelayMs: number; now?: () => Date; logger: Logger; tokens: Pick<TokenRegistry, 'tokenTexts'> };
+
+/** A send's answer as an Idempotency-Key keeps it for 24 hours: hints, not whole tokens (messages/idempotency.ts). */
+function keptAnswer(report: SendReport, tokenIds: (string | null)[]): KeptAnswer {
+  return { status: 200, body: { ...report, results: report.results.map((r) => ({ ...r, token: maskSecret(r.token) })) }, token_ids: tokenIds };
+}
+
+/**
+ * A kept answer replayed to a caller with tokens:read: whole tokens again, from the registry by
+ * _id (a token deleted since keeps its hint), or, for a named token that was not registered,
+ * from the request itself (the same body, or the key would not have matched).
+ */
+async function withWholeTokens(answer: KeptAnswer, workspaceId: string, named: readonly string[], tokens: SendRouteOptions['tokens']): Promise<unknown> {
+  if (answer.status !== 200 || !answer.token_ids) return answer.body;
+  const ids = answer.token_ids;
+  const texts = await tokens.tokenTexts(workspaceId, ids.filter((id): id is string => id !== null));
+  const report = answer.body as SendReport;
+  return {
+    ...report,
+    results: report.results.map((r, i) => {
+      const id = ids[i];
+      const whole = id ? texts.get(id) : named.find((token) => maskSecret(token) === r.token);
+      return whole !== undefined ? { ...r, token: whole } : r;
+    }),
+  };
+}
 
 /**
  * POST /send: one message per recipient in the message log (src/messages). An immediate send
@@ -106,11 +133,14 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
       if (begun.kind === 'running') throw new ConflictError('A request with this Idempotency-Key is still running');
       if (begun.kind === 'replay') {
         res.set('Idempotent-Replayed', 'true');
-        res.status(begun.answer.status).json(render(begun.answer));
+        const named = recipients.flatMap((r) => ('token' in r ? [r.token] : []));
+        const body = mayReadTokens(principal) ? await withWholeTokens(begun.answer, principal.workspaceId, named, options.tokens) : begun.answer.body;
+        res.status(begun.answer.status).json(render({ status: begun.answer.status, body }));
         return;
       }
     }
     let answer: KeptAnswer;
+    let kept: KeptAnswer;
     try {
       const sent = await messages.send(principal.workspaceId, {
         recipients,
@@ -120,6 +150,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
         ...(deliverAt ? { deliverAt } : {}),
       });
       answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: sent.report };
+      kept = sent.status === 202 ? answer : keptAnswer(sent.report, sent.tokenIds);
     } catch (error) {
       // messages.send throws only before anything was sent: the client's retry may run.
       if (key !== undefined) await idempotency.release(principal.workspaceId, key, requestId).catch(() => undefined);
@@ -128,7 +159,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     // From here on the send went out: its answer stands even if the key's write fails (the
     // record stays running while it is tried again, and a repeat gets 409: never a resend).
     if (key !== undefined) {
-      await idempotency.keep(principal.workspaceId, key, requestId, answer, (error) => {
+      await idempotency.keep(principal.workspaceId, key, requestId, kept, (error) => {
         options.logger.error({ send_request_id: requestId, error: errorForLog(error) }, 'the Idempotency-Key answer could not be kept yet; trying again, and repeats get 409 meanwhile');
       });
     }

@@ -20,7 +20,12 @@ import type { Collection, Db } from 'mongodb';
  * Records expire after IDEMPOTENCY_TTL (a TTL index; an expired record that MongoDB has not yet
  * deleted counts as gone).
  */
-export type KeptAnswer = { status: number; body: unknown };
+/**
+ * An answer as kept: a send's results hold token hints (`****1234`) only, as the message log
+ * does, with each result's token _id beside them (`token_ids`), so a replay to a caller with
+ * tokens:read can show whole tokens read from the registry while they exist.
+ */
+export type KeptAnswer = { status: number; body: unknown; token_ids?: (string | null)[] };
 export type Begun =
   | { kind: 'new' }
   | { kind: 'replay'; answer: KeptAnswer }

@@ -35,7 +35,8 @@ export type MessageOptions = {
 type Addressed = { message: MessageDocument; target: Recipient };
 
 /** What POST /send answers: the send's report (200), or a delayed send's requestId (202). */
-export type SendAnswer = { status: 200; report: SendReport } | { status: 202; requestId: string };
+/** `tokenIds`: each result's token _id (null for a named token not registered), for keeping the answer with hints only. */
+export type SendAnswer = { status: 200; report: SendReport; tokenIds: (string | null)[] } | { status: 202; requestId: string };
 
 /**
  * The message log around the sender: every POST /send makes one message per recipient, sent
@@ -78,12 +79,12 @@ export class MessageService {
     }
     // The messages first: a send whose log could not be written never goes out (and its key is released).
     await this.store.insert(messages);
-    return { status: 200, report: await this.sendNow(workspaceId, addressed, request.notification, requestId) };
+    return { status: 200, ...(await this.sendNow(workspaceId, addressed, request.notification, requestId)) };
   }
 
   /** A due delayed message (the scheduler has started it): sent alone, its tokens resolved now. */
   async sendScheduled(message: MessageDocument, { target, notification }: Pick<ScheduledSendDocument, 'target' | 'notification'>): Promise<SendReport> {
-    return this.sendNow(message.workspace_id, [{ message, target }], notification, message._id);
+    return (await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id)).report;
   }
 
   /** Whether a send's result exists (its pushes went out; the outcomes queue applies it). */
@@ -111,7 +112,7 @@ export class MessageService {
    * among them, are applied before the answer, so a read right after a send sees them. Effects
    * that could not be applied now are applied by the outcomes queue, and the answer says so.
    */
-  private async sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string): Promise<SendReport> {
+  private async sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string): Promise<{ report: SendReport; tokenIds: (string | null)[] }> {
     const byUser = new Map<string, MessageDocument>();
     const byToken = new Map<string, MessageDocument>();
     for (const { message, target } of recipients) {
@@ -139,7 +140,7 @@ export class MessageService {
           : {}),
       },
     );
-    return sendReport(result, written ? await this.apply(result) : { applied: false });
+    return { report: sendReport(result, written ? await this.apply(result) : { applied: false }), tokenIds: result.tokens.map((t) => t.token_id) };
   }
 
   private newMessage(workspaceId: string, requestId: string, id: string, recipient: Recipient, now: Date, deliverAt: Date | undefined, tracking: boolean): MessageDocument {
