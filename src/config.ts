@@ -202,6 +202,11 @@ const envFields = {
     MESSAGE_RETENTION: durationText('MESSAGE_RETENTION').default(parseDuration('30d')!),
     MAX_DELAY: durationText('MAX_DELAY').default(parseDuration('7d')!),
     IDEMPOTENCY_TTL: durationText('IDEMPOTENCY_TTL').default(parseDuration('24h')!),
+    // What one workspace may have: delayed messages waiting, webhook endpoints, credentials, apps.
+    MAX_PENDING_DELAYED: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    MAX_WEBHOOK_ENDPOINTS: z.coerce.number().int().min(1).max(1_000).default(20),
+    MAX_CREDENTIALS: z.coerce.number().int().min(1).max(100_000).default(200),
+    MAX_APPS: z.coerce.number().int().min(1).max(100_000).default(200),
     // How often each replica looks for delayed messages that are due.
     SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
     // How long a replica's claim on a due delayed message keeps the others off it; renewed every third of it while the message is sent.
@@ -290,7 +295,9 @@ export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; attemptTimeoutMs: number };
 
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
-export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; publicUrl: URL | undefined };
+/** What one workspace may create (each a documented setting): past it, a create is a 409 naming the setting. */
+export type WorkspaceLimits = { webhookEndpoints: number; credentials: number; apps: number };
+export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; maxPendingDelayed: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 
@@ -347,6 +354,7 @@ export type Config = {
   /** The message log: retention, the longest delay, Idempotency-Key lifetime, the scheduler's interval, PUBLIC_URL for tracking. */
   messages: MessageConfig;
   outcomes: OutcomeConfig;
+  workspaceLimits: WorkspaceLimits;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
   invalidationGuard: { minTokens: number; maxShare: number };
 };
@@ -453,12 +461,14 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       attemptTimeoutMs: durationToMs(e.WEBHOOK_TIMEOUT),
     },
     outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
+    workspaceLimits: { webhookEndpoints: e.MAX_WEBHOOK_ENDPOINTS, credentials: e.MAX_CREDENTIALS, apps: e.MAX_APPS },
     messages: {
       retentionMs: durationToMs(e.MESSAGE_RETENTION),
       maxDelayMs: durationToMs(e.MAX_DELAY),
       idempotencyTtlMs: durationToMs(e.IDEMPOTENCY_TTL),
       schedulerIntervalMs: durationToMs(e.SCHEDULER_INTERVAL),
       schedulerLeaseMs: durationToMs(e.SCHEDULER_LEASE),
+      maxPendingDelayed: e.MAX_PENDING_DELAYED,
       publicUrl: e.PUBLIC_URL,
     },
     delivery: {

@@ -107,7 +107,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks' | 'outcomes'> & Partial<Pick<Config, 'webpushVapid'>>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks' | 'outcomes' | 'workspaceLimits'> & Partial<Pick<Config, 'webpushVapid'>>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -119,14 +119,14 @@ export function createServices(deps: {
   const onEvent = deps.metrics.onRegistryEvent;
   // One per-user budget for both APIs, over the counts collection (user-token-counts.ts).
   const budget = deps.config.userLimits ? new UserTokenBudget(model, new UserTokenCounts(db), deps.config.userLimits) : undefined;
-  const credentials = new CredentialStore(db, deps.credentialsBox);
+  const credentials = new CredentialStore(db, deps.credentialsBox, deps.config.workspaceLimits);
   const providerClients = new ProviderClients(credentials, deps.config.delivery);
   deps.metrics.watchProviderClients(() => providerClients.counts());
   const deliveries = new DeliveryStore(model);
   const tickets = new ExpoTicketStore(db);
   deps.metrics.watchExpoTickets(() => tickets.pending(), deps.now);
   const messageStore = new MessageStore(db);
-  const webhookEndpoints = new EndpointStore(db, deps.credentialsBox);
+  const webhookEndpoints = new EndpointStore(db, deps.credentialsBox, deps.config.workspaceLimits.webhookEndpoints);
   const outbox = new Outbox(db, webhookEndpoints);
   const clock = deps.now ?? (() => new Date());
   // Every status change of a message is a message.updated event (webhooks/events.ts).
@@ -164,7 +164,7 @@ export function createServices(deps: {
   const outcomeQueue = new OutcomeQueue(sendResults, outcomes, { intervalMs: OUTCOME_INTERVAL_MS, leaseMs: OUTCOME_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
-  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   deps.metrics.watchWebhookOutbox(() => outbox.pending());
   const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });

@@ -1,3 +1,4 @@
+import { refuseOverBound } from '../db/workspace-bound';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors';
@@ -108,6 +109,8 @@ export class CredentialStore {
   constructor(
     db: Db,
     private readonly box: SecretBox | undefined,
+    /** MAX_CREDENTIALS and MAX_APPS: how many one workspace may have. */
+    private readonly limits: { credentials: number; apps: number } = { credentials: Number.MAX_SAFE_INTEGER, apps: Number.MAX_SAFE_INTEGER },
     private readonly now: () => Date = () => new Date(),
   ) {
     this.credentials = db.collection<CredentialDocument>('credentials');
@@ -124,6 +127,7 @@ export class CredentialStore {
     const { material, settings } = providerModule(input.provider_key).seal(input);
     const now = this.now();
     const existing = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId }, { projection: { provider_key: 1 } });
+    if (!existing) await refuseOverBound(this.credentials, workspaceId, this.limits.credentials, 'credentials', 'MAX_CREDENTIALS');
     if (existing && existing.provider_key !== input.provider_key) {
       // An app that uses it expects the provider it was set up for.
       await this.assertUnused(workspaceId, credentialId, `provider_key can't change from ${existing.provider_key} while apps use it`);
@@ -154,8 +158,9 @@ export class CredentialStore {
     return credentialView(doc);
   }
 
-  async listCredentials(workspaceId: string): Promise<CredentialView[]> {
-    const docs = await this.credentials.find({ workspace_id: workspaceId }).sort({ credential_id: 1 }).limit(1000).toArray();
+  /** In credential_id order, from after `after`; `limit` of them. */
+  async listCredentials(workspaceId: string, { limit, after }: { limit: number; after?: string | undefined }): Promise<CredentialView[]> {
+    const docs = await this.credentials.find({ workspace_id: workspaceId, ...(after !== undefined ? { credential_id: { $gt: after } } : {}) }).sort({ credential_id: 1 }).limit(limit).toArray();
     return docs.map(credentialView);
   }
 
@@ -201,6 +206,9 @@ export class CredentialStore {
    */
   async putApp(workspaceId: string, appId: string, input: AppInput): Promise<{ created: boolean; app: AppView }> {
     const now = this.now();
+    if (!(await this.apps.findOne({ workspace_id: workspaceId, app_id: appId }, { projection: { _id: 1 } }))) {
+      await refuseOverBound(this.apps, workspaceId, this.limits.apps, 'apps', 'MAX_APPS');
+    }
     const problems: { path: string; message: string }[] = [];
     const linked: string[] = [];
     for (const { key: provider, linkProblem } of PROVIDER_MODULES) {
@@ -250,8 +258,9 @@ export class CredentialStore {
     return appView(doc);
   }
 
-  async listApps(workspaceId: string): Promise<AppView[]> {
-    return (await this.apps.find({ workspace_id: workspaceId }).sort({ app_id: 1 }).limit(1000).toArray()).map(appView);
+  /** In app_id order, from after `after`; `limit` of them. */
+  async listApps(workspaceId: string, { limit, after }: { limit: number; after?: string | undefined }): Promise<AppView[]> {
+    return (await this.apps.find({ workspace_id: workspaceId, ...(after !== undefined ? { app_id: { $gt: after } } : {}) }).sort({ app_id: 1 }).limit(limit).toArray()).map(appView);
   }
 
   async deleteApp(workspaceId: string, appId: string): Promise<void> {

@@ -199,11 +199,16 @@ function readFileArg(values: Record<string, unknown>, name: string): string {
   }
 }
 
+/** The CLI lists every credential and app, a page of this many at a time. */
+const CLI_PAGE = 500;
+
 function credentialTask(action: string, values: Record<string, unknown>): StoreTask {
   if (action === 'list') {
     const workspace = required(values, 'workspace');
     return async (store, out) => {
-      for (const c of await store.listCredentials(workspace)) out.stdout(JSON.stringify(c));
+      for (let page = await store.listCredentials(workspace, { limit: CLI_PAGE }); page.length > 0; page = await store.listCredentials(workspace, { limit: CLI_PAGE, after: page.at(-1)!.credential_id })) {
+        for (const c of page) out.stdout(JSON.stringify(c));
+      }
     };
   }
   if (action === 'rekey') {
@@ -238,7 +243,9 @@ function appTask(action: string, values: Record<string, unknown>): StoreTask {
   const workspace = required(values, 'workspace');
   if (action === 'list') {
     return async (store, out) => {
-      for (const a of await store.listApps(workspace)) out.stdout(JSON.stringify(a));
+      for (let page = await store.listApps(workspace, { limit: CLI_PAGE }); page.length > 0; page = await store.listApps(workspace, { limit: CLI_PAGE, after: page.at(-1)!.app_id })) {
+        for (const a of page) out.stdout(JSON.stringify(a));
+      }
     };
   }
   const id = validated(appId, required(values, 'id'));
@@ -386,7 +393,7 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
     }
     const task = command === 'credentials' ? credentialTask(action, values) : appTask(action, values);
     const box = credentialsBoxFromConfig(config);
-    await withDatabase(config, ({ db }) => task(new CredentialStore(db, box), out));
+    await withDatabase(config, ({ db }) => task(new CredentialStore(db, box, config.workspaceLimits), out));
     return 0;
   }
   if (command === 'receipts') {

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { appBody, appParams, credentialBody, credentialParams } from '../apps/credential-schemas';
 import type { CredentialStore } from '../apps/credential-store';
 import { parseOrThrow } from '../validation';
+import { idPageQuery, pageOf } from './id-paging';
 import { principalOf, requireScope } from './auth';
 import { recordRouteParams } from './request-context';
 import { caseSensitiveRouter } from './router';
@@ -22,8 +23,10 @@ export function appRoutes(store: CredentialStore): Router {
     const { created, credential } = await store.putCredential(principalOf(res).workspaceId, credential_id, body);
     res.status(created ? 201 : 200).json(credential);
   });
-  router.get('/credentials', read, async (_req, res) => {
-    res.json({ credentials: await store.listCredentials(principalOf(res).workspaceId) });
+  router.get('/credentials', read, async (req, res) => {
+    const { limit, cursor } = parseOrThrow(idPageQuery, req.query);
+    const { page, paging } = pageOf(await store.listCredentials(principalOf(res).workspaceId, { limit: limit + 1, after: cursor }), limit, (c) => c.credential_id);
+    res.json({ credentials: page, paging });
   });
   router.get('/credentials/:credential_id', read, async (req, res) => {
     const { credential_id } = parseOrThrow(credentialParams, req.params);
@@ -41,8 +44,10 @@ export function appRoutes(store: CredentialStore): Router {
     const { created, app } = await store.putApp(principalOf(res).workspaceId, app_id, body);
     res.status(created ? 201 : 200).json(app);
   });
-  router.get('/apps', read, async (_req, res) => {
-    res.json({ apps: await store.listApps(principalOf(res).workspaceId) });
+  router.get('/apps', read, async (req, res) => {
+    const { limit, cursor } = parseOrThrow(idPageQuery, req.query);
+    const { page, paging } = pageOf(await store.listApps(principalOf(res).workspaceId, { limit: limit + 1, after: cursor }), limit, (a) => a.app_id);
+    res.json({ apps: page, paging });
   });
   router.get('/apps/:app_id', read, async (req, res) => {
     const { app_id } = parseOrThrow(appParams, req.params);

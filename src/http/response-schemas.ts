@@ -63,6 +63,10 @@ export const sendReport = z.object({
     }),
   ),
   summary: z.object({ delivered: z.number().int(), invalidated: z.number().int(), failed: z.number().int(), skipped: z.number().int() }),
+  effects: z
+    .literal('pending')
+    .optional()
+    .describe('MongoDB failed after the providers answered: these outcomes are final, and the token writes, the message log and the webhooks follow once it is back (docs/architecture.md). Never a reason to send again.'),
 });
 
 export const errorBody = z.object({

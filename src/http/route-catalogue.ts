@@ -1,3 +1,4 @@
+import { idPageQuery } from './id-paging';
 import type { z } from 'zod';
 import type { Scope } from '../auth/scopes';
 import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
@@ -111,7 +112,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Send a notification to users or tokens through APNs, FCM, Expo and OneSignal; one message per recipient in the message log. Idempotency-Key: a repeat gets the first answer (Idempotent-Replayed: true)', body: sendBody,
     responses: {
       200: { description: 'Sent now: one result per token, and a summary (an extension to Courier, which answers 202)', schema: sendReport },
-      202: { description: 'Delayed (message.delay): the requestId; the messages are DELAYED', schema: delayedSend },
+      202: { description: 'Delayed (message.delay): the requestId; the messages are DELAYED. Also the answer to a repeated Idempotency-Key whose first request sent and then could not keep its answer', schema: delayedSend },
       ...errors(...common, 409, 413, 422),
     },
   },
@@ -168,8 +169,8 @@ function webhookRouteDocs(): RouteDoc[] {
   const tag = 'Webhooks';
   const endpoint = { 200: { description: 'The endpoint (never its secret)', schema: webhookView } };
   return [
-    { method: 'post', path: '/webhooks', tag, scope: 'webhooks:write', summary: 'Register an endpoint; the answer holds its secret, shown this once (token.invalidated needs tokens:read too)', body: createWebhookBody, responses: { 201: { description: 'Created, with `secret`', schema: webhookView }, ...errors(400, 401, 403, 429, 503) } },
-    { method: 'get', path: '/webhooks', tag, scope: 'webhooks:read', summary: "The workspace's endpoints", responses: { 200: { description: '{"webhooks": [...]}' }, ...errors(401, 403, 429, 503) } },
+    { method: 'post', path: '/webhooks', tag, scope: 'webhooks:write', summary: 'Register an endpoint; the answer holds its secret, shown this once (token.invalidated needs tokens:read too, message.updated messages:read); at most MAX_WEBHOOK_ENDPOINTS per workspace (409 past it)', body: createWebhookBody, responses: { 201: { description: 'Created, with `secret`', schema: webhookView }, ...errors(400, 401, 403, 409, 429, 503) } },
+    { method: 'get', path: '/webhooks', tag, scope: 'webhooks:read', summary: "The workspace's endpoints, in id order, with cursor paging", query: idPageQuery, responses: { 200: { description: '{"webhooks": [...], "paging": {"cursor", "more"}}' }, ...errors(400, 401, 403, 429, 503) } },
     { method: 'get', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:read', summary: 'One endpoint', params: webhookParams, responses: { ...endpoint, ...errors(401, 403, 404, 429, 503) } },
     { method: 'patch', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:write', summary: 'Change url, events, description or disabled', params: webhookParams, body: updateWebhookBody, responses: { ...endpoint, ...errors(400, 401, 403, 404, 429, 503) } },
     { method: 'delete', path: '/webhooks/:webhook_id', tag, scope: 'webhooks:write', summary: 'Remove an endpoint', params: webhookParams, responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404, 429, 503) } },
@@ -184,12 +185,12 @@ function appRouteDocs(): RouteDoc[] {
   const stored = (schema: z.ZodType) => ({ 200: { description: 'Replaced', schema }, 201: { description: 'Created', schema } });
   const unavailable = { 503: { description: 'CREDENTIALS_KEYS is not set (production), or MongoDB is unavailable', schema: errorBody } };
   return [
-    { method: 'put', path: '/credentials/:credential_id', tag, scope: 'apps:write', summary: 'Store or replace a provider credential (key material is write-only)', params: credentialParams, body: credentialBody, responses: { ...stored(credentialView), ...errors(400, 401, 403, 409, 413, 429), ...unavailable } },
-    { method: 'get', path: '/credentials', tag, scope: 'apps:read', summary: "The workspace's credentials, as fingerprints", responses: { 200: { description: '{"credentials": [...]}' }, ...errors(401, 403, 429), ...unavailable } },
+    { method: 'put', path: '/credentials/:credential_id', tag, scope: 'apps:write', summary: 'Store or replace a provider credential (key material is write-only); at most MAX_CREDENTIALS per workspace (409 past it)', params: credentialParams, body: credentialBody, responses: { ...stored(credentialView), ...errors(400, 401, 403, 409, 413, 429), ...unavailable } },
+    { method: 'get', path: '/credentials', tag, scope: 'apps:read', summary: "The workspace's credentials, as fingerprints, in id order, with cursor paging", query: idPageQuery, responses: { 200: { description: '{"credentials": [...], "paging": {"cursor", "more"}}' }, ...errors(400, 401, 403, 429), ...unavailable } },
     { method: 'get', path: '/credentials/:credential_id', tag, scope: 'apps:read', summary: 'One credential, as a fingerprint', params: credentialParams, responses: { 200: { description: 'The fingerprint', schema: credentialView }, ...errors(401, 403, 404, 429), ...unavailable } },
     { method: 'delete', path: '/credentials/:credential_id', tag, scope: 'apps:write', summary: 'Delete a credential no app uses (409 names the apps that do)', params: credentialParams, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409, 429), ...unavailable } },
-    { method: 'put', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Store or replace an app: which credential serves it, per provider', params: appParams, body: appBody, responses: { ...stored(appView), ...errors(400, 401, 403, 429, 503) } },
-    { method: 'get', path: '/apps', tag, scope: 'apps:read', summary: "The workspace's apps", responses: { 200: { description: '{"apps": [...]}' }, ...errors(401, 403, 429, 503) } },
+    { method: 'put', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Store or replace an app: which credential serves it, per provider; at most MAX_APPS per workspace (409 past it)', params: appParams, body: appBody, responses: { ...stored(appView), ...errors(400, 401, 403, 409, 429, 503) } },
+    { method: 'get', path: '/apps', tag, scope: 'apps:read', summary: "The workspace's apps, in id order, with cursor paging", query: idPageQuery, responses: { 200: { description: '{"apps": [...], "paging": {"cursor", "more"}}' }, ...errors(400, 401, 403, 429, 503) } },
     { method: 'get', path: '/apps/:app_id', tag, scope: 'apps:read', summary: 'One app', params: appParams, responses: { 200: { description: 'The app', schema: appView }, ...errors(401, 403, 404, 429, 503) } },
     { method: 'delete', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Delete an app', params: appParams, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 429, 503) } },
   ];

@@ -6,6 +6,7 @@ import { endpointView, type EndpointStore } from '../webhooks/endpoint-store';
 import { EVENT_SCOPES, webhookTest, type WebhookEventType } from '../webhooks/events';
 import type { Outbox } from '../webhooks/outbox';
 import { parseOrThrow } from '../validation';
+import { idPageQuery, pageOf } from './id-paging';
 import { principalOf, requireScope } from './auth';
 import { recordRouteParams } from './request-context';
 import { caseSensitiveRouter } from './router';
@@ -48,8 +49,10 @@ export function webhookRoutes(endpoints: EndpointStore, outbox: Outbox, policy: 
     res.status(201).json({ ...endpoint, secret });
   });
 
-  router.get('/webhooks', read, async (_req, res) => {
-    res.json({ webhooks: (await endpoints.list(principalOf(res).workspaceId)).map(endpointView) });
+  router.get('/webhooks', read, async (req, res) => {
+    const { limit, cursor } = parseOrThrow(idPageQuery, req.query);
+    const { page, paging } = pageOf(await endpoints.list(principalOf(res).workspaceId, { limit: limit + 1, after: cursor }), limit, (e) => e._id);
+    res.json({ webhooks: page.map(endpointView), paging });
   });
 
   router.get('/webhooks/:webhook_id', read, async (req, res) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RateLimitedError } from '../errors';
 import { maskSecret } from '../logger';
 import type { Notification } from '../providers/provider';
 import type { SendableToken } from '../sender/delivery-store';
@@ -26,6 +27,8 @@ export type MessageOptions = {
   retentionMs: number;
   /** Told each status a message reaches here (metrics); a send's outcomes are told by whoever applies them (src/outcomes). */
   onStatus?: (status: MessageStatus, count: number) => void;
+  /** MAX_PENDING_DELAYED: delayed messages one workspace may have waiting. */
+  maxPendingDelayed: number;
   /** PUBLIC_URL: where devices reach /t/…; without it no push carries a trackingUrl. */
   publicUrl: URL | undefined;
   now?: () => Date;
@@ -73,7 +76,11 @@ export class MessageService {
       const deliverAt = request.deliverAt;
       this.options.onStatus?.('DELAYED', messages.length);
       // The rows first (scheduled-sends.ts): a request that dies after them leaves rows the scheduler drops.
-      await this.scheduled.insert(addressed.map(({ message, target }) => ({ _id: message._id, workspace_id: workspaceId, target, notification: request.notification, tracking, created_at: now, due_at: deliverAt })));
+      await this.refuseOverPendingBound(workspaceId, messages.length);
+      await this.scheduled.insert(
+        { id: requestId, workspaceId, notification: request.notification, createdAt: now, dueAt: deliverAt },
+        addressed.map(({ message, target }) => ({ _id: message._id, workspace_id: workspaceId, target, tracking, created_at: now, due_at: deliverAt })),
+      );
       await this.store.insert(messages);
       return { status: 202, requestId };
     }
@@ -82,8 +89,21 @@ export class MessageService {
     return { status: 200, ...(await this.sendNow(workspaceId, addressed, request.notification, requestId)) };
   }
 
+  /**
+   * MAX_PENDING_DELAYED: a workspace's delayed messages waiting, with this request's, may not pass
+   * it. Checked before the request's rows are written, so requests racing each other may pass it
+   * by at most their own recipients.
+   */
+  private async refuseOverPendingBound(workspaceId: string, adding: number): Promise<void> {
+    const max = this.options.maxPendingDelayed;
+    const pending = await this.scheduled.pendingIn(workspaceId, max + 1);
+    if (pending + adding > max) {
+      throw new RateLimitedError(`This workspace has ${pending >= max ? `${max} or more` : pending} delayed messages waiting; ${adding} more would pass MAX_PENDING_DELAYED (${max}). Cancel some, or wait until they are sent.`);
+    }
+  }
+
   /** A due delayed message (the scheduler has started it): sent alone, its tokens resolved now. */
-  async sendScheduled(message: MessageDocument, { target, notification }: Pick<ScheduledSendDocument, 'target' | 'notification'>): Promise<SendReport> {
+  async sendScheduled(message: MessageDocument, { target }: Pick<ScheduledSendDocument, 'target'>, notification: Notification): Promise<SendReport> {
     return (await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id)).report;
   }
 

@@ -97,8 +97,15 @@ export class MessageScheduler {
       report.canceled++;
       return void (await queue.complete(claim, [_id]));
     }
+    const notification = await this.scheduled.notificationOf(row);
+    if (!notification) {
+      // Its request's notification is gone (kept two days past the due time): nothing to send.
+      report.dead_lettered++;
+      await this.store.deadLetter(_id, attempt, 'its notification is no longer stored', this.now());
+      return void (await queue.complete(claim, [_id]));
+    }
     try {
-      await this.messages.sendScheduled(message, row);
+      await this.messages.sendScheduled(message, row, notification);
       report.sent++;
       await queue.complete(claim, [_id]);
     } catch (error) {

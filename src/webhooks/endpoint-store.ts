@@ -1,3 +1,4 @@
+import { refuseOverBound } from '../db/workspace-bound';
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Sealed, SecretBox } from '../apps/secret-box';
@@ -56,6 +57,8 @@ export class EndpointStore {
   constructor(
     db: Db,
     private readonly box: SecretBox | undefined,
+    /** MAX_WEBHOOK_ENDPOINTS: how many one workspace may have. */
+    private readonly maxEndpoints = Number.MAX_SAFE_INTEGER,
   ) {
     this.collection = db.collection<EndpointDocument>(COLLECTION);
   }
@@ -67,6 +70,7 @@ export class EndpointStore {
 
   async create(workspaceId: string, input: { url: string; events: WebhookEventType[]; description?: string | undefined }, now: Date): Promise<{ endpoint: EndpointView; secret: string }> {
     const box = this.requireBox();
+    await refuseOverBound(this.collection, workspaceId, this.maxEndpoints, 'webhook endpoints', 'MAX_WEBHOOK_ENDPOINTS');
     const id = `ep_${randomBytes(12).toString('hex')}`;
     const secret = newSecret();
     const doc: EndpointDocument = {
@@ -78,8 +82,9 @@ export class EndpointStore {
     return { endpoint: endpointView(doc), secret };
   }
 
-  async list(workspaceId: string): Promise<EndpointDocument[]> {
-    return this.collection.find({ workspace_id: workspaceId }).sort({ _id: 1 }).toArray();
+  /** In id order, from after `after`; `limit` of them. */
+  async list(workspaceId: string, { limit, after }: { limit: number; after?: string | undefined }): Promise<EndpointDocument[]> {
+    return this.collection.find({ workspace_id: workspaceId, ...(after !== undefined ? { _id: { $gt: after } } : {}) }).sort({ _id: 1 }).limit(limit).toArray();
   }
 
   async get(workspaceId: string, id: string): Promise<EndpointDocument> {
