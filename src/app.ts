@@ -35,7 +35,7 @@ import { caseSensitiveRouter } from './http/router';
 const API_PATHS = new RoutePaths(ROUTES.filter((route) => route.scope !== undefined || route.apiKeyOnly || route.anyCaller));
 
 export type AppDeps = Services & {
-  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled'>> & { messages: Pick<Config['messages'], 'maxDelayMs'>; webhooks: Pick<Config['webhooks'], 'allowHttp' | 'allowPrivate'> };
+  config: Pick<Config, 'apiKeys' | 'trustProxy' | 'rateLimitPerMinute' | 'authFailuresPerMinute' | 'corsOrigins'> & Partial<Pick<Config, 'consoleEnabled' | 'trackingPerMinute'>> & { messages: Pick<Config['messages'], 'maxDelayMs'>; webhooks: Pick<Config['webhooks'], 'allowHttp' | 'allowPrivate'> };
   userTokens: UserTokens;
   logger: Logger;
   metrics: Metrics;
@@ -60,7 +60,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   if (config.consoleEnabled !== false) app.use(consoleRoutes());
   app.use(publicKeyRoutes(userTokens));
   // A device's tracking post: the URL is its credential (messages/tracking.ts).
-  app.use(trackingRoutes(messageStore, clock));
+  app.use(trackingRoutes(messageStore, clock, config.trackingPerMinute ?? 0));
 
   const api = caseSensitiveRouter();
   // A path no route has is a 404, never a 401: it needs no credentials, and never uses up an

@@ -171,6 +171,8 @@ const envFields = {
     KEEP_ALIVE_TIMEOUT: durationText('KEEP_ALIVE_TIMEOUT').default(parseDuration('65s')!),
     MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+    // Tracking posts (POST /t/…, no key) per client address per minute; 0 turns it off.
+    TRACKING_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     USER_TOKEN_SIGNING_KEYS_FILE: z.string().min(1).optional(),
     USER_TOKEN_MAX_TTL: durationText('USER_TOKEN_MAX_TTL').default(parseDuration('30d')!),
     WORKSPACE_JWT_KEYS_FILE: z.string().min(1).optional(),
@@ -320,6 +322,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpServerLimits;
   rateLimitPerMinute: number;
+  /** TRACKING_PER_MINUTE: POST /t/… per client address a minute (0: no limit). */
+  trackingPerMinute: number;
   userTokens: {
     /** A JWK set of private keys; the first signs. Unset outside production: a generated key kept under EMBEDDED_DB_DIR. */
     signingKeysFile: string | undefined;
@@ -408,6 +412,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       maxConnections: e.MAX_CONNECTIONS,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trackingPerMinute: e.TRACKING_PER_MINUTE,
     userTokens: {
       signingKeysFile: e.USER_TOKEN_SIGNING_KEYS_FILE,
       maxTtlSeconds: Math.floor(durationToMs(e.USER_TOKEN_MAX_TTL) / 1000),

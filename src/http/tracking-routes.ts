@@ -4,6 +4,7 @@ import type { MessageStore } from '../messages/message-store';
 import { parseOrThrow } from '../validation';
 import { jsonBody } from './json-body';
 import { trackingBody, trackingParams } from './message-schemas';
+import { rateLimitPerAddress } from './rate-limit';
 import { recordRouteParams } from './request-context';
 import { caseSensitiveRouter } from './router';
 
@@ -13,7 +14,7 @@ import { caseSensitiveRouter } from './router';
  * CORS allows it from any origin. 204 whether it recorded the event or it was a repeat; 404 for
  * an unknown or altered URL. The id is masked in the request log like a token.
  */
-export function trackingRoutes(store: MessageStore, now: () => Date = () => new Date()): Router {
+export function trackingRoutes(store: MessageStore, now: () => Date = () => new Date(), perMinute = 0): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['tracking_id']);
   const anyOrigin = (req: Request, res: Response, next: NextFunction) => {
@@ -29,7 +30,8 @@ export function trackingRoutes(store: MessageStore, now: () => Date = () => new 
   };
   // As middleware, not a route: the preflight is CORS's, not an endpoint of its own.
   router.use('/t', anyOrigin);
-  router.post('/t/:tracking_id', jsonBody(), async (req, res) => {
+  const limited = perMinute > 0 ? [rateLimitPerAddress(perMinute)] : [];
+  router.post('/t/:tracking_id', ...limited, jsonBody(), async (req, res) => {
     const { tracking_id } = parseOrThrow(trackingParams, req.params);
     const { event } = parseOrThrow(trackingBody, req.body ?? {});
     const outcome = await store.track(tracking_id, event, now());

@@ -61,6 +61,8 @@ export type MessageDocument = {
   /** Tokens beyond the first 100, counted by outcome. */
   tokens_omitted?: Partial<Record<SendOutcome, number>>;
   history: HistoryEvent[];
+  /** READ and UNREAD events recorded (at most MAX_READ_EVENTS are kept). */
+  read_events?: number;
   /** Signs the message's tracking URLs (tracking.ts); absent when tracking is off. Never shown. */
   tracking_key?: string;
   /** The TTL index deletes the message then (MESSAGE_RETENTION after enqueued). */
@@ -70,8 +72,14 @@ export type MessageDocument = {
 export const MESSAGES = 'messages';
 /** Token entries kept per message; the rest are counted. */
 export const MAX_TOKEN_ENTRIES = 100;
-/** History events kept per message: READ and UNREAD may repeat without end. */
+/**
+ * History events kept per message, a hard bound. Status changes, receipts and invalidations
+ * fit well within it (each bounded by the message's tokens, at most MAX_TOKEN_ENTRIES of
+ * TOKEN_INVALIDATED); READ and UNREAD, which a device may post without end, have a bound of
+ * their own, MAX_READ_EVENTS, so they can never crowd out a later status change.
+ */
 export const MAX_HISTORY_EVENTS = 500;
+export const MAX_READ_EVENTS = 50;
 
 export async function ensureMessageIndexes(db: Db): Promise<void> {
   const messages = db.collection(MESSAGES);

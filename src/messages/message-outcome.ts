@@ -47,7 +47,8 @@ export function messageWrite(lines: readonly ResultToken[], landed: ReadonlySet<
   for (const counts of providers.values()) if (counts.delivered > 0) events.push({ ts: at, type: 'SENT', integration: { provider: counts.provider }, delivered: counts.delivered });
   const error = status === 'SENT' ? null : mostCommon(lines.map((r) => r.reason ?? r.outcome)) ?? 'the recipient has no sendable token';
   if (status !== 'SENT') events.push({ ts: at, type: status, reason, error });
-  for (const r of lines) {
+  // One TOKEN_INVALIDATED per token entry kept, as many as MAX_TOKEN_ENTRIES: the history stays within its bound.
+  for (const r of lines.slice(0, MAX_TOKEN_ENTRIES)) {
     if (r.outcome === 'invalid' && r.token_id !== null && landed.has(r.token_id)) {
       events.push({ ts: at, type: 'TOKEN_INVALIDATED', token_id: r.token_id, provider_key: r.provider, app_id: r.app_id, token_hint: maskSecret(r.token), reason: r.code });
     }

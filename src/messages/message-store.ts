@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
-import { MAX_HISTORY_EVENTS, MESSAGES, type HistoryEvent, type MessageDocument } from './message-document';
+import { MAX_HISTORY_EVENTS, MAX_READ_EVENTS, MESSAGES, type HistoryEvent, type MessageDocument } from './message-document';
 import { statusesBefore, TRACKING_FIELD, type MessageStatus, type TrackingEvent } from './message-status';
 import { parseTrackingId, trackingIdIsValid } from './tracking';
 import type { ReceiptRecord } from '../sender/expo-receipts';
@@ -169,7 +169,11 @@ export class MessageStore {
     const field = TRACKING_FIELD[event];
     const historyEvent: HistoryEvent = { ts: now, type: event, token_id: parts.tokenId };
     if (!field) {
-      await this.collection.updateOne({ _id: parts.messageId }, { $push: pushEvents([historyEvent]) });
+      // READ and UNREAD have a bound of their own: past it they are answered, not kept.
+      await this.collection.updateOne(
+        { _id: parts.messageId, $or: [{ read_events: { $exists: false } }, { read_events: { $lt: MAX_READ_EVENTS } }] },
+        { $push: pushEvents([historyEvent]), $inc: { read_events: 1 } },
+      );
       return 'recorded';
     }
     const first = await this.collection.updateOne({ _id: parts.messageId, [field]: { $exists: false } }, { $set: { [field]: now }, $push: pushEvents([historyEvent]) });

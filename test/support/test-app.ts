@@ -51,6 +51,8 @@ export async function createTestApp(
     providers?: ProviderRegistry;
     retry?: RetryConfig;
     rateLimitPerMinute?: number;
+    /** TRACKING_PER_MINUTE; off (0) unless given. */
+    trackingPerMinute?: number;
     /** Off unless a test is about it: many tests fail authentication on purpose. */
     authFailuresPerMinute?: number;
     draining?: () => boolean;
@@ -105,7 +107,7 @@ export async function createTestApp(
   });
   const userTokens = options.userTokens ?? (await testUserTokens());
   const app = buildApp({
-    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins, messages, webhooks },
+    config: { apiKeys: testKeys(options.apiKeys), trustProxy: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trackingPerMinute: options.trackingPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute ?? 0, corsOrigins: options.corsOrigins, messages, webhooks },
     userTokens,
     logger,
     metrics,
