@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
-import { overrideProblems } from '../providers/overrides';
+import { overrideProblems } from '../providers/override-problems';
 import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
-import { findUnsafeKeys, PROVIDER_KEYS, tokenValue, userId } from '../tokens/token-fields';
+import { findUnsafeKeys, PROVIDER_KEYS, tokenValue, userId, type ProviderKey } from '../tokens/token-fields';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
 export const MAX_RECIPIENTS = 100;
@@ -137,7 +137,7 @@ export const sendBody = z.strictObject({
           continue;
         }
         if (entry.override === undefined) continue;
-        for (const problem of overrideProblems(key, entry.override, `message.providers.${key}.override`)) {
+        for (const problem of overrideProblems(key as ProviderKey, entry.override, `message.providers.${key}.override`)) {
           ctx.addIssue({ code: 'custom', path: problem.path.split('.').slice(1), message: problem.message });
         }
       }

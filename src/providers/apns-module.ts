@@ -6,6 +6,8 @@ import { CREDENTIAL_ID_PATTERN, privateKeyProblem } from './key-checks';
 import { APNS_BAD_DEVICE_TOKEN } from './apns-classification';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
 import { defineProvider, type ApnsEnvironment } from './provider-module';
+import { isObject, type OverrideRules } from './overrides';
+import { apnsPayloadBytes, APNS_MAX_PAYLOAD_BYTES, buildApnsRequest } from './apns-payload';
 
 /** APNs: token-based (.p8) credentials of an Apple team, per environment; apps name a topic and an environment. */
 export const APNS_ENVIRONMENTS = ['production', 'sandbox'] as const satisfies readonly ApnsEnvironment[];
@@ -41,6 +43,22 @@ const appRef = z.strictObject({
   topic: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be a bundle id such as com.example.app').optional(),
   environment: z.enum(APP_ENVIRONMENTS, { error: `must be one of ${APP_ENVIRONMENTS.join(', ')}` }).default('production'),
 });
+
+const APNS_HEADERS = new Set(['apns-push-type', 'apns-priority', 'apns-expiration', 'apns-collapse-id']);
+
+/** An APNs override: `headers` (only the apns-* ones that shape delivery, never the topic or authorization) and `body`. */
+const overrideRules: OverrideRules = (override, refuse) => {
+  for (const key of Object.keys(override)) if (key !== 'headers' && key !== 'body') refuse(key, 'is not a field of an APNs override: use headers (apns-*) and body');
+  if (override.headers !== undefined) {
+    if (!isObject(override.headers)) refuse('headers', 'must be an object');
+    else
+      for (const [name, value] of Object.entries(override.headers)) {
+        if (!APNS_HEADERS.has(name.toLowerCase())) refuse(`headers.${name}`, `is not a header an override may set (${[...APNS_HEADERS].join(', ')})`);
+        else if (typeof value !== 'string' && typeof value !== 'number') refuse(`headers.${name}`, 'must be a string or a number');
+      }
+  }
+  if (override.body !== undefined && !isObject(override.body)) refuse('body', 'must be an object');
+};
 
 export const apnsModule = defineProvider({
   key: 'apn',
@@ -86,6 +104,8 @@ export const apnsModule = defineProvider({
     const known = new Set(tokens.filter((t) => t.apns_environment === 'sandbox').map((t) => t.token));
     return (notification, list, options) => sendAuto(notification, list, { ...options, topic }, known, production, sandbox);
   },
+  payloadSize: (notification, now) => ({ bytes: apnsPayloadBytes(buildApnsRequest(notification, 'topic', now)), max: APNS_MAX_PAYLOAD_BYTES }),
+  overrideRules,
   cli: {
     selects: 'apn-key-file',
     options: { 'apn-key-file': { type: 'string' }, 'team-id': { type: 'string' }, 'key-id': { type: 'string' }, environments: { type: 'string' } },

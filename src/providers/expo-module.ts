@@ -1,3 +1,5 @@
+import { TARGETING_OR_CREDENTIALS, type OverrideRules } from './overrides';
+import { buildExpoMessage, EXPO_MAX_PAYLOAD_BYTES, expoPayloadBytes } from './expo-payload';
 import { z } from 'zod';
 import { ExpoProvider } from './expo-provider';
 import { CREDENTIAL_ID_PATTERN } from './key-checks';
@@ -15,6 +17,16 @@ const body = z.strictObject({
 const settings = z.object({ has_access_token: z.boolean() });
 type Settings = z.output<typeof settings>;
 
+const EXPO_FIELDS = new Set(['data', 'title', 'subtitle', 'body', 'sound', 'ttl', 'expiration', 'priority', 'interruptionLevel', 'badge', 'channelId', 'icon', 'richContent', 'categoryId', 'mutableContent', '_contentAvailable']);
+
+/** An Expo override: the push message's fields, never `to`. */
+const overrideRules: OverrideRules = (override, refuse) => {
+  for (const key of Object.keys(override)) {
+    if (key === 'to') refuse(key, TARGETING_OR_CREDENTIALS);
+    else if (!EXPO_FIELDS.has(key)) refuse(key, 'is not a field of an Expo push message');
+  }
+};
+
 export const expoModule = defineProvider({
   key: 'expo',
   credentialBody: body,
@@ -28,6 +40,8 @@ export const expoModule = defineProvider({
   instance: (config) => (config.expo ? new ExpoProvider(config.expo) : undefined),
   appRef: z.strictObject({ credential_id: z.string().regex(CREDENTIAL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ -') }),
   requestGroup: (token) => token.device?.app_id ?? '',
+  payloadSize: (notification, now) => ({ bytes: expoPayloadBytes(buildExpoMessage(notification, now)), max: EXPO_MAX_PAYLOAD_BYTES }),
+  overrideRules,
   cli: {
     selects: 'expo',
     options: { expo: { type: 'boolean' }, 'expo-access-token-file': { type: 'string' } },

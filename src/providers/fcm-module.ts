@@ -1,3 +1,5 @@
+import { fcmOverrideRules } from './fcm-overrides';
+import { buildFcmMessage, fcmPayloadBytes, FCM_MAX_PAYLOAD_BYTES } from './fcm-payload';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -48,6 +50,8 @@ export const fcmModule = defineProvider({
     return new FcmProvider({ serviceAccount: account, concurrentBatches, batchTimeoutMs, ...(endpoint ? { endpoint } : {}) });
   },
   appRef: z.strictObject({ credential_id: z.string().regex(CREDENTIAL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ -') }),
+  payloadSize: (notification, now) => ({ bytes: fcmPayloadBytes(buildFcmMessage(notification, 'token', now)), max: FCM_MAX_PAYLOAD_BYTES }),
+  overrideRules: fcmOverrideRules,
   cli: {
     selects: 'service-account-file',
     options: { 'service-account-file': { type: 'string' } },

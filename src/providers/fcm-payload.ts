@@ -1,5 +1,6 @@
 import type { Message } from 'firebase-admin/messaging';
-import { deepMerge, fcmWireToSdk } from './overrides';
+import { deepMerge } from './overrides';
+import { fcmWireToSdk } from './fcm-overrides';
 import { isSilent, ttlOf, type Notification } from './provider';
 
 /**

@@ -1,3 +1,5 @@
+import { TARGETING_OR_CREDENTIALS, type OverrideRules } from './overrides';
+import { buildOneSignalBody, oneSignalPayloadBytes, ONESIGNAL_MAX_PAYLOAD_BYTES } from './onesignal-payload';
 import { z } from 'zod';
 import { UUID_PATTERN } from '../tokens/token-formats';
 import { CREDENTIAL_ID_PATTERN } from './key-checks';
@@ -13,6 +15,12 @@ const body = z.strictObject({
 const settings = z.object({ app_id: z.string() });
 type Settings = z.output<typeof settings>;
 
+/** OneSignal: whom a notification goes to, which app and key, and its idempotency are ours. */
+const ONESIGNAL_REFUSED = /^(app_id|include_.*|included_segments|excluded_segments|filters|external_id|target_channel|idempotency_key|api_key|authorization)$/i;
+const overrideRules: OverrideRules = (override, refuse) => {
+  for (const key of Object.keys(override)) if (ONESIGNAL_REFUSED.test(key)) refuse(key, TARGETING_OR_CREDENTIALS);
+};
+
 export const oneSignalModule = defineProvider({
   key: 'onesignal',
   credentialBody: body,
@@ -25,6 +33,8 @@ export const oneSignalModule = defineProvider({
     new OneSignalProvider({ appId: s.app_id, apiKey: material, ...(delivery.endpoints.onesignal ? { endpoint: delivery.endpoints.onesignal } : {}) }),
   instance: (config) => (config.onesignal ? new OneSignalProvider(config.onesignal) : undefined),
   appRef: z.strictObject({ credential_id: z.string().regex(CREDENTIAL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ -') }),
+  payloadSize: (notification, now) => ({ bytes: oneSignalPayloadBytes(buildOneSignalBody(notification, now)), max: ONESIGNAL_MAX_PAYLOAD_BYTES }),
+  overrideRules,
   cli: {
     selects: 'onesignal-app-id',
     options: { 'onesignal-app-id': { type: 'string' }, 'onesignal-api-key-file': { type: 'string' } },

@@ -4,6 +4,7 @@ import type { ProviderKey } from '../tokens/token-fields';
 import type { DeliveryResult, Notification, PushProvider, SendOptions } from './provider';
 import type { Reason } from './reason';
 import type { DeliveryConfig, InstanceProviderSettings } from './provider-settings';
+import type { OverrideRules } from './overrides';
 
 /**
  * Everything the service knows about one provider, in one module per provider (apns-module.ts,
@@ -77,6 +78,10 @@ export type TypedProviderModule<Body extends { provider_key: string }, Settings>
   /** Tokens that must go in separate requests even through one client (Expo: one project per request). */
   requestGroup?: (token: { device?: { app_id?: string } }) => string;
   cli: CliSpec;
+  /** Its payload of a notification, measured as it will be sent (override merged), and its limit. */
+  payloadSize: (notification: Notification, now: Date) => { bytes: number; max: number };
+  /** What `message.providers.<key>.override` may not set (overrides.ts). */
+  overrideRules: OverrideRules;
 };
 
 export type ProviderModule = TypedProviderModule<{ provider_key: string }, unknown>;

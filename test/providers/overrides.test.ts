@@ -1,5 +1,8 @@
 import fc from 'fast-check';
-import { deepMerge, fcmWireToSdk, overrideProblems } from '../../src/providers/overrides';
+import { deepMerge } from '../../src/providers/overrides';
+import { fcmWireToSdk } from '../../src/providers/fcm-overrides';
+import { overrideProblems } from '../../src/providers/override-problems';
+import type { ProviderKey } from '../../src/tokens/token-fields';
 
 describe('deepMerge: objects merge, arrays and scalars replace', () => {
   it.each([
@@ -41,7 +44,7 @@ describe('overrideProblems: what an override may not set, named', () => {
     ['onesignal', { included_segments: ['All'] }, 'included_segments'],
     ['onesignal', { filters: [] }, 'filters'],
   ])('%s %j: %s', (provider, override, field) => {
-    expect(overrideProblems(provider, override, prefix).map((p) => p.path)).toEqual([`${prefix}.${field}`]);
+    expect(overrideProblems(provider as ProviderKey, override, prefix).map((p) => p.path)).toEqual([`${prefix}.${field}`]);
   });
 
   it.each([
@@ -50,7 +53,7 @@ describe('overrideProblems: what an override may not set, named', () => {
     ['expo', { title: 'T', data: { a: 1 }, channelId: 'c', _contentAvailable: true }],
     ['onesignal', { headings: { en: 'T' }, web_url: 'https://example.com', ios_sound: 'x' }],
   ])('%s takes %j', (provider, override) => {
-    expect(overrideProblems(provider, override, prefix)).toEqual([]);
+    expect(overrideProblems(provider as ProviderKey, override, prefix)).toEqual([]);
   });
 });
 
