@@ -8,8 +8,9 @@ import type { OverrideRules } from './overrides';
 
 /**
  * Everything the service knows about one provider, in one module per provider (apns-module.ts,
- * fcm-module.ts, expo-module.ts, onesignal-module.ts), listed once in catalogue.ts. The rest of
- * the service (credentials, apps, routing, the client cache, the admin CLI) goes through this
+ * fcm-module.ts, expo-module.ts, onesignal-module.ts, webpush-module.ts), listed once in
+ * catalogue.ts. The rest of the service (credentials, apps, routing, the client cache, the
+ * admin CLI, payload sizes and override rules) goes through this
  * interface, so adding a provider is a new module and a line in the catalogue (and its key in
  * tokens/token-fields.ts, which the registry validates against).
  */
@@ -80,7 +81,7 @@ export type TypedProviderModule<Body extends { provider_key: string }, Settings>
   cli: CliSpec;
   /** Its payload of a notification, measured as it will be sent (override merged), and its limit. */
   payloadSize: (notification: Notification, now: Date) => { bytes: number; max: number };
-  /** What `message.providers.<key>.override` may not set (overrides.ts). */
+  /** What `message.providers.<key>.override` may not set (each module's own rules; override-problems.ts applies them). */
   overrideRules: OverrideRules;
 };
 
