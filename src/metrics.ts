@@ -163,7 +163,6 @@ export class Metrics {
 
   readonly receiptObserver: ReceiptCheckerOptions['observer'] = {
     checked: (outcome, count) => this.receiptsChecked.inc({ outcome }, count),
-    event: (event) => this.onRegistryEvent(event),
     held: (reason, count) => this.invalidationsHeld.inc({ provider: 'expo', reason }, count),
   };
 

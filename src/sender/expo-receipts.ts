@@ -2,9 +2,8 @@ import { errorForLog, type Logger } from '../logger';
 import { IntervalWorker } from '../queue/interval-worker';
 import type { DeliveryResult } from '../providers/provider';
 import { classifyReceipt, type ExpoReceipt } from '../providers/expo-classification';
-import { reasonText, type ReasonCode } from '../providers/reason';
+import { reasonText } from '../providers/reason';
 import type { ExpoReceiptSource } from '../providers/expo-provider';
-import type { RegistryEvent } from '../tokens/token-registry';
 import type { DeliveryStore, Invalidation } from './delivery-store';
 import type { Applied, ResultApplier, ResultToken, SendResultDocument, SendResultStore } from './send-result';
 import { EXPO_RECEIPT_RETENTION_MS, type ClaimedTicket, type ExpoTicketStore } from './expo-tickets';
@@ -40,7 +39,7 @@ export type ReceiptCheckerOptions = {
   intervalMs: number;
   guard: GuardPolicy;
   logger: Logger;
-  observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; event?: (event: RegistryEvent) => void; held?: (reason: string, count: number) => void };
+  observer?: { checked?: (outcome: ReceiptOutcome, count: number) => void; held?: (reason: string, count: number) => void };
   /** Applies a batch's result (src/outcomes): the token writes, the message log's receipts, token.invalidated. */
   apply: ResultApplier;
   /** SEND_APPLY_GRACE: when another replica may apply a result this checker could not. */

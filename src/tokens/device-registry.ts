@@ -1,3 +1,4 @@
+import { newLife } from './token-transfer';
 import { Types } from 'mongoose';
 import { addDuration, type Duration } from '../duration';
 import type { DeviceView } from './device-view';
@@ -122,9 +123,8 @@ export class DeviceRegistry {
                 status_reason: null,
                 properties: {},
                 device: deviceFields(input),
-                created_at: now,
+                ...newLife(now),
                 updated_at: now,
-                last_used_at: null,
                 expiry_date: expiry,
                 ...(input.os_version !== undefined ? { tracking: { os_version: input.os_version } } : {}),
                 ...(input.keys ? { keys: input.keys } : {}),
@@ -161,7 +161,7 @@ export class DeviceRegistry {
             { workspace_id: workspaceId, token: input.token, user_id: personId },
             {
               $set: set,
-              $setOnInsert: { _id: new Types.ObjectId(), provider_key: provider, properties: {}, created_at: now, last_used_at: null },
+              $setOnInsert: { _id: new Types.ObjectId(), provider_key: provider, properties: {}, ...newLife(now) },
               $inc: { revision: 1 },
             },
             { upsert: true, returnDocument: 'after' },

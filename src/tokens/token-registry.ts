@@ -10,6 +10,7 @@ import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { MAX_WRITE_ATTEMPTS, retryOnDuplicateKey } from './upsert-retry';
 import { retireReplacedTokens } from './token-refresh';
+import { newLife } from './token-transfer';
 import { toTokenView, type TokenView } from './token-view';
 import { issuesToProblems } from '../validation';
 import { tokenFormatProblem } from './token-formats';
@@ -109,7 +110,7 @@ export class TokenRegistry {
       ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now), keys: registration.keys }),
       // The id is made here, not by the server, so tokens of one request keep their order
       // (ObjectIds from one process increase), which paging by _id relies on.
-      $setOnInsert: { _id: new Types.ObjectId(), created_at: now, last_used_at: null },
+      $setOnInsert: { _id: new Types.ObjectId(), ...newLife(now) },
       $inc: { revision: 1 },
     };
   }
@@ -134,7 +135,7 @@ export class TokenRegistry {
     if (expiredBefore || transferredFrom !== null) {
       // An expired token was already gone, and a transferred one starts a new life with its new
       // owner: neither keeps the old history (the replacement above cleared everything else).
-      await this.model.updateOne({ _id: before!._id, user_id: userId }, { $set: { created_at: now, last_used_at: null } }).exec();
+      await this.model.updateOne({ _id: before!._id, user_id: userId }, { $set: newLife(now) }).exec();
     }
     this.options.onEvent?.({
       type: 'registered',
@@ -184,7 +185,7 @@ export class TokenRegistry {
     const transferred = [...live].filter(([, previousUser]) => previousUser !== userId).map(([token]) => token);
     if (transferred.length > 0) {
       await this.model
-        .updateMany({ workspace_id: workspaceId, token: { $in: transferred }, user_id: userId }, { $set: { created_at: now, last_used_at: null } })
+        .updateMany({ workspace_id: workspaceId, token: { $in: transferred }, user_id: userId }, { $set: newLife(now) })
         .exec();
     }
     for (const { token, registration } of items) {
