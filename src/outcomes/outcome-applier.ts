@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { errorForLog, type Logger } from '../logger';
 import { linesOf, messageWrite } from '../messages/message-outcome';
@@ -9,7 +8,7 @@ import type { ExpoTicketStore, NewTicket } from '../sender/expo-tickets';
 import type { Applied, ResultToken, SendResultDocument, SendResultStore } from '../sender/send-result';
 import type { RegistryEvent } from '../tokens/token-registry';
 import type { Outbox } from '../webhooks/outbox';
-import { deliveryHeld, tokenInvalidated } from '../webhooks/events';
+import { deliveryHeld, derivedEventId, tokenInvalidated } from '../webhooks/events';
 import { crashPoint } from '../crash-points';
 
 export type ApplierOptions = {
@@ -125,12 +124,12 @@ export class OutcomeApplier {
     const dead = result.tokens.filter((t) => t.outcome === 'invalid' && t.token_id !== null && t.user_id !== null && landed.has(t.token_id));
     const events = dead.map((t) => ({
       ...tokenInvalidated({ user_id: t.user_id!, token: t.token, provider_key: t.provider!, app_id: t.app_id, reason: t.code, message_id: t.message_id ?? null }, result.at),
-      id: eventId(result._id, 'token.invalidated', t.token_id!),
+      id: derivedEventId(result._id, 'token.invalidated', t.token_id!),
     }));
     if (events.length > 0) await this.outbox.add(result.workspace_id, events, result.at);
     for (const h of result.held) {
       const key = `${h.credentialId ?? `instance:${h.provider}`}:${h.reason}`;
-      const event = { ...deliveryHeld({ provider_key: h.provider, app_id: h.appId, credential_id: h.credentialId, reason: h.reason, count: h.count }, result.at), id: eventId(result._id, 'delivery.held', key) };
+      const event = { ...deliveryHeld({ provider_key: h.provider, app_id: h.appId, credential_id: h.credentialId, reason: h.reason, count: h.count }, result.at), id: derivedEventId(result._id, 'delivery.held', key) };
       await this.outbox.addThrottled(result.workspace_id, key, event, result.at, HELD_WINDOW_MS);
     }
   }
@@ -152,9 +151,4 @@ export class OutcomeApplier {
       this.options.logger.info({ provider: entry.provider, reason: entry.reason, count: entry.count }, result.kind === 'receipts' ? 'tokens invalidated by Expo receipts' : 'tokens invalidated');
     }
   }
-}
-
-/** An event id that one result gives one event: a second application writes the same row. */
-function eventId(resultId: string, type: string, key: string): string {
-  return `msg_${createHash('sha256').update(`${resultId}\u0000${type}\u0000${key}`).digest('hex').slice(0, 24)}`;
 }

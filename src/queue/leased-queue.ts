@@ -60,14 +60,26 @@ export class LeasedQueue<T extends QueuedFields<Id> & Document, Id = T['_id']> {
    * runs, so work that takes longer than one lease keeps its document.
    */
   async whileHeld<R>(claim: string, id: Id, leaseMs: number, now: () => Date, work: () => Promise<R>): Promise<R | undefined> {
+    const held = await this.whileAllHeld(claim, [id], leaseMs, now, async () => work());
+    return held?.result;
+  }
+
+  /**
+   * `whileHeld` for a batch: renews the lease of every document first and runs `work` on those
+   * this claim still holds (none: undefined), renewing them while it runs.
+   */
+  async whileAllHeld<R>(claim: string, ids: readonly Id[], leaseMs: number, now: () => Date, work: (held: Id[]) => Promise<R>): Promise<{ result: R } | undefined> {
     const until = () => new Date(now().getTime() + leaseMs);
-    if ((await this.renew(claim, [id], until())) === 0) return undefined;
+    const renewed = await this.renew(claim, ids, until());
+    if (renewed === 0) return undefined;
+    // Some were taken by another replica meanwhile: work only on those still ours.
+    const held = renewed === ids.length ? [...ids] : ((await this.collection.find(this.held(claim, ids), { projection: { _id: 1 } }).toArray()).map((doc) => doc._id) as Id[]);
     const timer = setInterval(() => {
-      this.renew(claim, [id], until()).catch(() => undefined);
+      this.renew(claim, held, until()).catch(() => undefined);
     }, Math.max(50, Math.floor(leaseMs / 3)));
     timer.unref();
     try {
-      return await work();
+      return { result: await work(held) };
     } finally {
       clearInterval(timer);
     }

@@ -91,7 +91,14 @@ export class ExpoReceiptChecker {
         const key = JSON.stringify([ticket.workspace_id, ticket.credential_id]);
         groups.set(key, [...(groups.get(key) ?? []), ticket]);
       }
-      for (const group of groups.values()) await this.checkGroup(group, now, report);
+      // Each group's lease is renewed before and while it is checked: a slow Expo or MongoDB never lets another replica take it meanwhile.
+      const leaseMs = this.options.claimMs ?? DEFAULT_CLAIM_MS;
+      for (const group of groups.values()) {
+        await this.tickets.queue.whileAllHeld(group[0]!.claim, group.map((t) => t._id), leaseMs, this.now, async (held) => {
+          const ours = new Set(held);
+          await this.checkGroup(group.filter((t) => ours.has(t._id)), this.now(), report);
+        });
+      }
       if (claimed.length < BATCH) break;
     }
     for (const [outcome, count] of Object.entries(report) as [ReceiptOutcome, number][]) if (count > 0) this.options.observer?.checked?.(outcome, count);

@@ -52,7 +52,7 @@ it('MongoDB stops after dispatch: the answer is the outcome, the retry pushes no
   const api = apiClient(t.app, KEY_A);
   await api.putToken('u-after', LIVE, { provider_key: 'apn' }).expect(204);
   await api.putToken('u-after', DEAD, { provider_key: 'apn' }).expect(204);
-  await request(t.app).post('/webhooks').set('Authorization', `Bearer ${KEY_A}`).send({ url: 'http://127.0.0.1:9/hooks', events: ['token.invalidated'] }).expect(201);
+  await request(t.app).post('/webhooks').set('Authorization', `Bearer ${KEY_A}`).send({ url: 'http://127.0.0.1:9/hooks', events: ['token.invalidated', 'message.updated'] }).expect(201);
   sims.apns.stage(LIVE, { delayMs: 4_000, then: { status: 200 } });
   sims.apns.stage(DEAD, { delayMs: 4_000, then: { status: 410, reason: 'Unregistered', timestamp: Date.now() + 60_000 } });
 
@@ -95,9 +95,12 @@ it('MongoDB stops after dispatch: the answer is the outcome, the retry pushes no
   const events = await t.database.db.collection('webhook_deliveries').find({ type: 'token.invalidated' }).toArray();
   expect(events).toHaveLength(1);
 
-  // Applying the same result again changes nothing.
+  // Applying the same result again changes nothing: no second event of either kind.
+  const updates = await t.database.db.collection('webhook_deliveries').countDocuments({ type: 'message.updated' });
+  expect(updates).toBeGreaterThan(0);
   await t.outcomes.applyAll(recorded);
   expect(await t.database.db.collection('webhook_deliveries').countDocuments({ type: 'token.invalidated' })).toBe(1);
+  expect(await t.database.db.collection('webhook_deliveries').countDocuments({ type: 'message.updated' })).toBe(updates);
   const again = (await request(t.app).get(`/messages/${answer.body.requestId}/history`).set('Authorization', `Bearer ${KEY_A}`).expect(200)).body.results as { type: string }[];
   expect(again).toHaveLength(message.length);
   expect(lines.filter((line) => line.includes('unhandled error'))).toEqual([]);
