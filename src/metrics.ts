@@ -89,24 +89,20 @@ export class Metrics {
     registers: [this.registry],
   });
   private delayedCount: () => Promise<number> = async () => 0;
-  private readonly delayedPending = new Gauge({
-    name: 'push_delayed_messages_pending',
-    help: 'Delayed messages waiting to be sent (rows of scheduled_sends)',
-    registers: [this.registry],
-    collect: async () => {
-      this.delayedPending.set(await this.delayedCount().catch(() => Number.NaN));
-    },
-  });
-
   private sendResultCount: () => Promise<number> = async () => 0;
-  private readonly sendResultsPending = new Gauge({
-    name: 'push_send_results_pending',
-    help: 'Send results whose effects (token writes, message log, webhooks) are not applied yet (rows of send_results)',
-    registers: [this.registry],
-    collect: async () => {
-      this.sendResultsPending.set(await this.sendResultCount().catch(() => Number.NaN));
-    },
-  });
+
+  /** A gauge read from a count when /metrics is scraped (NaN while the count can't be read). */
+  private countGauge(name: string, help: string, count: () => Promise<number>): Gauge {
+    const gauge: Gauge = new Gauge({ name, help, registers: [this.registry], collect: async () => gauge.set(await count().catch(() => Number.NaN)) });
+    return gauge;
+  }
+
+  private readonly delayedPending = this.countGauge('push_delayed_messages_pending', 'Delayed messages waiting to be sent (rows of scheduled_sends)', () => this.delayedCount());
+  private readonly sendResultsPending = this.countGauge(
+    'push_send_results_pending',
+    'Send results whose effects (token writes, message log, webhooks) are not applied yet (rows of send_results)',
+    () => this.sendResultCount(),
+  );
 
   private readonly webhookDeliveries = new Counter({
     name: 'push_webhook_deliveries_total',

@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from '../concurrency';
 import { errorForLog, type Logger } from '../logger';
-import { IntervalWorker } from '../queue/interval-worker';
+import { PeriodicJob } from '../queue/periodic-job';
 import type { ClaimedSend, ScheduledSends } from './scheduled-sends';
 import type { MessageService } from './message-service';
 import type { MessageStore } from './message-store';
@@ -40,33 +40,17 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  */
 const MESSAGE_WAIT_MS = 60_000;
 
-export class MessageScheduler {
-  private readonly worker: IntervalWorker<SchedulerPassReport>;
-  private readonly now: () => Date;
-
+export class MessageScheduler extends PeriodicJob<SchedulerPassReport> {
   constructor(
     private readonly store: MessageStore,
     private readonly scheduled: ScheduledSends,
     private readonly messages: MessageService,
     private readonly options: SchedulerOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.worker = new IntervalWorker({ name: 'delayed message scheduler', intervalMs: options.intervalMs, pass: () => this.pass(), logger: options.logger });
+    super({ name: 'delayed message scheduler', intervalMs: options.intervalMs, logger: options.logger, now: options.now });
   }
 
-  start(): void {
-    this.worker.start();
-  }
-
-  stop(): Promise<void> {
-    return this.worker.stop();
-  }
-
-  runOnce(): Promise<SchedulerPassReport> {
-    return this.worker.runOnce();
-  }
-
-  private async pass(): Promise<SchedulerPassReport> {
+  protected async pass(): Promise<SchedulerPassReport> {
     const report: SchedulerPassReport = { sent: 0, canceled: 0, failed: 0, dead_lettered: 0 };
     const queue = this.scheduled.queue;
     for (;;) {

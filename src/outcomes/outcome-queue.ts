@@ -1,5 +1,5 @@
 import { errorForLog, type Logger } from '../logger';
-import { IntervalWorker } from '../queue/interval-worker';
+import { PeriodicJob } from '../queue/periodic-job';
 import type { SendResultStore } from '../sender/send-result';
 import type { OutcomeApplier } from './outcome-applier';
 
@@ -15,33 +15,16 @@ const MAX_RETRY_MS = 10 * 60_000;
  * time plus SEND_APPLY_GRACE) has passed. A result that fails to apply is tried again with
  * back-off; applying is idempotent, so a result applied by its writer meanwhile costs nothing.
  */
-export class OutcomeQueue {
-  private readonly worker: IntervalWorker<number>;
-  private readonly now: () => Date;
-
+export class OutcomeQueue extends PeriodicJob<number> {
   constructor(
     private readonly results: SendResultStore,
     private readonly applier: OutcomeApplier,
     private readonly options: OutcomeQueueOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.worker = new IntervalWorker({ name: 'send outcomes', intervalMs: options.intervalMs, pass: () => this.pass(), logger: options.logger });
+    super({ name: 'send outcomes', intervalMs: options.intervalMs, logger: options.logger, now: options.now });
   }
 
-  start(): void {
-    this.worker.start();
-  }
-
-  stop(): Promise<void> {
-    return this.worker.stop();
-  }
-
-  /** One pass now: every due result; answers how many were applied. */
-  runOnce(): Promise<number> {
-    return this.worker.runOnce();
-  }
-
-  private async pass(): Promise<number> {
+  protected async pass(): Promise<number> {
     let applied = 0;
     for (;;) {
       const claimed = await this.results.queue.claimDue(this.now(), BATCH, this.options.leaseMs);

@@ -1,5 +1,5 @@
 import { errorForLog, type Logger } from '../logger';
-import { IntervalWorker } from '../queue/interval-worker';
+import { PeriodicJob } from '../queue/periodic-job';
 import type { DeliveryResult } from '../providers/provider';
 import { classifyReceipt, type ExpoReceipt } from '../providers/expo-classification';
 import { reasonText } from '../providers/reason';
@@ -24,7 +24,7 @@ import { findMassInvalidations, type GuardPolicy } from './invalidation-guard';
  * - No receipt yet: asked again next interval; still none 24 hours after the send (Expo has
  *   dropped it by then): counted as missing, logged, and the token left alone.
  * Replicas share the work through the leased queue (queue/leased-queue.ts), never doubling it,
- * and an IntervalWorker (queue/interval-worker.ts) runs the passes.
+ * and a PeriodicJob (queue/periodic-job.ts) runs the passes.
  */
 export type ReceiptOutcome = 'ok' | 'invalidated' | 'kept_active' | 'held' | 'retryable' | 'rejected' | 'missing' | 'not_ready' | 'unavailable';
 export type ReceiptPassReport = Record<ReceiptOutcome, number>;
@@ -52,10 +52,7 @@ export type ReceiptCheckerOptions = {
 const BATCH = 1000; // Expo's getReceipts limit
 const DEFAULT_CLAIM_MS = 5 * 60_000;
 
-export class ExpoReceiptChecker {
-  private readonly now: () => Date;
-  private readonly worker: IntervalWorker<ReceiptPassReport>;
-
+export class ExpoReceiptChecker extends PeriodicJob<ReceiptPassReport> {
   constructor(
     private readonly tickets: ExpoTicketStore,
     private readonly deliveries: DeliveryStore,
@@ -63,24 +60,10 @@ export class ExpoReceiptChecker {
     private readonly sources: ReceiptSources,
     private readonly options: ReceiptCheckerOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.worker = new IntervalWorker({ name: 'Expo receipt check', intervalMs: options.intervalMs, pass: () => this.pass(), logger: options.logger });
+    super({ name: 'Expo receipt check', intervalMs: options.intervalMs, logger: options.logger, now: options.now });
   }
 
-  start(): void {
-    this.worker.start();
-  }
-
-  stop(): Promise<void> {
-    return this.worker.stop();
-  }
-
-  /** One pass: every due ticket, in claimed batches of ≤ 1000, until none is due. */
-  runOnce(): Promise<ReceiptPassReport> {
-    return this.worker.runOnce();
-  }
-
-  private async pass(): Promise<ReceiptPassReport> {
+  protected async pass(): Promise<ReceiptPassReport> {
     const report: ReceiptPassReport = { ok: 0, invalidated: 0, kept_active: 0, held: 0, retryable: 0, rejected: 0, missing: 0, not_ready: 0, unavailable: 0 };
     for (;;) {
       const now = this.now();

@@ -40,6 +40,9 @@ describe('metrics', () => {
     expect(res.text).toMatch(/push_tokens_registered_total\{provider="apn",change="created"\} 1/);
     expect(res.text).toMatch(/push_tokens_registered_total\{provider="apn",change="transferred"\} 1/);
     expect(res.text).toContain('process_cpu_user_seconds_total');
+    // The backlogs read from MongoDB when scraped: nothing waits here.
+    expect(res.text).toMatch(/push_delayed_messages_pending 0/);
+    expect(res.text).toMatch(/push_send_results_pending 0/);
     expect(res.text).not.toContain(token);
     expect(res.text).not.toContain('m1');
   });
