@@ -107,7 +107,8 @@ async function withWholeTokens(answer: KeptAnswer, workspaceId: string, named: r
  * POST /send: one message per recipient in the message log (src/messages). An immediate send
  * answers 200 with one result per token (an extension to Courier, which answers 202); a
  * delayed one answers 202 {requestId}. With an Idempotency-Key, a repeat gets the first answer
- * (messages/idempotency.ts); validation comes first, so a 400 is never kept.
+ * (messages/idempotency.ts); validation comes first, so a 400 is never kept, and from dispatch
+ * on nothing is answered that would invite a resend (docs/architecture.md).
  */
 export function sendRoutes(messages: MessageService, idempotency: IdempotencyStore, options: SendRouteOptions): Router {
   const router = caseSensitiveRouter();

@@ -37,8 +37,11 @@ export type MessageOptions = {
 /** A message and whom it is for (an immediate send's token recipient is kept whole only in memory; the record masks it). */
 type Addressed = { message: MessageDocument; target: Recipient };
 
-/** What POST /send answers: the send's report (200), or a delayed send's requestId (202). */
-/** `tokenIds`: each result's token _id (null for a named token not registered), for keeping the answer with hints only. */
+/**
+ * What POST /send answers: the send's report (200), or a delayed send's requestId (202).
+ * `tokenIds`: each result's token _id (null for a named token not registered), for keeping the
+ * answer with hints only.
+ */
 export type SendAnswer = { status: 200; report: SendReport; tokenIds: (string | null)[] } | { status: 202; requestId: string };
 
 /**
