@@ -1,7 +1,7 @@
 import { maskSecret } from '../logger';
 import type { ReasonCode } from '../providers/reason';
 import type { ResultMessage, ResultToken } from '../sender/send-result';
-import { KEPT_ACTIVE } from '../sender/send-report';
+import { finalReason } from '../sender/send-report';
 import { MAX_TOKEN_ENTRIES, type HistoryEvent, type ProviderCounts, type TokenEntry } from './message-document';
 import { sendStatus } from './message-status';
 import type { SendWrite } from './message-store';
@@ -29,13 +29,12 @@ export function messageWrite(lines: readonly ResultToken[], landed: ReadonlySet<
     counts[r.outcome]++;
     providers.set(r.provider, counts);
   }
-  const keptActive = (r: ResultToken) => r.outcome === 'invalid' && !(r.token_id !== null && landed.has(r.token_id));
   const tokens: TokenEntry[] = lines.slice(0, MAX_TOKEN_ENTRIES).map((r) => ({
     token_id: r.token_id,
     provider_key: r.provider,
     token_hint: maskSecret(r.token),
     outcome: r.outcome,
-    reason: keptActive(r) ? [r.reason, KEPT_ACTIVE].filter((s) => s !== null).join('; ') : r.reason,
+    reason: finalReason(r, landed),
     ...(r.provider_id !== undefined ? { provider_id: r.provider_id } : {}),
     attempts: r.attempts,
     app_id: r.app_id,

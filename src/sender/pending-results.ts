@@ -40,11 +40,6 @@ export class PendingResults {
     return this.waiting.length;
   }
 
-  /** Waits until every kept result is written (or stop() gives up on them). */
-  async drained(): Promise<void> {
-    while (this.retrying) await this.retrying;
-  }
-
   /** On shutdown: one last try each, then what is left is logged as lost. */
   async stop(): Promise<void> {
     this.stopped = true;
