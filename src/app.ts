@@ -24,6 +24,8 @@ import { sendRoutes } from './http/send-routes';
 import { messageRoutes } from './http/message-routes';
 import { trackingRoutes } from './http/tracking-routes';
 import { webhookRoutes } from './http/webhook-routes';
+import { listRoutes } from './http/list-routes';
+import { audienceRoutes } from './http/audience-routes';
 import { webPushRoutes } from './http/webpush-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
@@ -42,7 +44,7 @@ export type AppDeps = Services & {
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats, webPushKeys }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats, webPushKeys, lists, audiences, broadcasts }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -72,9 +74,11 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(jsonBody());
   api.use(tokenRoutes(registry));
   api.use(deviceRoutes(devices, registry));
-  api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock, logger, tokens: registry }));
-  api.use(messageRoutes(messageStore, messages, registry));
+  api.use(sendRoutes(messages, idempotency, { maxDelayMs: config.messages.maxDelayMs, now: clock, logger, tokens: registry, broadcasts }));
+  api.use(messageRoutes(messageStore, messages, registry, broadcasts));
   api.use(webhookRoutes(webhookEndpoints, outbox, config.webhooks, clock));
+  api.use(listRoutes(lists, clock));
+  api.use(audienceRoutes(audiences, clock));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));

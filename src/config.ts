@@ -7,6 +7,7 @@ import { APNS_DEFAULT_MAX_IN_FLIGHT, FCM_DEFAULT_CONCURRENT_BATCHES } from './pr
 import type { ApnsConfig, DeliveryConfig, ExpoConfig, FcmConfig, OneSignalConfig, VapidKeys } from './providers/provider-settings';
 import { vapidProblems } from './providers/webpush-vapid';
 import { DEFAULT_WEBPUSH_HOSTS } from './tokens/webpush-endpoint';
+import type { ProviderKey } from './tokens/token-fields';
 
 export type { ApnsConfig, FcmConfig } from './providers/provider-settings';
 export type { DeliveryConfig, ProviderEndpoints } from './providers/provider-settings';
@@ -209,6 +210,22 @@ const envFields = {
     MAX_WEBHOOK_ENDPOINTS: z.coerce.number().int().min(1).max(1_000).default(20),
     MAX_CREDENTIALS: z.coerce.number().int().min(1).max(100_000).default(200),
     MAX_APPS: z.coerce.number().int().min(1).max(100_000).default(200),
+    // Lists and audiences (src/audiences): how many a workspace may have, and how many users one list may hold.
+    MAX_LISTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    MAX_LIST_SUBSCRIBERS: z.coerce.number().int().min(1).max(1_000_000_000).default(10_000_000),
+    MAX_AUDIENCES: z.coerce.number().int().min(1).max(100_000).default(1_000),
+    // Broadcasts (src/broadcast): tokens per chunk, how long a replica's claim on a chunk lasts, how often each replica looks for chunks, and how many it sends at once.
+    BROADCAST_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1_000),
+    BROADCAST_LEASE: durationText('BROADCAST_LEASE').default(parseDuration('60s')!),
+    BROADCAST_INTERVAL: durationText('BROADCAST_INTERVAL').default(parseDuration('500ms')!),
+    BROADCAST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    MAX_ACTIVE_BROADCASTS: z.coerce.number().int().min(1).max(100_000).default(100),
+    // Each provider's pace for broadcasts, per credential (or the instance's client), in notifications a second, shared by all replicas; 0: no limit.
+    BROADCAST_RATE_EXPO: z.coerce.number().int().min(0).max(10_000_000).default(600),
+    BROADCAST_RATE_FCM: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+    BROADCAST_RATE_APNS: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    BROADCAST_RATE_ONESIGNAL: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    BROADCAST_RATE_WEBPUSH: z.coerce.number().int().min(0).max(10_000_000).default(0),
     // How often each replica looks for delayed messages that are due.
     SCHEDULER_INTERVAL: durationText('SCHEDULER_INTERVAL').default(parseDuration('1s')!),
     // How long a replica's claim on a due delayed message keeps the others off it; renewed every third of it while the message is sent.
@@ -297,8 +314,9 @@ export type ExpoReceiptConfig = { delayMs: number; intervalMs: number };
 export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disableAfterMs: number; concurrency: number; intervalMs: number; attemptTimeoutMs: number };
 
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
+export type BroadcastConfig = { chunkSize: number; leaseMs: number; intervalMs: number; concurrency: number; maxActive: number; rates: Record<ProviderKey, number> };
 /** What one workspace may create (each a documented setting): past it, a create is a 409 naming the setting. */
-export type WorkspaceLimits = { webhookEndpoints: number; credentials: number; apps: number };
+export type WorkspaceLimits = { webhookEndpoints: number; credentials: number; apps: number; lists: number; listSubscribers: number; audiences: number };
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; maxPendingDelayed: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -358,6 +376,7 @@ export type Config = {
   /** The message log: retention, the longest delay, Idempotency-Key lifetime, the scheduler's interval, PUBLIC_URL for tracking. */
   messages: MessageConfig;
   outcomes: OutcomeConfig;
+  broadcast: BroadcastConfig;
   workspaceLimits: WorkspaceLimits;
   /** Holds a send's invalidations when more than maxShare of at least minTokens die for one reason. */
   invalidationGuard: { minTokens: number; maxShare: number };
@@ -466,7 +485,15 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       attemptTimeoutMs: durationToMs(e.WEBHOOK_TIMEOUT),
     },
     outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
-    workspaceLimits: { webhookEndpoints: e.MAX_WEBHOOK_ENDPOINTS, credentials: e.MAX_CREDENTIALS, apps: e.MAX_APPS },
+    workspaceLimits: { webhookEndpoints: e.MAX_WEBHOOK_ENDPOINTS, credentials: e.MAX_CREDENTIALS, apps: e.MAX_APPS, lists: e.MAX_LISTS, listSubscribers: e.MAX_LIST_SUBSCRIBERS, audiences: e.MAX_AUDIENCES },
+    broadcast: {
+      chunkSize: e.BROADCAST_CHUNK_SIZE,
+      leaseMs: durationToMs(e.BROADCAST_LEASE),
+      intervalMs: durationToMs(e.BROADCAST_INTERVAL),
+      concurrency: e.BROADCAST_CONCURRENCY,
+      maxActive: e.MAX_ACTIVE_BROADCASTS,
+      rates: { expo: e.BROADCAST_RATE_EXPO, 'firebase-fcm': e.BROADCAST_RATE_FCM, apn: e.BROADCAST_RATE_APNS, onesignal: e.BROADCAST_RATE_ONESIGNAL, webpush: e.BROADCAST_RATE_WEBPUSH },
+    },
     messages: {
       retentionMs: durationToMs(e.MESSAGE_RETENTION),
       maxDelayMs: durationToMs(e.MAX_DELAY),

@@ -36,6 +36,15 @@ import { OutcomeApplier } from './outcomes/outcome-applier';
 import { OutcomeQueue } from './outcomes/outcome-queue';
 import { patchInvalidations } from './outcomes/patch-invalidations';
 import { ensureIdempotencyIndexes, IdempotencyStore } from './messages/idempotency';
+import { ensureListIndexes, ListStore } from './audiences/list-store';
+import { AudienceStore, ensureAudienceIndexes } from './audiences/audience-store';
+import { ensureBroadcastIndexes } from './broadcast/broadcast-document';
+import { BroadcastStore } from './broadcast/broadcast-store';
+import { BroadcastService } from './broadcast/broadcast-service';
+import { BroadcastWorker } from './broadcast/broadcast-worker';
+import { Chunker } from './broadcast/chunker';
+import { ChunkSender } from './broadcast/chunk-sender';
+import { ensureRateIndexes, RateBudget } from './broadcast/rate-budget';
 
 export type Services = {
   registry: TokenRegistry;
@@ -54,6 +63,13 @@ export type Services = {
   /** Sends delayed messages when due; started with the other background work. */
   scheduler: MessageScheduler;
   idempotency: IdempotencyStore;
+  /** Courier's lists and audiences (src/audiences), and broadcasts to them (src/broadcast). */
+  lists: ListStore;
+  audiences: AudienceStore;
+  broadcasts: BroadcastService;
+  broadcastStore: BroadcastStore;
+  /** Plans and sends broadcast chunks; started with the other background work. */
+  broadcastWorker: BroadcastWorker;
   /** Webhooks (src/webhooks): endpoints, the outbox, and the dispatcher that delivers it. */
   webhookEndpoints: EndpointStore;
   outbox: Outbox;
@@ -86,6 +102,10 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureEndpointIndexes(db);
   await ensureOutboxIndexes(db);
   await ensureSendResultIndexes(db);
+  await ensureListIndexes(db);
+  await ensureAudienceIndexes(db);
+  await ensureBroadcastIndexes(db);
+  await ensureRateIndexes(db);
 }
 
 /** How long a claim on a send result keeps the others off it; renewed before each is applied. */
@@ -106,7 +126,7 @@ const STATS_CACHE_MS = 30_000;
 export function createServices(deps: {
   database: Database;
   providers: ProviderRegistry;
-  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks' | 'outcomes' | 'workspaceLimits'> & Partial<Pick<Config, 'webpushVapid'>>;
+  config: Pick<Config, 'defaultTokenTtl' | 'userLimits' | 'retry' | 'delivery' | 'invalidationGuard' | 'expoReceipts' | 'messages' | 'webhooks' | 'outcomes' | 'workspaceLimits' | 'broadcast'> & Partial<Pick<Config, 'webpushVapid'>>;
   now?: () => Date;
   credentialsBox: SecretBox | undefined;
   logger: Logger;
@@ -165,6 +185,20 @@ export function createServices(deps: {
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
   const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  const lists = new ListStore(db, { maxLists: deps.config.workspaceLimits.lists, maxSubscribers: deps.config.workspaceLimits.listSubscribers });
+  const audiences = new AudienceStore(db, model, deps.config.workspaceLimits.audiences);
+  const broadcastStore = new BroadcastStore(db);
+  const broadcast = deps.config.broadcast;
+  const chunker = new Chunker(model, lists, broadcast.chunkSize);
+  const chunkSender = new ChunkSender(broadcastStore, chunker, sender, sendResults, outcomes.apply, new RateBudget(db, broadcast.rates), {
+    logger: deps.logger,
+    leaseMs: broadcast.leaseMs,
+    now: clock,
+    trackingUrl: (message, tokenId) => messages.trackingUrlFor(message, tokenId),
+    message: (id) => messageStore.collection.findOne({ _id: id }, { projection: { _id: 1, tracking_key: 1 } }),
+  });
+  const broadcasts = new BroadcastService(broadcastStore, messages, lists, audiences, { retentionMs: deps.config.messages.retentionMs, maxActive: broadcast.maxActive, now: clock });
+  const broadcastWorker = new BroadcastWorker(broadcastStore, chunker, chunkSender, messageStore, lists, { intervalMs: broadcast.intervalMs, leaseMs: broadcast.leaseMs, concurrency: broadcast.concurrency, maxLists: deps.config.workspaceLimits.lists, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   deps.metrics.watchWebhookOutbox(() => outbox.pending());
   const dispatcher = new WebhookDispatcher(outbox, webhookEndpoints, { ...deps.config.webhooks, logger: deps.logger, observer: deps.metrics.webhookObserver, ...(deps.now ? { now: deps.now } : {}) });
   return {
@@ -180,13 +214,20 @@ export function createServices(deps: {
     messageStore,
     scheduler,
     idempotency: new IdempotencyStore(db, deps.config.messages.idempotencyTtlMs),
+    lists,
+    audiences,
+    broadcasts,
+    broadcastStore,
+    broadcastWorker,
     start: () => {
+      broadcastWorker.start();
       outcomeQueue.start();
       receipts.start();
       scheduler.start();
       dispatcher.start();
     },
     stop: async () => {
+      await broadcastWorker.stop();
       await scheduler.stop();
       await sender.pending.stop();
       await outcomeQueue.stop();

@@ -45,9 +45,9 @@ export function formatUserScope(scope: UserScope): string {
 /**
  * What a user token can reach, as API-key scopes: `read:user-tokens` stands for reading through
  * both APIs (Courier's tokens, Flameup's devices) and `write:user-tokens` for writing through
- * both. Each API is granted separately, and only where the issuer holds it.
+ * both, and for the user's own list subscriptions (courier-js's lists.putSubscription). Each API is granted separately, and only where the issuer holds it.
  */
-export const USER_TOKEN_REACH = { read: ['tokens:read', 'devices:read'], write: ['tokens:write', 'devices:write'] } as const satisfies Record<'read' | 'write', readonly Scope[]>;
+export const USER_TOKEN_REACH = { read: ['tokens:read', 'devices:read', 'lists:read'], write: ['tokens:write', 'devices:write', 'lists:write'] } as const satisfies Record<'read' | 'write', readonly Scope[]>;
 export type UserTokenScope = (typeof USER_TOKEN_REACH)[keyof typeof USER_TOKEN_REACH][number];
 export const USER_TOKEN_SCOPES: readonly UserTokenScope[] = [...USER_TOKEN_REACH.read, ...USER_TOKEN_REACH.write];
 

@@ -14,8 +14,8 @@ import { RoutePaths } from './route-paths';
 export type CorsOrigins = '*' | readonly string[];
 
 const CLIENT_APP_ROUTES = new RoutePaths(ROUTES.filter((route) => route.userTokens || route.anyCaller));
-/** courier-js sends x-courier-ua on every call. */
-export const CORS_ALLOWED_HEADERS = 'authorization, content-type, x-courier-ua';
+/** courier-js sends x-courier-ua on every call, and x-courier-client-key on its list calls. */
+export const CORS_ALLOWED_HEADERS = 'authorization, content-type, x-courier-ua, x-courier-client-key';
 /** Two hours: Chromium's own cap on a preflight's cache. */
 const MAX_AGE_SECONDS = 7_200;
 

@@ -12,12 +12,16 @@ import { principalOf, requireScope } from './auth';
 import { historyQuery, listMessagesQuery, messageParams } from './message-schemas';
 import { recordRouteParams } from './request-context';
 import { caseSensitiveRouter } from './router';
+import { idPageQuery, pageOf } from './id-paging';
+import type { BroadcastService } from '../broadcast/broadcast-service';
+
+const isBroadcastMessage = (message: MessageDocument) => message.recipient_type !== 'user' && message.recipient_type !== 'token';
 
 /**
  * Courier's message log: GET /messages, /messages/:id, /messages/:id/history (messages:read,
  * API keys only), and POST /messages/:id/cancel (send). Another workspace's message is a 404.
  */
-export function messageRoutes(store: MessageStore, messages: MessageService, tokens: Pick<TokenRegistry, 'tokenTexts'>): Router {
+export function messageRoutes(store: MessageStore, messages: MessageService, tokens: Pick<TokenRegistry, 'tokenTexts'>, broadcasts: Pick<BroadcastService, 'progress' | 'cancel' | 'failures'>): Router {
   const router = caseSensitiveRouter();
   recordRouteParams(router, ['message_id']);
   const read = requireScope('messages:read');
@@ -53,8 +57,35 @@ export function messageRoutes(store: MessageStore, messages: MessageService, tok
 
   router.get('/messages/:message_id', read, async (req, res) => {
     const { message_id } = parseOrThrow(messageParams, req.params);
-    const message = await found(principalOf(res).workspaceId, message_id);
-    res.json(messageRetrieved(message, await textsFor(res, message)));
+    const workspaceId = principalOf(res).workspaceId;
+    const message = await found(workspaceId, message_id);
+    // A broadcast's message carries its live progress (src/broadcast).
+    const progress = isBroadcastMessage(message) ? await broadcasts.progress(workspaceId, message_id) : null;
+    res.json({ ...messageRetrieved(message, await textsFor(res, message)), ...(progress ? { progress } : {}) });
+  });
+
+  router.get('/messages/:message_id/failures', read, async (req, res) => {
+    const { message_id } = parseOrThrow(messageParams, req.params);
+    const { limit, cursor } = parseOrThrow(idPageQuery, req.query);
+    const workspaceId = principalOf(res).workspaceId;
+    const failures = await broadcasts.failures(workspaceId, message_id, limit + 1, cursor);
+    if (!failures) throw new NotFoundError('No such broadcast message in this workspace');
+    const { page, paging } = pageOf(failures, limit, (f) => f._id);
+    const texts = mayReadTokens(principalOf(res)) ? await tokens.tokenTexts(workspaceId, page.flatMap((f) => (f.token_id ? [f.token_id] : []))) : new Map<string, string>();
+    res.json({
+      results: page.map((f) => ({
+        token_id: f.token_id,
+        token: (f.token_id && texts.get(f.token_id)) || f.token_hint,
+        user_id: f.user_id,
+        provider_key: f.provider_key,
+        app_id: f.app_id,
+        outcome: f.outcome,
+        code: f.code,
+        reason: f.reason,
+        at: f.at.getTime(),
+      })),
+      paging,
+    });
   });
 
   router.get('/messages/:message_id/history', read, async (req, res) => {
@@ -67,7 +98,15 @@ export function messageRoutes(store: MessageStore, messages: MessageService, tok
   // Courier: 200 with the record when canceled, 409 with the record once it is past DELAYED.
   router.post('/messages/:message_id/cancel', requireScope('send'), async (req, res) => {
     const { message_id } = parseOrThrow(messageParams, req.params);
-    const { canceled, message } = await messages.cancel(principalOf(res).workspaceId, message_id);
+    const workspaceId = principalOf(res).workspaceId;
+    const stopped = await broadcasts.cancel(workspaceId, message_id);
+    if (stopped) {
+      // A broadcast: canceled while delayed or running; `progress.sent` says how many tokens had been handed to providers.
+      const message = await found(workspaceId, message_id);
+      res.status(stopped.canceled ? 200 : 409).json({ ...messageDetails(message), progress: stopped.progress });
+      return;
+    }
+    const { canceled, message } = await messages.cancel(workspaceId, message_id);
     if (!message) throw new NotFoundError('No such message in this workspace');
     res.status(canceled ? 200 : 409).json(messageDetails(message));
   });

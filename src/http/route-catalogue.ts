@@ -1,4 +1,6 @@
 import { idPageQuery } from './id-paging';
+import { audienceParams, audiencesQuery, putAudienceBody } from './audience-schemas';
+import { emptyBody, listParams, listsQuery, listUserParams, putListBody, subscribeUserBody, subscriptionsBody } from './list-schemas';
 import type { z } from 'zod';
 import type { Scope } from '../auth/scopes';
 import { deviceParams, listDevicesQuery, personParams, registerDeviceBody } from './device-schemas';
@@ -118,6 +120,8 @@ export const ROUTES: RouteDoc[] = [
   },
   ...messageRouteDocs(),
   ...webhookRouteDocs(),
+  ...listRouteDocs(),
+  ...audienceRouteDocs(),
   {
     method: 'get', path: '/auth/key', tag: 'Console', apiKeyOnly: true,
     summary: 'The calling API key: its workspace and scopes (never the key itself)',
@@ -160,7 +164,8 @@ function messageRouteDocs(): RouteDoc[] {
     { method: 'get', path: '/messages', tag, scope: 'messages:read', summary: 'The message log, newest first, with Courier’s filters and cursor paging', query: listMessagesQuery, responses: { 200: { description: 'A page of messages', schema: messageList }, ...errors(...common) } },
     { method: 'get', path: '/messages/:message_id', tag, scope: 'messages:read', summary: 'One message, with its providers and per-token outcomes', params: messageParams, responses: { 200: { description: 'The message', schema: messageRetrieved }, ...errors(...common, 404) } },
     { method: 'get', path: '/messages/:message_id/history', tag, scope: 'messages:read', summary: 'The message’s events, oldest first (?type= filters)', params: messageParams, query: historyQuery, responses: { 200: { description: 'The events', schema: messageHistory }, ...errors(...common, 404) } },
-    { method: 'post', path: '/messages/:message_id/cancel', tag, scope: 'send', summary: 'Cancel a delayed message: 200 with the record while DELAYED, 409 with the record after', params: messageParams, responses: { 200: { description: 'Canceled', schema: messageDetails }, 409: { description: 'Already sent (or canceled): the record', schema: messageDetails }, ...errors(400, 401, 403, 404, 429, 503) } },
+    { method: 'get', path: '/messages/:message_id/failures', tag, scope: 'messages:read', summary: 'A broadcast’s tokens that did not get it, with their reasons, in cursor pages (delivered tokens are counted in `progress`, never listed)', params: messageParams, query: idPageQuery, responses: { 200: { description: '{"results": [{token_id, token, user_id, provider_key, app_id, outcome, code, reason, at}], "paging"}' }, ...errors(...common, 404) } },
+    { method: 'post', path: '/messages/:message_id/cancel', tag, scope: 'send', summary: 'Cancel a delayed message (200 with the record while DELAYED, 409 after), or stop a broadcast: no chunk goes out after it; `progress.sent` says how many tokens had', params: messageParams, responses: { 200: { description: 'Canceled', schema: messageDetails }, 409: { description: 'Already sent (or canceled): the record', schema: messageDetails }, ...errors(400, 401, 403, 404, 429, 503) } },
     { method: 'post', path: '/t/:tracking_id', tag, summary: 'Courier’s trackingUrl: a device posts {event} (DELIVERED, OPENED, CLICKED, READ, UNREAD); no key, any origin', params: trackingParams, body: trackingBody, responses: { 204: { description: 'Recorded, or a repeat that changed nothing' }, ...errors(400, 404, 503) } },
   ];
 }
@@ -193,5 +198,36 @@ function appRouteDocs(): RouteDoc[] {
     { method: 'get', path: '/apps', tag, scope: 'apps:read', summary: "The workspace's apps, in id order, with cursor paging", query: idPageQuery, responses: { 200: { description: '{"apps": [...], "paging": {"cursor", "more"}}' }, ...errors(400, 401, 403, 429, 503) } },
     { method: 'get', path: '/apps/:app_id', tag, scope: 'apps:read', summary: 'One app', params: appParams, responses: { 200: { description: 'The app', schema: appView }, ...errors(401, 403, 404, 429, 503) } },
     { method: 'delete', path: '/apps/:app_id', tag, scope: 'apps:write', summary: 'Delete an app', params: appParams, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 429, 503) } },
+  ];
+}
+
+function listRouteDocs(): RouteDoc[] {
+  const tag = 'Lists (Courier)';
+  const done = (description: string) => ({ 204: { description } });
+  const pageQuery = listsQuery.omit({ pattern: true });
+  return [
+    { method: 'get', path: '/lists', tag, scope: 'lists:read', summary: 'The workspace’s lists, in id order, with cursor paging; `pattern` (as sports.*) narrows them', query: listsQuery, responses: { 200: { description: '{"items": [{id, name, created, updated}], "paging": {"cursor", "more"}}' }, ...errors(...common) } },
+    { method: 'get', path: '/lists/:list_id', tag, scope: 'lists:read', summary: 'One list', params: listParams, responses: { 200: { description: '{id, name, created, updated}' }, ...errors(...common, 404) } },
+    { method: 'put', path: '/lists/:list_id', tag, scope: 'lists:write', summary: 'Create or rename a list; at most MAX_LISTS per workspace (409 past it)', params: listParams, body: putListBody, responses: { ...done('Stored'), ...errors(...common, 409) } },
+    { method: 'delete', path: '/lists/:list_id', tag, scope: 'lists:write', summary: 'Delete a list (restorable, with its subscriptions)', params: listParams, responses: { ...done('Deleted'), ...errors(...common, 404) } },
+    { method: 'put', path: '/lists/:list_id/restore', tag, scope: 'lists:write', summary: 'Restore a deleted list', params: listParams, body: emptyBody, responses: { ...done('Restored'), ...errors(...common, 404) } },
+    { method: 'get', path: '/lists/:list_id/subscriptions', tag, scope: 'lists:read', summary: 'A list’s subscribers, in user id order, with cursor paging', params: listParams, query: pageQuery, responses: { 200: { description: '{"items": [{recipientId, created, preferences?}], "paging"}' }, ...errors(...common, 404) } },
+    { method: 'post', path: '/lists/:list_id/subscriptions', tag, scope: 'lists:write', summary: 'Subscribe up to 1,000 users (the list is made if needed); at most MAX_LIST_SUBSCRIBERS per list (409 past it)', params: listParams, body: subscriptionsBody, responses: { ...done('Subscribed'), ...errors(...common, 404, 409) } },
+    { method: 'put', path: '/lists/:list_id/subscriptions', tag, scope: 'lists:write', summary: 'Make the list’s subscribers exactly these (up to 1,000)', params: listParams, body: subscriptionsBody, responses: { ...done('Replaced'), ...errors(...common, 404, 409) } },
+    { method: 'put', path: '/lists/:list_id/subscriptions/:user_id', tag, scope: 'lists:write', userTokens: 'write', summary: 'Subscribe one user (the list is made if needed)', params: listUserParams, body: subscribeUserBody, responses: { ...done('Subscribed'), ...errors(...common, 404, 409) } },
+    { method: 'delete', path: '/lists/:list_id/subscriptions/:user_id', tag, scope: 'lists:write', userTokens: 'write', summary: 'Unsubscribe one user', params: listUserParams, responses: { ...done('Unsubscribed'), ...errors(...common, 404) } },
+    { method: 'put', path: '/client/lists/:list_id/subscribe/:user_id', tag, scope: 'lists:write', userTokens: 'write', summary: 'courier-js’s lists.putSubscription: an app subscribes its own user, with a user token', params: listUserParams, body: subscribeUserBody, responses: { ...done('Subscribed'), ...errors(...common, 404, 409) } },
+    { method: 'delete', path: '/client/lists/:list_id/unsubscribe/:user_id', tag, scope: 'lists:write', userTokens: 'write', summary: 'courier-js’s lists.deleteSubscription', params: listUserParams, responses: { ...done('Unsubscribed'), ...errors(...common, 404) } },
+  ];
+}
+
+function audienceRouteDocs(): RouteDoc[] {
+  const tag = 'Audiences (Courier, over devices)';
+  return [
+    { method: 'get', path: '/audiences', tag, scope: 'audiences:read', summary: 'The workspace’s audiences, in id order, with cursor paging', query: audiencesQuery, responses: { 200: { description: '{"items": [audience], "paging"}' }, ...errors(...common) } },
+    { method: 'get', path: '/audiences/:audience_id', tag, scope: 'audiences:read', summary: 'One audience', params: audienceParams, responses: { 200: { description: '{id, name, description, filter, operator, created_at, updated_at}' }, ...errors(...common, 404) } },
+    { method: 'put', path: '/audiences/:audience_id', tag, scope: 'audiences:write', summary: 'Create or change an audience: a Courier filter over token fields (400 names an unknown path or operator); at most MAX_AUDIENCES per workspace (409 past it)', params: audienceParams, body: putAudienceBody, responses: { 200: { description: '{"audience": {...}}' }, ...errors(...common, 409) } },
+    { method: 'delete', path: '/audiences/:audience_id', tag, scope: 'audiences:write', summary: 'Delete an audience', params: audienceParams, responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) } },
+    { method: 'get', path: '/audiences/:audience_id/members', tag, scope: 'audiences:read', summary: 'The audience’s members now: one item per matching active token, in token order, with cursor paging', params: audienceParams, query: audiencesQuery, responses: { 200: { description: '{"items": [{member_id, token_id, token (hint), provider_key, app_id, platform, …}], "paging"}' }, ...errors(...common, 404) } },
   ];
 }

@@ -3,7 +3,7 @@ import { caseSensitiveRouter } from './router';
 import type { Request, Router } from 'express';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
 import { bodyHash, IDEMPOTENCY_KEY, type IdempotencyStore, type KeptAnswer } from '../messages/idempotency';
-import type { MessageService } from '../messages/message-service';
+import type { MessageService, Recipient } from '../messages/message-service';
 import type { JsonValue, Notification } from '../providers/provider';
 import { payloadSizes } from '../providers/payload-sizes';
 import type { SendReport } from '../sender/send-report';
@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { errorForLog, maskSecret, type Logger } from '../logger';
 import { parseOrThrow } from '../validation';
 import { principalOf, requireScope } from './auth';
-import { sendBody, type SendBody } from './send-schemas';
+import { isBroadcast, sendBody, type SendBody } from './send-schemas';
+import type { BroadcastService } from '../broadcast/broadcast-service';
 
 /** Courier-shaped message → the sender's Notification (the payload builders map it to each provider). */
 export function toNotification(message: SendBody['message']): Notification {
@@ -76,7 +77,7 @@ export function redactForSendOnlyKey(report: SendReport, namedUsers: ReadonlySet
   };
 }
 
-export type SendRouteOptions = { maxDelayMs: number; now?: () => Date; logger: Logger; tokens: Pick<TokenRegistry, 'tokenTexts'> };
+export type SendRouteOptions = { maxDelayMs: number; now?: () => Date; logger: Logger; tokens: Pick<TokenRegistry, 'tokenTexts'>; broadcasts: Pick<BroadcastService, 'start'> };
 
 /** A send's answer as an Idempotency-Key keeps it for 24 hours: hints, not whole tokens (messages/idempotency.ts). */
 function keptAnswer(report: SendReport, tokenIds: (string | null)[]): KeptAnswer {
@@ -106,7 +107,8 @@ async function withWholeTokens(answer: KeptAnswer, workspaceId: string, named: r
 /**
  * POST /send: one message per recipient in the message log (src/messages). An immediate send
  * answers 200 with one result per token (an extension to Courier, which answers 202); a
- * delayed one answers 202 {requestId}. With an Idempotency-Key, a repeat gets the first answer
+ * delayed one answers 202 {requestId}, and so does a send to a list, a list pattern or an
+ * audience, which runs in the background (src/broadcast). With an Idempotency-Key, a repeat gets the first answer
  * (messages/idempotency.ts); validation comes first, so a 400 is never kept, and from dispatch
  * on nothing is answered that would invite a resend (docs/architecture.md).
  */
@@ -115,7 +117,8 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
   const now = options.now ?? (() => new Date());
   router.post('/send', requireScope('send'), async (req, res) => {
     const { message } = parseOrThrow(sendBody, req.body ?? {});
-    const recipients = Array.isArray(message.to) ? message.to : [message.to];
+    const broadcastTo = isBroadcast(message.to) ? message.to : undefined;
+    const recipients = broadcastTo ? [] : Array.isArray(message.to) ? message.to : [message.to as Recipient];
     const deliverAt = deliveryTime(message.delay, now(), options.maxDelayMs);
     const notification = toNotification(message);
     refuseOversized(notification, now());
@@ -143,13 +146,10 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     let answer: KeptAnswer;
     let kept: KeptAnswer;
     try {
-      const sent = await messages.send(principal.workspaceId, {
-        recipients,
-        notification,
-        tracking: message.push?.tracking !== false,
-        requestId,
-        ...(deliverAt ? { deliverAt } : {}),
-      });
+      const request = { notification, tracking: message.push?.tracking !== false, requestId, ...(deliverAt ? { deliverAt } : {}) };
+      const sent = broadcastTo
+        ? { status: 202 as const, requestId: (await options.broadcasts.start(principal.workspaceId, { ...request, recipient: broadcastTo })).requestId }
+        : await messages.send(principal.workspaceId, { ...request, recipients });
       answer = sent.status === 202 ? { status: 202, body: { requestId: sent.requestId } } : { status: 200, body: sent.report };
       kept = sent.status === 202 ? answer : keptAnswer(sent.report, sent.tokenIds);
     } catch (error) {

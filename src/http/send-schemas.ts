@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { audienceParams } from './audience-schemas';
+import { listId, listPattern } from './list-schemas';
 import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
 import { overrideProblems } from '../providers/override-problems';
 import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
@@ -67,10 +69,34 @@ const passedOnJson = z.unknown().superRefine((value, ctx) => {
 /** Courier's per-provider entry: `override` is merged into that provider's request; `if`, `metadata` and `timeouts` are accepted and ignored. */
 const providerEntry = z.strictObject({ override: passedOnJson.pipe(z.record(z.string(), z.unknown())).optional(), if: z.unknown().optional(), metadata: z.unknown().optional(), timeouts: z.unknown().optional() });
 
+/** Courier's list, list-pattern and audience recipients: a broadcast (src/broadcast), the send's only recipient. */
+const broadcastTo = z.union([z.strictObject({ list_id: listId }), z.strictObject({ list_pattern: listPattern }), z.strictObject({ audience_id: audienceParams.shape.audience_id })]);
+export type BroadcastTo = z.infer<typeof broadcastTo>;
+const usersTo = z.union([recipient, z.array(recipient).min(1, 'must name at least one recipient').max(MAX_RECIPIENTS, `must name at most ${MAX_RECIPIENTS} recipients`)]);
+const BROADCAST_KEYS = ['list_id', 'list_pattern', 'audience_id'];
+const isBroadcastShape = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && BROADCAST_KEYS.some((key) => Object.hasOwn(value, key));
+
+/** `to`: users and tokens, or one list, pattern or audience; each shape's problems are named by its own rules. */
+const to = z.unknown().transform((value, ctx): BroadcastTo | z.infer<typeof usersTo> => {
+  if (Array.isArray(value) && value.some(isBroadcastShape)) {
+    ctx.addIssue({ code: 'custom', message: 'a list_id, list_pattern or audience_id must be the only recipient of a send' });
+    return z.NEVER;
+  }
+  const parsed = (isBroadcastShape(value) ? broadcastTo : usersTo).safeParse(value);
+  if (parsed.success) return parsed.data;
+  // The shape's own issues, paths and all (issuesToProblems words them as every 400 is worded).
+  for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
+export function isBroadcast(to: BroadcastTo | z.infer<typeof usersTo>): to is BroadcastTo {
+  return isBroadcastShape(to);
+}
+
 export const sendBody = z.strictObject({
   message: z
     .strictObject({
-      to: z.union([recipient, z.array(recipient).min(1, 'must name at least one recipient').max(MAX_RECIPIENTS, `must name at most ${MAX_RECIPIENTS} recipients`)]),
+      to,
       delay: delay.optional(),
       content: z
         .strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional() })

@@ -10,9 +10,11 @@ import type { HistoryEvent, MessageDocument } from './message-document';
 import type { ScheduledSendDocument, ScheduledSends } from './scheduled-sends';
 import type { MessageStatus } from './message-status';
 import type { MessageStore } from './message-store';
-import { newTrackingKey, trackingId } from './tracking';
+import { newTrackingKey, trackingUrl } from './tracking';
 
 export type Recipient = { user_id: string } | { token: string };
+/** A broadcast's one message is for a list, a pattern of lists, or an audience (src/broadcast sends it). */
+export type BroadcastRecipient = { list_id: string } | { list_pattern: string } | { audience_id: string };
 export type MessageRequest = {
   recipients: Recipient[];
   notification: Notification;
@@ -110,6 +112,25 @@ export class MessageService {
     return (await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id)).report;
   }
 
+  /**
+   * A broadcast's one message (src/broadcast sends it): ENQUEUED, or DELAYED until `deliverAt`.
+   * Throws only before anything is written.
+   */
+  async recordBroadcast(workspaceId: string, request: { requestId: string; recipient: BroadcastRecipient; tracking: boolean; deliverAt?: Date }): Promise<MessageDocument> {
+    const now = this.now();
+    const [type, recipient] = Object.entries(request.recipient)[0] as [MessageDocument['recipient_type'], string];
+    const message = { ...this.newMessage(workspaceId, request.requestId, request.requestId, { user_id: recipient }, now, request.deliverAt, request.tracking && this.trackingEnabled), recipient_type: type };
+    this.options.onStatus?.(request.deliverAt ? 'DELAYED' : 'ENQUEUED', 1);
+    await this.store.insert([message]);
+    return message;
+  }
+
+  /** The trackingUrl a broadcast's token carries, when tracking is on for it. */
+  trackingUrlFor(message: Pick<MessageDocument, '_id' | 'tracking_key'>, tokenId: string): string | undefined {
+    const publicUrl = this.options.publicUrl;
+    return publicUrl && message.tracking_key ? trackingUrl(publicUrl, message.tracking_key, message._id, tokenId) : undefined;
+  }
+
   /** Whether a send's result exists (its pushes went out; the outcomes queue applies it). */
   dispatched(requestId: string): Promise<boolean> {
     return this.sender.hasResult(requestId);
@@ -157,7 +178,7 @@ export class MessageService {
               dataFor: (t: SendableToken) => {
                 const message = messageOf(t);
                 if (!message?.tracking_key) return undefined;
-                return { trackingUrl: new URL(`t/${trackingId(message.tracking_key, message._id, t._id.toHexString())}`, withSlash(publicUrl)).toString() };
+                return { trackingUrl: trackingUrl(publicUrl, message.tracking_key, message._id, t._id.toHexString()) };
               },
             }
           : {}),
@@ -189,9 +210,4 @@ export class MessageService {
     };
     return message;
   }
-}
-
-/** new URL('t/x', base) keeps base's path only when it ends in a slash. */
-function withSlash(url: URL): string {
-  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }

@@ -106,6 +106,18 @@ export class MessageStore {
     ]);
   }
 
+  /**
+   * A broadcast's outcome, once all its chunks are done (src/broadcast): onto its message while
+   * ENQUEUED only, so the replicas that race to finish it write it once. CANCELED here is a
+   * broadcast stopped while running. Answers whether this call wrote it.
+   */
+  async finishBroadcast(id: string, workspaceId: string, { events, ...fields }: SendWrite): Promise<boolean> {
+    const updated = await this.collection.updateOne({ _id: id, status: 'ENQUEUED' }, { $set: fields, $push: pushEvents(events) });
+    if (updated.modifiedCount === 0) return false;
+    await Promise.all([this.notify([id]), fields.sent ? this.countDays([{ workspaceId, day: fields.sent, field: 'sent' }]) : undefined]);
+    return true;
+  }
+
   /** Events that come after a send's outcome (TOKEN_INVALIDATED once the token writes landed), appended in one bulk write. */
   async addEvents(batches: { id: string; events: HistoryEvent[] }[]): Promise<void> {
     if (batches.length === 0) return;

@@ -31,3 +31,10 @@ export function trackingIdIsValid(key: string, parts: { messageId: string; token
   const given = Buffer.from(parts.mac);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/** The trackingUrl one token of a message carries: PUBLIC_URL/t/<tracking id>. */
+export function trackingUrl(publicUrl: URL, key: string, messageId: string, tokenId: string): string {
+  // new URL('t/x', base) keeps base's path only when it ends in a slash.
+  const base = publicUrl.href.endsWith('/') ? publicUrl.href : `${publicUrl.href}/`;
+  return new URL(`t/${trackingId(key, messageId, tokenId)}`, base).toString();
+}

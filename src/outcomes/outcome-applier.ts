@@ -86,9 +86,11 @@ export class OutcomeApplier {
     // A receipt's `ok` is not a delivery of ours: only a send touches last_used_at and stores tickets.
     const delivered = result.kind === 'receipts' ? [] : result.tokens.filter((t) => t.outcome === 'delivered' && t.token_id !== null);
     const touched = delivered.filter((t) => t.sandbox || t.last_used_at === undefined || t.last_used_at.getTime() <= stale);
+    // A broadcast's receipts are not written onto its one message, a write per token on one document.
+    const broadcast = result.broadcast_id !== undefined;
     const tickets: NewTicket[] = delivered.flatMap((t) =>
       t.receipt_id
-        ? [{ _id: t.receipt_id, workspace_id: result.workspace_id, token_id: new Types.ObjectId(t.token_id!), token_revision: t.revision ?? 0, credential_id: t.credential_id ?? null, ...(t.message_id ? { message_id: t.message_id } : {}) }]
+        ? [{ _id: t.receipt_id, workspace_id: result.workspace_id, token_id: new Types.ObjectId(t.token_id!), token_revision: t.revision ?? 0, credential_id: t.credential_id ?? null, ...(t.message_id && !broadcast ? { message_id: t.message_id } : {}) }]
         : [],
     );
     // A PATCH wrote its token itself; its result only asks whether that write landed.

@@ -49,3 +49,14 @@ export function isCredentialRefusal(code: string): boolean {
   return CREDENTIAL_REFUSALS.some((pattern) => pattern.test(code));
 }
 
+
+/**
+ * A provider saying the sender is over its rate, not that anything is wrong with a token:
+ * FCM's QUOTA_EXCEEDED, APNs' TooManyRequests, a 429 from Expo, Web Push or OneSignal. A
+ * broadcast slows the whole credential on one (broadcast/rate-budget.ts).
+ */
+const RATE_CODES: ReadonlySet<string> = new Set(['fcm:QUOTA_EXCEEDED', 'apns:TooManyRequests', 'expo:http_429', 'expo:TOO_MANY_REQUESTS', 'webpush:429', 'onesignal:rate_limited']);
+
+export function isRateAnswer(result: { outcome: string; reason?: ReasonCode; retryAfterMs?: number }): boolean {
+  return result.outcome === 'retryable' && (result.retryAfterMs !== undefined || (result.reason !== undefined && RATE_CODES.has(result.reason)));
+}

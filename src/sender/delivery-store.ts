@@ -24,10 +24,15 @@ export class DeliveryStore {
 
   async loadSendable(
     workspaceId: string,
-    target: { userIds: readonly string[]; tokens: readonly string[] },
+    target: { userIds: readonly string[]; tokens: readonly string[]; where?: Record<string, unknown> },
     now: Date,
   ): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[] }> {
     const projection = { _id: 1, user_id: 1, token: 1, provider_key: 1, revision: 1, 'device.app_id': 1, apns_environment: 1, keys: 1, last_used_at: 1 };
+    // A broadcast chunk: the tokens its query matches, already narrowed to sendable ones of the workspace.
+    if (target.where) {
+      const sendable = await this.model.find({ ...target.where, workspace_id: workspaceId }, projection).sort({ _id: 1 }).lean<SendableToken[]>().exec();
+      return { sendable, skipped: [] };
+    }
     const byUser = target.userIds.length
       ? await this.model
           .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now) }, projection)

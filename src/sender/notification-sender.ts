@@ -8,11 +8,21 @@ import type { DeliveryGroup, DeliveryPlan, DeliveryRouter, Refusal } from './del
 import { retryDelayMs } from './retry-policy';
 import { crashPoint } from '../crash-points';
 import { findMassInvalidations, heldResult, heldText, type GuardPolicy, type HeldGroup } from './invalidation-guard';
-import { isCredentialRefusal, reasonText, type ReasonCode } from '../providers/reason';
+import { isCredentialRefusal, isRateAnswer, reasonText, type ReasonCode } from '../providers/reason';
 import type { HeldNotice, ResultMessage, ResultToken, SendResultDocument, SendResultStore } from './send-result';
 import { PendingResults } from './pending-results';
 
-export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[] };
+/** Whom a send reaches: users, named tokens, or the tokens a query matches (a broadcast's chunk: broadcast/). */
+export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string[]; where?: Record<string, unknown> };
+
+/**
+ * A pace for the send (a broadcast's rate budget): how many of a group's tokens may go now
+ * (waiting until some may), and what to do when a provider answers that it is over its rate.
+ */
+export type SendPace = {
+  take: (group: Pick<DeliveryGroup, 'provider' | 'credentialId'>, wanted: number) => Promise<number>;
+  slowDown: (group: Pick<DeliveryGroup, 'provider' | 'credentialId'>, retryAfterMs: number | undefined) => Promise<void>;
+};
 
 /** Per-send choices: the id to use (the message log's), per-token data (its trackingUrl), and the messages its outcomes belong to. */
 export type SendRequestOptions = {
@@ -22,6 +32,12 @@ export type SendRequestOptions = {
   messageFor?: (token: Pick<SendableToken, 'token'> & { user_id: string | null }) => string | undefined;
   /** The messages this send finishes (send-result.ts). */
   messages?: ResultMessage[];
+  /** The broadcast this send is a chunk of (send-result.ts). */
+  broadcastId?: string;
+  /** Sends at this pace (broadcasts); at once otherwise. */
+  pace?: SendPace;
+  /** How long before another replica may apply the result, when not SEND_APPLY_GRACE. */
+  applyGraceMs?: number;
 };
 
 export type SendObserver = {
@@ -93,7 +109,7 @@ export class NotificationSender {
     const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     const { sendable, skipped, plan } = await this.planSend(workspaceId, target);
     const loadMs = elapsedMs();
-    const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor);
+    const outcomes = await this.dispatch(plan, notification, requestId, request.dataFor, request.pace);
     const guarded = this.holdMassInvalidations(sendable, outcomes.finals);
     const at = this.now();
     const result: SendResultDocument = {
@@ -103,7 +119,8 @@ export class NotificationSender {
       tokens: this.resultTokens(sendable, skipped, outcomes, request.messageFor),
       held: this.heldNotices(plan, outcomes.finals, guarded),
       messages: request.messages ?? [],
-      due_at: new Date(at.getTime() + this.options.applyGraceMs),
+      ...(request.broadcastId !== undefined ? { broadcast_id: request.broadcastId } : {}),
+      due_at: new Date(at.getTime() + (request.applyGraceMs ?? this.options.applyGraceMs)),
     };
     const sendMs = elapsedMs() - loadMs;
     const written = await this.pending.write(result);
@@ -125,7 +142,7 @@ export class NotificationSender {
 
   /** Plan: the target's sendable tokens, and which client each goes out through. */
   private async planSend(workspaceId: string, target: SendTarget): Promise<{ sendable: SendableToken[]; skipped: SkippedToken[]; plan: DeliveryPlan }> {
-    const { sendable, skipped } = await this.store.loadSendable(workspaceId, { userIds: target.userIds ?? [], tokens: target.tokens ?? [] }, this.now());
+    const { sendable, skipped } = await this.store.loadSendable(workspaceId, { userIds: target.userIds ?? [], tokens: target.tokens ?? [], ...(target.where ? { where: target.where } : {}) }, this.now());
     return { sendable, skipped, plan: await this.router.plan(workspaceId, sendable) };
   }
 
@@ -134,7 +151,7 @@ export class NotificationSender {
    * its adapter answered nothing for is `retryable` (nothing is known of it), never a crash after
    * the notifications already went out.
    */
-  private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string, dataFor: SendRequestOptions['dataFor']): Promise<Dispatched> {
+  private async dispatch(plan: DeliveryPlan, notification: Notification, requestId: string, dataFor: SendRequestOptions['dataFor'], pace: SendPace | undefined): Promise<Dispatched> {
     const finals = new Map<string, DeliveryResult>();
     const sentWith = new Map<string, string | null>();
     const attempts = new Map<string, number>();
@@ -148,7 +165,7 @@ export class NotificationSender {
           const tokenData = dataFor && byToken ? (token: string) => { const t = byToken.get(token); return t ? dataFor(t) : undefined; } : undefined;
           // Web Push subscriptions carry the keys their payloads are encrypted with.
           const keysFor = withKeys && byToken ? (token: string) => byToken.get(token)?.keys : undefined;
-          const answered = new Map((await this.sendWithRetries(group, notification, requestId, attempts, { dataFor: tokenData, keysFor })).map((result) => [result.token, result]));
+          const answered = new Map((await this.sendWithRetries(group, notification, requestId, attempts, { dataFor: tokenData, keysFor }, pace)).map((result) => [result.token, result]));
           for (const { token } of group.tokens) {
             finals.set(token, answered.get(token) ?? noAnswer(token));
             sentWith.set(token, group.credentialId);
@@ -228,6 +245,7 @@ export class NotificationSender {
     sendId: string,
     attempts: Map<string, number>,
     perToken: Pick<SendOptions, 'dataFor' | 'keysFor'>,
+    pace: SendPace | undefined,
   ): Promise<DeliveryResult[]> {
     const { retry, logger, observer } = this.options;
     const key = group.provider;
@@ -236,7 +254,8 @@ export class NotificationSender {
     for (let attempt = 1; pending.length > 0; attempt++) {
       const started = process.hrtime.bigint();
       for (const token of pending) attempts.set(token, attempt);
-      const results = await group.send(notification, pending, { sendId, ...(perToken.dataFor ? { dataFor: perToken.dataFor } : {}), ...(perToken.keysFor ? { keysFor: perToken.keysFor } : {}) });
+      const options = { sendId, ...(perToken.dataFor ? { dataFor: perToken.dataFor } : {}), ...(perToken.keysFor ? { keysFor: perToken.keysFor } : {}) };
+      const results = pace ? await this.sendPaced(group, notification, pending, options, pace) : await group.send(notification, pending, options);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const counts = new Map<DeliveryOutcome, number>();
       for (const r of results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
@@ -253,6 +272,24 @@ export class NotificationSender {
       pending = again.map((r) => r.token);
     }
     return finals;
+  }
+
+  /**
+   * Sends `tokens` as the pace allows, a slice at a time; an answer that the provider is over
+   * its rate (a retryable answer with Retry-After, FCM's QUOTA_EXCEEDED, Expo's rate error)
+   * slows the whole credential, for every replica (broadcast/rate-budget.ts).
+   */
+  private async sendPaced(group: DeliveryGroup, notification: Notification, tokens: string[], options: SendOptions, pace: SendPace): Promise<DeliveryResult[]> {
+    const results: DeliveryResult[] = [];
+    for (let from = 0; from < tokens.length; ) {
+      const granted = Math.max(1, await pace.take(group, tokens.length - from));
+      const answered = await group.send(notification, tokens.slice(from, from + granted), options);
+      results.push(...answered);
+      const limited = answered.filter(isRateAnswer);
+      if (limited.length > 0) await pace.slowDown(group, Math.max(0, ...limited.map((r) => r.retryAfterMs ?? 0)) || undefined);
+      from += granted;
+    }
+    return results;
   }
 
   /**

@@ -74,6 +74,8 @@ export type SendResultDocument = {
   messages: ResultMessage[];
   /** When any replica may apply it (its writer applies it at once; this is for a writer that could not). */
   due_at: Date;
+  /** A broadcast chunk's result (src/broadcast): its messages' Expo receipts are not written onto the one message. */
+  broadcast_id?: string;
   /** Set once the message log's step is applied (src/outcomes): a second application skips it. */
   messages_applied?: boolean;
   claim?: string;

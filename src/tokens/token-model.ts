@@ -72,6 +72,8 @@ const tokenSchema = new Schema<TokenDocument>(
 tokenSchema.index({ workspace_id: 1, token: 1 }, { unique: true, name: 'workspace_token_unique' });
 // A user's tokens, in creation order: listing with cursor paging, sending to a user, device refresh.
 tokenSchema.index({ workspace_id: 1, user_id: 1, _id: 1 }, { name: 'workspace_user' });
+// Audiences and broadcasts walk a workspace's tokens in _id order, a range at a time (audiences/, broadcast/).
+tokenSchema.index({ workspace_id: 1, _id: 1 }, { name: 'workspace_order' });
 // MongoDB's TTL monitor deletes a token once its expiry_date has passed (documents without it never expire).
 tokenSchema.index({ expiry_date: 1 }, { expireAfterSeconds: 0, name: 'expiry_ttl' });
 // Operations: purging old failed/revoked tokens and counting by status.

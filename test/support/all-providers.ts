@@ -8,6 +8,7 @@ import { OneSignalSimulator } from '../simulators/onesignal-simulator';
 import { WebPushSimulator } from '../simulators/webpush-simulator';
 import { generateVapidKeys } from '../../src/providers/webpush-vapid';
 import { bearer, createTestApp, KEY_A, type TestApp } from './test-app';
+import type { BroadcastConfig } from '../../src/config';
 
 /**
  * The five simulators, and one app whose five credentials were put through the API (no
@@ -35,7 +36,7 @@ export type AllProviders = {
   close: () => Promise<void>;
 };
 
-export async function startAllProviders(options: { now?: () => Date } = {}): Promise<AllProviders> {
+export async function startAllProviders(options: { now?: () => Date; broadcast?: Partial<BroadcastConfig> } = {}): Promise<AllProviders> {
   const team = makeApnsKey('KEYRN00001', 'TEAMRN0001', ['com.example.rn']);
   const project = makeServiceAccount('project-rn');
   const base = makeTestCredentials();
@@ -56,6 +57,7 @@ export async function startAllProviders(options: { now?: () => Date } = {}): Pro
       webpush: { endpoints: { allowedHosts: ['127.0.0.1:*'], allowPrivate: true }, connectionsPerHost: 8, timeoutMs: 10_000 },
     },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.broadcast ? { broadcast: options.broadcast } : {}),
     expoReceipts: { delayMs: 15 * 60_000, intervalMs: 60_000 },
   });
   const app = 'com.example.rn';

@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { buildApp } from '../../src/app';
 import { parseApiKeys, type ApiKey } from '../../src/auth/api-keys';
 import type { Server } from 'node:http';
-import { loadConfig, type DeliveryConfig, type MessageConfig, type OutcomeConfig, type WorkspaceLimits, type WebhookConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
+import { loadConfig, type BroadcastConfig, type DeliveryConfig, type MessageConfig, type OutcomeConfig, type WorkspaceLimits, type WebhookConfig, type ExpoReceiptConfig, type HttpServerLimits, type RetryConfig } from '../../src/config';
 import { createHttpServer } from '../../src/http/http-server';
 import { SecretBox } from '../../src/apps/secret-box';
 import { newSigningJwk, SigningKeyRing } from '../../src/auth/signing-keys';
@@ -81,6 +81,8 @@ export async function createTestApp(
     outcomes?: Partial<OutcomeConfig>;
     /** MAX_WEBHOOK_ENDPOINTS, MAX_CREDENTIALS, MAX_APPS; the defaults otherwise. */
     workspaceLimits?: Partial<WorkspaceLimits>;
+    /** Broadcast settings (chunk size, lease, interval, rates); the defaults otherwise. */
+    broadcast?: Partial<BroadcastConfig>;
     /** The clock of the sender and the receipt checker (receipt tests move it by hours). */
     now?: () => Date;
   } = {},
@@ -99,7 +101,7 @@ export async function createTestApp(
     credentialsBox: parsedKeys?.box,
     database: db,
     providers: options.providers ?? ProviderRegistry.of([]),
-    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 }, messages, webhooks, outcomes: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).outcomes, ...options.outcomes }, workspaceLimits: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).workspaceLimits, ...options.workspaceLimits } },
+    config: { defaultTokenTtl: parseDuration('2mo')!, userLimits: options.userLimits ?? loadConfig({ API_KEYS: TEST_API_KEYS }).userLimits, retry: options.retry ?? FAST_RETRY, delivery: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).delivery, ...options.delivery }, invalidationGuard: options.invalidationGuard ?? { minTokens: 20, maxShare: 0.5 }, expoReceipts: options.expoReceipts ?? { delayMs: 15 * 60_000, intervalMs: 60_000 }, messages, webhooks, outcomes: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).outcomes, ...options.outcomes }, workspaceLimits: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).workspaceLimits, ...options.workspaceLimits }, broadcast: { ...loadConfig({ API_KEYS: TEST_API_KEYS }).broadcast, ...options.broadcast } },
     ...(options.now ? { now: options.now } : {}),
     logger,
     metrics,
