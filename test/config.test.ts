@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       defaultTokenTtl: { amount: 2, unit: 'mo' },
       shutdownTimeoutMs: 10_000,
     });
-    expect(config.apiKeys).toEqual([{ workspaceId: 'ws_demo', key: 'sk_demo_123', scopes: ['tokens:read', 'tokens:write', 'devices:read', 'devices:write', 'send', 'apps:read', 'apps:write', 'messages:read', 'webhooks:read', 'webhooks:write'] }]);
+    expect(config.apiKeys).toEqual([{ workspaceId: 'ws_demo', key: 'sk_demo_123', scopes: ['tokens:read', 'tokens:write', 'devices:read', 'devices:write', 'send', 'apps:read', 'apps:write', 'messages:read', 'webhooks:read', 'webhooks:write', 'lists:read', 'lists:write', 'audiences:read', 'audiences:write'] }]);
   });
 
   it('per-user bounds and the start-up wait (issue 18): defaults, values, and bad values named', () => {

@@ -27,7 +27,7 @@ it.each([
   const res = await preflight(path, APP, method).expect(204);
   expect(res.headers['access-control-allow-origin']).toBe(APP);
   expect(res.headers['access-control-allow-methods']).toContain(method);
-  expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type, x-courier-ua');
+  expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type, x-courier-ua, x-courier-client-key');
   expect(Number(res.headers['access-control-max-age'])).toBeGreaterThan(0);
   expect(res.headers['access-control-allow-credentials']).toBeUndefined();
   expect(res.headers.vary).toContain('Origin');
