@@ -34,7 +34,8 @@ const DEVICE_PATH = /^\/3\/device\/([0-9a-fA-F]+)$/;
 /** Apple refuses provider tokens older than an hour (ExpiredProviderToken). */
 const JWT_MAX_AGE_S = 3600;
 
-export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown; keyId: string; teamId: string; topic: string };
+/** `at`: when the simulator took the request (epoch ms), for rate measurements from its own clock. */
+export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown; keyId: string; teamId: string; topic: string; at: number };
 
 export class ApnsSimulator {
   readonly answers = new AnswerBook<ApnsAnswer>({ status: 200 });
@@ -121,7 +122,7 @@ export class ApnsSimulator {
     } catch {
       return reply(400, 'PayloadEmpty');
     }
-    this.received.push({ token, headers: req.headers, payload, keyId: auth.keyId, teamId: auth.teamId, topic });
+    this.received.push({ token, headers: req.headers, payload, keyId: auth.keyId, teamId: auth.teamId, topic, at: Date.now() });
 
     let answer = this.answers.next(token);
     while ('delayMs' in answer) {
