@@ -65,6 +65,8 @@ export type ChunkDocument = {
   up_to: string;
   /** Tokens in the range when it was planned (for lists: of its users); the progress's total. */
   size: number;
+  /** A list chunk's users, so its worker reads their tokens by key. Unset once done. */
+  user_ids?: string[];
   /** Due for a worker; unset once done. */
   due_at?: Date;
   /** A replica began handing this chunk's tokens to providers: a later claim knows they may have gone out. */

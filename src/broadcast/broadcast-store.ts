@@ -100,7 +100,8 @@ export class BroadcastStore {
 
   /** A chunk is done, with what its send did; only under the claim that did it. */
   async finishChunk(claim: string, chunkId: string, fields: { counts: ChunkCounts; possibly_duplicated?: number; canceled?: boolean }, now: Date): Promise<boolean> {
-    const updated = await this.chunks.updateOne({ _id: chunkId, claim }, { $set: { ...fields, done_at: now }, $unset: { due_at: '', claim: '' } });
+    // The keys go: what is kept of a done chunk is its counts (a few hundred bytes for chunkSize tokens).
+    const updated = await this.chunks.updateOne({ _id: chunkId, claim }, { $set: { ...fields, done_at: now }, $unset: { due_at: '', claim: '', user_ids: '' } });
     return updated.matchedCount === 1;
   }
 
@@ -135,7 +136,7 @@ export class BroadcastStore {
     let total = 0;
     let done = 0;
     let duplicated = 0;
-    const cursor = this.chunks.find({ broadcast_id: broadcast._id }, { projection: { size: 1, counts: 1, done_at: 1, possibly_duplicated: 1 } });
+    const cursor = this.chunks.find({ broadcast_id: broadcast._id }, { projection: { size: 1, counts: 1, done_at: 1, possibly_duplicated: 1 }, batchSize: 1_000 });
     for await (const chunk of cursor) {
       total += chunk.size;
       if (chunk.done_at) done++;

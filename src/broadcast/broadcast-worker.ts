@@ -126,28 +126,25 @@ export class BroadcastWorker extends PeriodicJob<number> {
       broadcast.list_ids = await this.lists.matching(broadcast.workspace_id, broadcast.target.list_pattern, undefined, this.options.maxLists);
       if (!(await this.store.setLists(broadcast.claim, broadcast._id, broadcast.list_ids))) return;
     }
-    let cursor = broadcast.cursor;
     let seq = broadcast.chunks;
-    for (let planned = 0; planned < PLAN_BATCH; planned++) {
-      const range = broadcast.canceled_at || (await this.store.canceled(broadcast._id)) ? null : await this.chunker.next(broadcast, cursor, now);
-      if (!range) {
-        if (await this.store.planned(broadcast.claim, broadcast._id, new Date(now.getTime() + this.options.leaseMs))) await this.finishIfDone(broadcast._id);
-        return;
+    let planned = 0;
+    if (!broadcast.canceled_at && !(await this.store.canceled(broadcast._id))) {
+      for await (const range of this.chunker.next(broadcast, broadcast.cursor, now, PLAN_BATCH)) {
+        const chunk = await this.store.addChunk(broadcast.claim, { _id: `${broadcast._id}:${String(seq).padStart(8, '0')}`, broadcast_id: broadcast._id, workspace_id: broadcast.workspace_id, seq, ...range, due_at: now, expires_at: broadcast.expires_at });
+        if (!chunk) return; // Another replica holds the planning now.
+        if (chunk.up_to !== range.up_to) {
+          // A planner that died wrote this chunk over another range (the target changed since): go on from the one written.
+          await this.store.planQueue.retry(broadcast.claim, [broadcast._id], now);
+          return;
+        }
+        seq = chunk.seq + 1;
+        planned++;
       }
-      const chunk = await this.store.addChunk(broadcast.claim, {
-        _id: `${broadcast._id}:${String(seq).padStart(8, '0')}`,
-        broadcast_id: broadcast._id,
-        workspace_id: broadcast.workspace_id,
-        seq,
-        ...(range.after !== undefined ? { after: range.after } : {}),
-        up_to: range.up_to,
-        size: range.size,
-        due_at: now,
-        expires_at: broadcast.expires_at,
-      });
-      if (!chunk) return; // Another replica holds the planning now.
-      cursor = chunk.up_to;
-      seq = chunk.seq + 1;
+    }
+    if (planned < PLAN_BATCH) {
+      // The target has no more (or the broadcast was canceled): every chunk is planned.
+      if (await this.store.planned(broadcast.claim, broadcast._id, new Date(now.getTime() + this.options.leaseMs))) await this.finishIfDone(broadcast._id);
+      return;
     }
     // More to plan: due again at once, for whichever replica claims it first.
     await this.store.planQueue.retry(broadcast.claim, [broadcast._id], now);

@@ -63,7 +63,7 @@ export class ChunkSender {
     if (!(await this.store.dispatching(chunk.claim, chunk._id))) return false;
     this.options.logger.debug({ broadcast_id: broadcast._id, chunk: chunk.seq, attempt: chunk.attempts ?? 1 }, 'broadcast chunk dispatching');
     const now = this.options.now();
-    const recipients = await this.chunker.resolve(broadcast, chunk, now);
+    const recipients = this.chunker.resolve(broadcast, chunk, now);
     const message = broadcast.tracking ? await this.options.message(broadcast._id) : null;
     const { result, written: durable } = await this.sender.send(broadcast.workspace_id, recipients, broadcast.notification, {
       requestId: chunk._id,

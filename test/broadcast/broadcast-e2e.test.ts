@@ -92,7 +92,7 @@ it('an audience send reaches exactly the matching devices, and lists the tokens 
   await put('aud-2', otherApp, { provider_key: 'firebase-fcm', device: { app_id: 'com.example.other', platform: 'android' }, tracking: { os_version: '14' } });
   const dead = 'android-dead:APA91b-dddddddddddd';
   await put('aud-1', dead, { provider_key: 'firebase-fcm', device: { app_id: all.app, platform: 'android' }, tracking: { os_version: '14.1' } });
-  all.fcm.stage(dead, { status: 404, errorCode: 'UNREGISTERED' });
+  all.fcm.stage(dead, { errorCode: 'UNREGISTERED' });
 
   await api('put', '/audiences/android-13-plus')
     .send({
