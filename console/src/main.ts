@@ -6,6 +6,7 @@ import { lookupView } from './views/lookup';
 import { appsView } from './views/apps';
 import { messageView, messagesView } from './views/messages';
 import { webhooksView } from './views/webhooks';
+import { audiencesView, audienceView, listsView, listView } from './views/audiences';
 import type { Context } from './context';
 
 /**
@@ -21,6 +22,10 @@ const VIEWS: View[] = [
   { path: /^#\/lookup(?:\/(.+))?$/, title: 'Token lookup', nav: '#/lookup', scope: 'tokens:read', render: (ctx, main, m) => lookupView(ctx, main, m[1] ? decodeURIComponent(m[1]) : undefined) },
   { path: /^#\/messages(?:\?(.*))?$/, title: 'Messages', nav: '#/messages', scope: 'messages:read', render: (ctx, main, m) => messagesView(ctx, main, new URLSearchParams(m[1] ?? '')) },
   { path: /^#\/message\/(.+)$/, title: 'Message', scope: 'messages:read', render: (ctx, main, m) => messageView(ctx, main, decodeURIComponent(m[1]!)) },
+  { path: /^#\/lists$/, title: 'Lists', nav: '#/lists', scope: 'lists:read', render: (ctx, main) => listsView(ctx, main) },
+  { path: /^#\/lists\/([^?]+)(?:\?.*)?$/, title: 'List', scope: 'lists:read', render: (ctx, main, m) => listView(ctx, main, decodeURIComponent(m[1]!)) },
+  { path: /^#\/audiences$/, title: 'Audiences', nav: '#/audiences', scope: 'audiences:read', render: (ctx, main) => audiencesView(ctx, main) },
+  { path: /^#\/audiences\/(.+)$/, title: 'Audience', scope: 'audiences:read', render: (ctx, main, m) => audienceView(ctx, main, decodeURIComponent(m[1]!)) },
   { path: /^#\/webhooks$/, title: 'Webhooks', nav: '#/webhooks', scope: 'webhooks:read', render: (ctx, main) => webhooksView(ctx, main) },
   { path: /^#\/apps$/, title: 'Apps & credentials', nav: '#/apps', scope: 'apps:read', render: (ctx, main) => appsView(ctx, main) },
 ];

@@ -100,6 +100,11 @@ export class AudienceStore {
     if (deleted.deletedCount === 0) throw new NotFoundError(`No audience ${audienceId} in this workspace`);
   }
 
+  /** How many active tokens the audience matches now (one count over the filter's query: docs/storage.md says which filters an index serves). */
+  count(workspaceId: string, audience: AudienceDocument, now: Date): Promise<number> {
+    return this.tokens.countDocuments(membersQuery(workspaceId, audience, now)).exec();
+  }
+
   /** A page of the audience's members (active tokens the filter matches), by token _id from after `after`. */
   async members(workspaceId: string, audience: AudienceDocument, now: Date, options: { limit: number; after?: string }): Promise<AudienceMember[]> {
     const query = { ...membersQuery(workspaceId, audience, now), ...(options.after !== undefined ? { _id: { $gt: options.after } } : {}) };

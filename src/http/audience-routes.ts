@@ -40,6 +40,12 @@ export function audienceRoutes(audiences: AudienceStore, now: () => Date): Route
     res.status(204).end();
   });
 
+  router.get('/audiences/:audience_id/count', read, async (req, res) => {
+    const { audience_id } = parseOrThrow(audienceParams, req.params);
+    const workspaceId = principalOf(res).workspaceId;
+    res.json({ count: await audiences.count(workspaceId, await audiences.get(workspaceId, audience_id), now()) });
+  });
+
   router.get('/audiences/:audience_id/members', read, async (req, res) => {
     const { audience_id } = parseOrThrow(audienceParams, req.params);
     const { limit, cursor } = parseOrThrow(audiencesQuery, req.query);

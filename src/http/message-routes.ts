@@ -61,7 +61,7 @@ export function messageRoutes(store: MessageStore, messages: MessageService, tok
     const message = await found(workspaceId, message_id);
     // A broadcast's message carries its live progress (src/broadcast).
     const progress = isBroadcastMessage(message) ? await broadcasts.progress(workspaceId, message_id) : null;
-    res.json({ ...messageRetrieved(message, await textsFor(res, message)), ...(progress ? { progress } : {}) });
+    res.json({ ...messageRetrieved(message, await textsFor(res, message)), ...(progress ? { recipient_type: message.recipient_type, progress } : {}) });
   });
 
   router.get('/messages/:message_id/failures', read, async (req, res) => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const db = await openTestDatabase();
   closeDb = db.close;
   sims = await startSimulatedProviders();
-  service = await startServiceProcess({ ...simulatorEnv(sims), MONGODB_URI: db.uri, API_KEYS: `ws_e2e:${FULL},ws_e2e:${READ_ONLY}=tokens:read+devices:read`, AUTH_FAILURES_PER_MINUTE: '0', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '200ms' });
+  service = await startServiceProcess({ ...simulatorEnv(sims), MONGODB_URI: db.uri, API_KEYS: `ws_e2e:${FULL},ws_e2e:${READ_ONLY}=tokens:read+devices:read`, AUTH_FAILURES_PER_MINUTE: '0', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_INTERVAL: '200ms', BROADCAST_CHUNK_SIZE: '10', BROADCAST_CONCURRENCY: '1', BROADCAST_INTERVAL: '100ms' });
   const put = async (user: string, token: string, provider_key: string, device: object = {}) => expect((await api('PUT', `/users/${user}/tokens/${encodeURIComponent(token)}`, { provider_key, device })).status).toBe(204);
   await put('alice', live, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone15,2' });
   await put('alice', dead, 'apn', { app_id: 'com.example.app', platform: 'ios', model: 'iPhone12,1' });
@@ -390,6 +390,55 @@ it('/docs: pastes a key and tries a request successfully', async () => {
   await op.getByRole('button', { name: 'Execute', exact: true }).click();
   await op.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
   await screenshot(page, '08-docs');
+});
+
+it('a broadcast’s progress bar moves while it runs, and Cancel stops it (issue 30)', async () => {
+  const fans = 60;
+  const token = (i: number) => (0xbc000 + i).toString(16).padStart(64, '0');
+  for (let i = 0; i < fans; i++) {
+    expect((await api('PUT', `/users/fan-${i}/tokens/${token(i)}`, { provider_key: 'apn' })).status).toBe(204);
+    // Apple answers each in half a second: ten chunks of ten take a few seconds in all.
+    sims.apns.stage(token(i), { delayMs: 500, then: { status: 200 } });
+  }
+  expect((await api('PUT', '/lists/e2e.fans/subscriptions', { recipients: Array.from({ length: fans }, (_, i) => ({ recipientId: `fan-${i}` })) })).status).toBe(204);
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Lists', exact: true }).click();
+  await page.getByRole('link', { name: 'e2e.fans' }).click();
+  await page.getByText('fan-0', { exact: true }).waitFor();
+  await page.getByLabel('Title', { exact: true }).fill('Kick-off');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const bar = page.locator('progress#broadcast-progress');
+  await bar.waitFor();
+  const value = async () => Number(await bar.getAttribute('value'));
+  const first = await value();
+  // It moves while the broadcast runs, without a reload.
+  await page.waitForFunction((before) => Number(document.querySelector('progress#broadcast-progress')?.getAttribute('value')) > before, first);
+  await screenshot(page, '20-broadcast-progress');
+  await page.getByRole('button', { name: 'Cancel broadcast', exact: true }).click();
+  await page.locator('.outcome', { hasText: 'Canceled:' }).waitFor();
+  await page.locator('h1 + p .badge', { hasText: 'CANCELED' }).waitFor({ timeout: 20_000 });
+  const id = page.url().split('#/message/')[1]!;
+  const message = (await api('GET', `/messages/${id}`)).json;
+  expect(message).toMatchObject({ status: 'CANCELED', progress: { running: false, canceled: true, total: fans } });
+  expect(message.progress.sent).toBeLessThan(fans);
+  expect(message.progress.sent + message.progress.skipped).toBe(fans);
+  expect(await bar.getAttribute('value')).toBe(String(fans));
+});
+
+it('the Audiences page shows the filter, how many tokens match, and its members (issue 30)', async () => {
+  expect((await api('PUT', `/users/ios-member/tokens/${'e'.repeat(64)}`, { provider_key: 'apn', device: { platform: 'ios', app_id: 'com.example.app' } })).status).toBe(204);
+  expect((await api('PUT', '/audiences/ios-devices', { name: 'iOS devices', filter: { filters: [{ operator: 'EQ', path: 'device.platform', value: 'ios' }] } })).status).toBe(200);
+  const page = await open();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Audiences', exact: true }).click();
+  await page.getByRole('link', { name: 'ios-devices' }).click();
+  await page.locator('.audience-count', { hasText: 'active token' }).waitFor();
+  const count = Number(await page.locator('.audience-count strong').textContent());
+  expect(count).toBe((await api('GET', '/audiences/ios-devices/count')).json.count);
+  expect(await page.locator('pre.filter').textContent()).toContain('device.platform');
+  await page.getByRole('link', { name: 'ios-member' }).waitFor();
+  await screenshot(page, '21-audience');
 });
 
 it('shows a web push subscription by its push service’s host, never its whole endpoint (issue 22)', async () => {

@@ -2,6 +2,7 @@ import { api, ApiError, enc } from '../api';
 import { focusOn, h, notice, replace, shorten } from '../dom';
 import type { Context } from '../context';
 import { cursorPager } from '../paging';
+import { progressSection, type Progress } from './broadcast';
 
 /**
  * The message log: a filterable list (GET /messages), and one message with its per-token
@@ -27,6 +28,9 @@ type Retrieved = Message & {
   providers: { provider: string; delivered: number; invalid: number; rejected: number; retryable: number }[];
   tokens: { token_id: string | null; provider_key: string | null; token: string; outcome: string; reason: string | null; provider_id: string | null; attempts: number; app_id: string | null; receipt?: { status: string; reason?: string } }[];
   tokens_omitted?: Record<string, number>;
+  /** A broadcast's (a send to a list, pattern or audience). */
+  progress?: Progress;
+  recipient_type?: 'list_id' | 'list_pattern' | 'audience_id';
 };
 type HistoryEvent = { ts: number; type: string; [key: string]: unknown };
 
@@ -129,7 +133,7 @@ export async function messageView(ctx: Context, main: HTMLElement, id: string): 
   }
   const status = h('p', { class: 'outcome', role: 'status' });
   const cancel =
-    message.status === 'DELAYED' && ctx.can('send')
+    message.status === 'DELAYED' && ctx.can('send') && !message.progress
       ? h(
           'button',
           {
@@ -154,7 +158,7 @@ export async function messageView(ctx: Context, main: HTMLElement, id: string): 
     h(
       'dl',
       { class: 'facts' },
-      fact('Recipient', message.recipient.startsWith('****') ? message.recipient : h('a', { href: `#/users/${enc(message.recipient)}` }, message.recipient)),
+      fact('Recipient', recipientLink(message)),
       fact('Request', h('a', { href: `#/messages?messageId=${enc(message.request_id)}` }, shorten(message.request_id))),
       fact('Enqueued', at(message.enqueued)),
       message.deliver_at !== undefined ? fact('Due', at(message.deliver_at)) : null,
@@ -164,9 +168,45 @@ export async function messageView(ctx: Context, main: HTMLElement, id: string): 
       fact('Clicked', at(message.clicked)),
     ),
     cancel ? h('div', { class: 'actions' }, cancel, status) : null,
-    h('section', {}, h('h2', {}, 'Tokens'), tokensTable(message)),
+    message.progress ? progressSection(ctx, id, message.progress, () => void messageView(ctx, main, id)) : null,
+    message.progress ? failuresSection(id) : h('section', {}, h('h2', {}, 'Tokens'), tokensTable(message)),
     h('section', {}, h('h2', {}, 'History'), timeline(events)),
   );
+}
+
+/** The user a message was for, or a broadcast's list, pattern or audience. */
+function recipientLink(message: Retrieved): Node | string {
+  if (message.recipient.startsWith('****')) return message.recipient;
+  if (message.recipient_type === 'list_pattern') return `lists matching ${message.recipient}`;
+  if (message.recipient_type === 'list_id') return h('a', { href: `#/lists/${enc(message.recipient)}` }, `list ${message.recipient}`);
+  if (message.recipient_type === 'audience_id') return h('a', { href: `#/audiences/${enc(message.recipient)}` }, `audience ${message.recipient}`);
+  return h('a', { href: `#/users/${enc(message.recipient)}` }, message.recipient);
+}
+
+/** A broadcast's tokens that did not get it, a page at a time (delivered ones are counted, not listed). */
+function failuresSection(id: string): HTMLElement {
+  type Failure = { token: string; user_id: string | null; provider_key: string | null; outcome: string; reason: string | null };
+  const body = h('tbody');
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  const errors = h('div');
+  const pager = cursorPager<Failure>({
+    button: more,
+    errors,
+    fetch: async (cursor) => {
+      const page = await api<{ results: Failure[]; paging: { cursor: string | null; more: boolean } }>('GET', `/messages/${enc(id)}/failures?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+      return { items: page.results, cursor: page.paging.cursor, more: page.paging.more };
+    },
+    add: (f) => body.append(h('tr', {}, h('td', {}, f.provider_key ?? '—'), h('td', {}, h('code', { title: f.token }, shorten(f.token))), h('td', {}, f.user_id ?? '—'), h('td', {}, h('span', { class: `badge badge-outcome-${f.outcome}` }, f.outcome)), h('td', { class: 'reason' }, f.reason ?? '—'))),
+  });
+  const table = h('div', { class: 'table-wrap' }, h('table', { class: 'broadcast-failures' }, h('thead', {}, h('tr', {}, ['Provider', 'Token', 'User', 'Outcome', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))), body));
+  const section = h('section', {}, h('h2', {}, 'Tokens that did not get it'), table, more, errors);
+  void pager.load().then(
+    () => {
+      if (pager.loaded() === 0) replace(section, h('h2', {}, 'Tokens that did not get it'), notice('empty', 'None so far: every token sent to was delivered.'));
+    },
+    (e: Error) => errors.append(notice('error', e.message)),
+  );
+  return section;
 }
 
 function tokensTable(message: Retrieved): HTMLElement {
