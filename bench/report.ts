@@ -11,6 +11,7 @@ export function renderPerformanceDoc(meta: Any, results: Any): string {
   const runtime = results.runtime as Any | undefined;
   const userToken = results['user-token'] as Any | undefined;
   const apps = results.apps as Any | undefined;
+  const broadcast = results.broadcast as Any | undefined;
   const httpRow = (name: string, r: Any | undefined) =>
     r
       ? `| ${name} | ${r.ours_rps_median} req/s vs bare ${r.bare_rps_median} req/s | **${r.throughput_ratio_median}** (${r.throughput_ratio_spread.min}–${r.throughput_ratio_spread.max}) | ≥ 0.7: ${verdict(r.throughput_ratio_median >= 0.7)} | p99 ${r.p99_at_half_ours_ms_median} ms vs ${r.p99_at_half_bare_ms_median} ms: **${r.p99_ratio_median}×** (${r.p99_ratio_spread.min}–${r.p99_ratio_spread.max}) | ${r.ours_rps_median < r.bare_rps_median / 2 ? 'not meaningful: ours is saturated below this rate, so its latency is queueing' : `≤ 2×: ${verdict(r.p99_ratio_median <= 2)}`} |`
@@ -98,6 +99,27 @@ benchmark against a build of the commit before the log (bench/lib/baseline-build
 rounds, in alternating order. The webhooks row: the same build with one endpoint registered for
 every event, on a database of its own, run after the other two in each round; each round then
 waits until its outbox has delivered every event to a receiver in the benchmark process. A message keeps each token's hint (\`****1234\`), never the token.` : 'Not run.'}
+
+## Broadcast: one send to an audience vs a raw client, one and two replicas
+
+${broadcast ? `${broadcast.tokens.toLocaleString('en')} tokens (${Object.entries(broadcast.mix).map(([k, v]) => `${v} ${k}`).join(', ')}; ${broadcast.dead} staged dead, 10% of each)
+in one audience, sent by one \`POST /send {to: {audience_id}}\` with no rate limit (every \`BROADCAST_RATE_*\` 0), timed
+from the request to the message's \`SENT\`; against bench/baseline/raw-push-client.ts sending the same notifications
+to the same simulators (APNs and FCM over bare HTTP/2, Expo and OneSignal as JSON over keep-alive HTTPS, Web Push
+through web-push). One replica, then two on one database (the second paused with SIGSTOP for the one-replica rounds),
+each pinned to core 0 as the raw client is: the two-replica figure shows the engine's sharing, not more CPU.
+
+| measure | figure | target |
+|---|---|---|
+| notifications/s: one replica, two replicas, raw (median) | ${broadcast.one_replica_per_s_median}, ${broadcast.two_replicas_per_s_median}, ${broadcast.raw_per_s_median} | |
+| ratio to the raw client, one replica (spread) | **${broadcast.one_replica_ratio_median}** (${broadcast.one_replica_ratio_spread.min}–${broadcast.one_replica_ratio_spread.max}) | ≥ 0.8: ${verdict(broadcast.one_replica_ratio_median >= 0.8)} |
+| ratio to the raw client, two replicas (spread) | **${broadcast.two_replicas_ratio_median}** (${broadcast.two_replicas_ratio_spread.min}–${broadcast.two_replicas_ratio_spread.max}) | ≥ 0.8: ${verdict(broadcast.two_replicas_ratio_median >= 0.8)} |
+| every dead token invalidated, in every round | ${broadcast.every_dead_invalidated} | ${verdict(broadcast.every_dead_invalidated)} |
+| no token left \`retryable\` | ${broadcast.no_retryable} | ${verdict(broadcast.no_retryable)} |
+| kept per delivered token (message, broadcast, ${broadcast.kept.chunks} chunks of ${broadcast.kept.chunk_bytes_mean} B) | ${broadcast.kept.bytes_per_delivered_token} B | small |
+| with the failures (${broadcast.kept.failures} documents of ${broadcast.kept.failure_bytes_mean} B) | ${broadcast.kept.bytes_per_delivered_token_with_failures} B per delivered token | |
+
+Where the time goes is in "Where the targets are missed" below.` : 'Not run.'}
 
 ## Storage
 

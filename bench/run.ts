@@ -9,6 +9,7 @@ import { sendBenchmark } from './send-benchmark';
 import { storageBenchmark } from './storage-benchmark';
 import { userTokenBenchmark } from './user-token-benchmark';
 import { appsBenchmark } from './apps-benchmark';
+import { broadcastBenchmark } from './broadcast-benchmark';
 import { renderPerformanceDoc } from './report';
 import { buildAt, removeBuild } from './lib/baseline-build';
 
@@ -33,8 +34,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const BEFORE_MESSAGE_LOG = 'd35bd01';
 
 const PLAN = smoke
-  ? { rounds: 1, seconds: 1, connections: 8, sendTokens: 1000, storageTokens: 5000 }
-  : { rounds: 5, seconds: 6, connections: 32, sendTokens: 10_000, storageTokens: 1_000_000 };
+  ? { rounds: 1, seconds: 1, connections: 8, sendTokens: 1000, storageTokens: 5000, broadcastTokens: 2000 }
+  : { rounds: 5, seconds: 6, connections: 32, sendTokens: 10_000, storageTokens: 1_000_000, broadcastTokens: 100_000 };
 
 function node24(): string | undefined {
   const result = spawnSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8', timeout: 300_000 });
@@ -93,6 +94,7 @@ async function main() {
         if (baseline && 'root' in baseline) removeBuild(baseline.root);
       }
     }
+    if (want('broadcast')) save('broadcast', await broadcastBenchmark({ mongoUri: dbUri(`bench_broadcast_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 3, tokens: PLAN.broadcastTokens, log }));
     if (want('runtime')) {
       const other = node24();
       if (!other) {
@@ -112,7 +114,7 @@ async function main() {
   }
   if (!smoke && !arg('out')) {
     // Render from every result on disk, so a partial run (--only) still gives a whole page.
-    for (const name of ['put', 'get', 'user-token', 'apps', 'send', 'runtime', 'storage']) {
+    for (const name of ['put', 'get', 'user-token', 'apps', 'send', 'broadcast', 'runtime', 'storage']) {
       if (name in results) continue;
       const file = path.join(outDir, `${name}.json`);
       if (existsSync(file)) results[name] = JSON.parse(readFileSync(file, 'utf8')).result;

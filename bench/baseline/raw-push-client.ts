@@ -21,7 +21,29 @@ type Config = {
   fcm: { url: string; serviceAccountFile: string; tokens: string[]; batches: number };
   expo: { url: string; tokens: string[]; concurrency: number };
   webpush?: { subscriptions: { endpoint: string; keys: { p256dh: string; auth: string } }[]; vapid: { publicKey: string; privateKey: string; subject: string }; connections: number };
+  onesignal?: { url: string; appId: string; apiKey: string; ids: string[]; concurrency: number };
 };
+
+/** OneSignal: one notification per 2,000 subscription ids (the SDK's cap), `concurrency` at a time, over keep-alive HTTPS. Answers a status per id: 200, or 410 for one OneSignal reported invalid. */
+async function oneSignal(config: NonNullable<Config['onesignal']>): Promise<number[]> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: config.concurrency });
+  const answers = await mapWithConcurrency(chunk(config.ids, 2_000), config.concurrency, (ids) =>
+    new Promise<number[]>((resolve, reject) => {
+      const req = https.request(`${config.url}/notifications`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Key ${config.apiKey}` } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          const invalid = new Set((JSON.parse(text) as { errors?: { invalid_player_ids?: string[] } }).errors?.invalid_player_ids ?? []);
+          resolve(ids.map((id) => (invalid.has(id) ? 410 : 200)));
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ app_id: config.appId, include_subscription_ids: ids, headings: { en: 'Benchmark' }, contents: { en: 'Hello' } }));
+    }),
+  );
+  agent.destroy();
+  return answers.flat();
+}
 
 async function webPush(config: NonNullable<Config['webpush']>): Promise<number[]> {
   if (config.subscriptions.length === 0) return [];
@@ -122,10 +144,10 @@ async function fcm(config: Config['fcm']): Promise<number[]> {
 async function main() {
   const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
   const started = process.hrtime.bigint();
-  const [a, f, e, w] = await Promise.all([apns(config.apns), fcm(config.fcm), expo(config.expo), config.webpush ? webPush(config.webpush) : Promise.resolve([])]);
+  const [a, f, e, w, o] = await Promise.all([apns(config.apns), fcm(config.fcm), expo(config.expo), config.webpush ? webPush(config.webpush) : Promise.resolve([]), config.onesignal ? oneSignal(config.onesignal) : Promise.resolve([])]);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const ok = [...a, ...f, ...e].filter((s) => s === 200).length + w.filter((s) => s === 201).length;
-  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length + e.length + w.length}\n`);
+  const ok = [...a, ...f, ...e, ...o].filter((s) => s === 200).length + w.filter((s) => s === 201).length;
+  process.stdout.write(`raw client done in ${ms.toFixed(1)} ms, ${ok} accepted of ${a.length + f.length + e.length + w.length + o.length}\n`);
 }
 
 void main();

@@ -21,11 +21,15 @@ export const appParams = z.object({ app_id: appId });
 const PROVIDER_LIST = PROVIDER_MODULES.map((m) => m.key).join(', ');
 
 /** A validated credential body: its provider_key says which module's shape the rest has (the module reads it). */
-export type CredentialInput = { provider_key: ProviderKey } & Record<string, unknown>;
+export type CredentialInput = { provider_key: ProviderKey; rate_per_second?: number | null } & Record<string, unknown>;
+
+/** A credential's own pace for broadcasts, in notifications a second (the instance's BROADCAST_RATE_<PROVIDER> when absent). */
+export const MAX_RATE_PER_SECOND = 10_000_000;
+const ratePerSecond = z.number().int().min(1).max(MAX_RATE_PER_SECOND).nullable().optional().describe("This credential's pace for broadcasts, in notifications a second, shared by every replica; null or absent: the instance's BROADCAST_RATE_<PROVIDER>");
 
 export const credentialBody = z.discriminatedUnion(
   'provider_key',
-  PROVIDER_MODULES.map((m) => m.credentialBody) as unknown as [z.ZodObject<{ provider_key: z.ZodLiteral<string> }>, ...z.ZodObject<{ provider_key: z.ZodLiteral<string> }>[]],
+  PROVIDER_MODULES.map((m) => (m.credentialBody as unknown as z.ZodObject).safeExtend({ rate_per_second: ratePerSecond })) as unknown as [z.ZodObject<{ provider_key: z.ZodLiteral<string> }>, ...z.ZodObject<{ provider_key: z.ZodLiteral<string> }>[]],
   { error: `must be one of ${PROVIDER_LIST}` },
 ) as unknown as z.ZodType<CredentialInput>;
 

@@ -27,6 +27,8 @@ export type CredentialDocument = {
   settings?: Record<string, unknown>;
   /** SHA-256 of the key material: tells two keys apart without revealing either. */
   key_sha256: string;
+  /** Its pace for broadcasts, in notifications a second (broadcast/rate-budget.ts); absent: the instance's default for its provider. */
+  rate_per_second?: number;
   secret: Sealed;
   /**
    * Random, and new whenever the sealed secret is written: created, replaced or rekeyed. The
@@ -80,7 +82,7 @@ export type CredentialView = {
   updated_at: string;
 } & Record<string, unknown>;
 /** What a send needs to know of a credential: no secret, and the identity its cached client is keyed by. */
-export type CredentialRef = Pick<CredentialDocument, 'credential_id' | 'provider_key'> & { settings: unknown; identity: string };
+export type CredentialRef = Pick<CredentialDocument, 'credential_id' | 'provider_key' | 'rate_per_second'> & { settings: unknown; identity: string };
 
 export type AppView = Omit<AppDocument, 'workspace_id' | 'created_at' | 'updated_at'> & { updated_at: string };
 
@@ -124,7 +126,8 @@ export class CredentialStore {
 
   async putCredential(workspaceId: string, credentialId: string, input: CredentialInput): Promise<{ created: boolean; credential: CredentialView }> {
     const box = this.requireBox();
-    const { material, settings } = providerModule(input.provider_key).seal(input);
+    const { rate_per_second: rate, ...keyInput } = input;
+    const { material, settings } = providerModule(input.provider_key).seal(keyInput as CredentialInput);
     const now = this.now();
     const existing = await this.credentials.findOne({ workspace_id: workspaceId, credential_id: credentialId }, { projection: { provider_key: 1 } });
     if (!existing) await refuseOverBound(this.credentials, workspaceId, this.limits.credentials, 'credentials', 'MAX_CREDENTIALS');
@@ -142,8 +145,10 @@ export class CredentialStore {
           secret: box.seal(material, [workspaceId, credentialId]),
           generation: newGeneration(),
           updated_at: now,
+          ...(typeof rate === 'number' ? { rate_per_second: rate } : {}),
         },
-        $unset: LEGACY_FIELDS,
+        // A PUT replaces the whole credential: without a rate, it has the instance's default again.
+        $unset: { ...LEGACY_FIELDS, ...(typeof rate === 'number' ? {} : { rate_per_second: '' }) },
         $setOnInsert: { created_at: now },
         $inc: { revision: 1 },
       } as UpdateFilter<CredentialDocument>,
@@ -277,9 +282,9 @@ export class CredentialStore {
   /** Identities and fingerprints of the credentials a send needs (no secrets). */
   async credentialsById(workspaceId: string, credentialIds: readonly string[]): Promise<Map<string, CredentialRef>> {
     const docs = await this.credentials
-      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, settings: 1, ...LEGACY_PROJECTION, revision: 1, generation: 1 } })
+      .find({ workspace_id: workspaceId, credential_id: { $in: [...credentialIds] } }, { projection: { credential_id: 1, provider_key: 1, settings: 1, ...LEGACY_PROJECTION, revision: 1, generation: 1, rate_per_second: 1 } })
       .toArray();
-    return new Map(docs.map((doc) => [doc.credential_id, { credential_id: doc.credential_id, provider_key: doc.provider_key, settings: settingsOf(doc), identity: credentialIdentity(doc) }]));
+    return new Map(docs.map((doc) => [doc.credential_id, { credential_id: doc.credential_id, provider_key: doc.provider_key, settings: settingsOf(doc), identity: credentialIdentity(doc), ...(doc.rate_per_second !== undefined ? { rate_per_second: doc.rate_per_second } : {}) }]));
   }
 
   /**
@@ -328,6 +333,7 @@ function credentialView(doc: CredentialDocument): CredentialView {
     provider_key: doc.provider_key,
     ...providerModule(doc.provider_key).view(settingsOf(doc)),
     key_sha256: doc.key_sha256,
+    rate_per_second: doc.rate_per_second ?? null,
     revision: doc.revision,
     updated_at: doc.updated_at.toISOString(),
   };

@@ -120,7 +120,7 @@ export class ChunkSender {
   /** The workspace's rate budget, per credential (rate-budget.ts). */
   private pace(workspaceId: string): SendPace {
     return {
-      take: (group, wanted) => this.budget.take({ workspaceId, provider: group.provider, credentialId: group.credentialId }, wanted),
+      take: (group, wanted) => this.budget.take({ workspaceId, provider: group.provider, credentialId: group.credentialId }, wanted, group.rate),
       slowDown: async (group, retryAfterMs) => {
         await this.budget.slowDown({ workspaceId, provider: group.provider, credentialId: group.credentialId }, retryAfterMs);
         this.options.logger.warn({ provider: group.provider, credential: group.credentialId, retry_after_ms: retryAfterMs ?? null }, 'the provider answered that this credential is over its rate: pausing it for every replica');

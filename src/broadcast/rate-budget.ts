@@ -61,9 +61,11 @@ export class RateBudget {
   /**
    * How many of `wanted` notifications may go now: at least one, waiting for the next window
    * (or the end of a pause) when none may. Without a rate, all of them at once.
+   * `credentialRate`: the credential's own rate, when it has one.
    */
-  async take(key: RateKey, wanted: number): Promise<number> {
-    const rate = this.rateOf(key.provider);
+  async take(key: RateKey, wanted: number, credentialRate?: number): Promise<number> {
+    // The credential's own rate (rate_per_second), or the instance's default for its provider.
+    const rate = credentialRate ?? this.rateOf(key.provider);
     if (rate <= 0 || wanted <= 0) return wanted;
     const id = rateKey(key);
     const windowMs = (rate * WINDOW_MS) / 1000 >= 1 ? WINDOW_MS : SLOW_WINDOW_MS;

@@ -88,6 +88,7 @@ export const credentialView = z.object({
   provider_key: z.enum(PROVIDER_KEYS),
   ...Object.assign({}, ...PROVIDER_MODULES.map((m) => m.viewSchema)),
   key_sha256: z.string().describe('SHA-256 of the key material: a fingerprint, never the key'),
+  rate_per_second: z.number().nullable().describe("Its pace for broadcasts, in notifications a second; null: the instance's BROADCAST_RATE_<PROVIDER>"),
   revision: z.number(),
   updated_at: z.string(),
 });

@@ -23,6 +23,8 @@ export type DeliveryGroup = {
   label: { app?: string; credential?: string; environment?: string };
   tokens: SendableToken[];
   send: SendFn;
+  /** The credential's own pace for broadcasts (rate_per_second), when it has one. */
+  rate?: number;
 };
 /** A token no client can send, and why (reason.ts). */
 export type Refusal = { token: SendableToken } & Reason;
@@ -74,7 +76,7 @@ export class DeliveryRouter {
       }
       try {
         const send = await this.dispatch(workspaceId, route, credential, members, acquired);
-        groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send });
+        groups.push({ provider, credentialId: route.credentialId, label, tokens: members, send, ...(credential.rate_per_second !== undefined ? { rate: credential.rate_per_second } : {}) });
       } catch (error) {
         // Key material no configured key can decrypt (or a client that could not be built): a clear reason per token, never a crash.
         for (const token of members) refused.push({ token, code: 'credential_unusable', detail: `${route.credentialId} of app ${route.appId} can't be used: ${(error as Error).message}` });

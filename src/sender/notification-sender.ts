@@ -20,7 +20,7 @@ export type SendTarget = { userIds?: readonly string[]; tokens?: readonly string
  * (waiting until some may), and what to do when a provider answers that it is over its rate.
  */
 export type SendPace = {
-  take: (group: Pick<DeliveryGroup, 'provider' | 'credentialId'>, wanted: number) => Promise<number>;
+  take: (group: Pick<DeliveryGroup, 'provider' | 'credentialId' | 'rate'>, wanted: number) => Promise<number>;
   slowDown: (group: Pick<DeliveryGroup, 'provider' | 'credentialId'>, retryAfterMs: number | undefined) => Promise<void>;
 };
 

@@ -7,6 +7,7 @@ import { createTestApp, FAST_RETRY, KEY_A, type TestApp } from '../support/test-
 import { openTestDatabase } from '../support/test-db';
 import { apnsToken } from '../support/tokens';
 import { waitFor } from '../support/wait-for';
+import { startAllProviders, type AllProviders } from '../support/all-providers';
 
 /**
  * Each provider's pace, per credential, across replicas (issue 30): the budget's windows on a
@@ -53,6 +54,13 @@ describe('the budget, on a fake clock', () => {
     expect(slept).toEqual([]);
   });
 
+  it('a credential’s own rate replaces its provider’s default', async () => {
+    const budget = new RateBudget(db.db, RATES, fake);
+    // 50 a second: 5 per window, where Expo's default would give 60.
+    expect(await budget.take({ ...key, provider: 'expo' }, 25, 50)).toBe(5);
+    expect(await budget.take({ ...key, provider: 'expo', credentialId: 'default-rate' }, 100)).toBe(60);
+  });
+
   it('a rate answer pauses the credential for every replica, for its Retry-After', async () => {
     const one = new RateBudget(db.db, RATES, fake);
     const two = new RateBudget(db.db, RATES, fake);
@@ -60,6 +68,46 @@ describe('the budget, on a fake clock', () => {
     await one.slowDown(key, 2_000);
     expect(await two.take(key, 1)).toBe(1);
     expect(clock - start).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('a credential’s own rate (rate_per_second)', () => {
+  let all: AllProviders;
+  beforeAll(async () => {
+    all = await startAllProviders({ broadcast: { chunkSize: 10, intervalMs: 20, concurrency: 2 } });
+    all.t.broadcastWorker.start();
+  }, 60_000);
+  afterAll(async () => {
+    await all.close();
+  });
+
+  it('is stored and shown, and a PUT without it goes back to the instance’s default', async () => {
+    const api = apiClient(all.t.app, KEY_A);
+    const put = (body: object) => api.put('/credentials/expo', { provider_key: 'expo', access_token: all.expoAccessToken, ...body });
+    expect((await put({ rate_per_second: 20 }).expect(200)).body).toMatchObject({ credential_id: 'expo', rate_per_second: 20 });
+    expect((await put({}).expect(200)).body.rate_per_second).toBeNull();
+    expect((await put({ rate_per_second: 0 }).expect(400)).body.errors[0].path).toBe('rate_per_second');
+    expect((await put({ rate_per_second: 1.5 }).expect(400)).body.errors[0].path).toBe('rate_per_second');
+  });
+
+  it('paces that credential’s broadcasts: at most its rate in any second, measured at the Expo simulator', async () => {
+    const api = apiClient(all.t.app, KEY_A);
+    const RATE = 20;
+    await api.put('/credentials/expo', { provider_key: 'expo', access_token: all.expoAccessToken, rate_per_second: RATE }).expect(200);
+    for (let i = 0; i < 50; i++) await api.putToken(`paced-${i}`, `ExponentPushToken[paced-${String(i).padStart(4, '0')}]`, { provider_key: 'expo', device: { app_id: all.app } }).expect(204);
+    await api.put('/audiences/expo-paced', { filter: { filters: [{ operator: 'EQ', path: 'provider_key', value: 'expo' }] } }).expect(200);
+    all.reset();
+    const { body } = await api.send({ to: { audience_id: 'expo-paced' }, content: { title: 'Paced' } }).expect(202);
+    await waitFor(async () => (await api.get(`/messages/${body.requestId}`)).body.status === 'SENT', 'the paced broadcast to finish', { timeoutMs: 30_000 });
+    const times = all.expo.sends.flatMap((s) => s.recipients.map(() => s.at)).sort((x, y) => x - y);
+    expect(times).toHaveLength(50);
+    let most = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1_000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    // A second spans at most 11 windows of a tenth of the rate each.
+    expect(most).toBeLessThanOrEqual(1.1 * RATE);
   });
 });
 

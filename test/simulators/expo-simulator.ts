@@ -25,7 +25,8 @@ export type ExpoTicketAnswer = { status: 'ok' } | { status: 'error'; error: stri
 export type ExpoReceiptAnswer = { status: 'ok' } | { status: 'error'; error: string; message?: string } | 'never';
 export type ExpoStagedRequest = { status: 429 } | { status: 500 | 502 | 503; html: true } | { wrongTicketCount: true } | { reset: true };
 export type ExpoSimOptions = { accessToken?: string; port?: number; receiptDelayMs?: number };
-export type ExpoSendRecord = { recipients: string[]; gzip: boolean; authorization?: string; messages: Record<string, unknown>[] };
+/** `at`: when the simulator took the request (epoch ms), for rate measurements from its own clock. */
+export type ExpoSendRecord = { recipients: string[]; gzip: boolean; authorization?: string; messages: Record<string, unknown>[]; at: number };
 
 export const EXPO_RECEIPT_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_PROJECT = '@sim/app';
@@ -138,7 +139,7 @@ export class ExpoSimulator {
 
       const messages = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
       const expanded = messages.flatMap((message) => (Array.isArray(message.to) ? message.to : [message.to]).map((to) => ({ message, to: String(to) })));
-      this.sends.push({ recipients: expanded.map((e) => e.to), gzip, ...(authorization ? { authorization } : {}), messages });
+      this.sends.push({ recipients: expanded.map((e) => e.to), gzip, ...(authorization ? { authorization } : {}), messages, at: Date.now() });
       const staged = this.staged.shift();
       if (staged && 'reset' in staged) return dropConnection(req);
       if (staged && 'status' in staged && staged.status === 429) return errors(429, 'TOO_MANY_REQUESTS', 'Exceeded 600 notifications per second per project.');

@@ -67,7 +67,19 @@ export class OneSignalSimulator {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'POST' || req.url.split('?')[0] !== '/notifications') return reply(404, { errors: ['Not Found'] });
+    const path = req.url.split('?')[0];
+    // Control, for a person with curl and for the benchmarks (the other simulators have the same): states, reset, figures.
+    if (req.method === 'POST' && path === '/__state') {
+      const { ids, state } = JSON.parse(await readBody(req)) as { ids: string[]; state: SubscriptionState };
+      for (const id of ids) this.setState(id, state);
+      return reply(200, { staged: ids.length });
+    }
+    if (req.method === 'POST' && path === '/__reset') {
+      this.reset();
+      return reply(200, {});
+    }
+    if (req.method === 'GET' && path === '/__stats') return reply(200, { requests: this.received.length, recipients: this.received.reduce((n, r) => n + r.ids.length, 0), created: this.created });
+    if (req.method !== 'POST' || path !== '/notifications') return reply(404, { errors: ['Not Found'] });
     const text = await readBody(req);
     if (req.headers.authorization !== `Key ${this.options.apiKey}`) {
       return reply(403, { errors: ["Access denied.  Please include an 'Authorization: ...' header with a valid API key (https://documentation.onesignal.com/docs/accounts-and-keys#api-keys)."] });
