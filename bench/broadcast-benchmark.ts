@@ -62,7 +62,8 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
 
   // The audience: N tokens straight into the collection (as an import would), with last_used_at now (a daily broadcast's usual case).
   const n = options.tokens;
-  const subscriptions = (await control(webPushUrl, '/__subscribe', { application_server_key: vapid.publicKey, count: Math.round(n * 0.1) })) as { endpoint: string; keys: { p256dh: string; auth: string } }[];
+  const subscriptions = (await control(webPushUrl, '/__subscribe', { application_server_key: vapid.publicKey, count: Math.round(n * 0.1) + 20 })) as { endpoint: string; keys: { p256dh: string; auth: string } }[];
+  const warmSubscriptions = subscriptions.splice(0, 20);
   const tokens: Token[] = [];
   for (let i = 0; tokens.length < n; i++) {
     const slot = i % 20;
@@ -84,6 +85,15 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
   const client = await MongoClient.connect(options.mongoUri);
   const collection = client.db().collection('tokens');
   const now = new Date();
+  // A small audience of its own warms each replica's provider connections before the rounds.
+  const warm: Token[] = [
+    ...Array.from({ length: 50 }, (_, i) => ({ token: `e${i.toString(16).padStart(63, '0')}`, provider_key: 'apn' })),
+    ...Array.from({ length: 50 }, (_, i) => ({ token: `warm${i}:APA91b${'F'.repeat(140)}`, provider_key: 'firebase-fcm' })),
+    ...Array.from({ length: 20 }, (_, i) => ({ token: `ExponentPushToken[warm${i}xxxxxxxxxxxxxxxx]`, provider_key: 'expo' })),
+    ...Array.from({ length: 20 }, () => ({ token: randomUUID(), provider_key: 'onesignal' })),
+    ...warmSubscriptions.map((s) => ({ token: s.endpoint, provider_key: 'webpush', keys: s.keys })),
+  ];
+  await collection.insertMany(warm.map((t, i) => ({ _id: new ObjectId(), workspace_id: WORKSPACE, user_id: `warm-${i}`, ...t, status: 'active', revision: 0, device: { app_id: 'bench.warm' }, created_at: now, updated_at: now, last_used_at: now })));
   for (let from = 0; from < tokens.length; from += 5_000) {
     await collection.insertMany(
       tokens.slice(from, from + 5_000).map((t, i) => ({ _id: new ObjectId(), workspace_id: WORKSPACE, user_id: `bc-${from + i}`, ...t, status: 'active', revision: 0, device: { app_id: 'bench.app' }, created_at: now, updated_at: now, last_used_at: now })),
@@ -119,13 +129,15 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
     return service;
   };
   const one = await start();
-  const res = await fetch(`${one.url}/audiences/everyone`, { method: 'PUT', headers: HEADERS, body: JSON.stringify({ name: 'Everyone', filter: { filters: [{ operator: 'EQ', path: 'device.app_id', value: 'bench.app' }] } }) });
-  if (res.status !== 200) throw new Error(`audience: ${res.status} ${await res.text()}`);
+  for (const [id, app] of [['everyone', 'bench.app'], ['warm-up', 'bench.warm']] as const) {
+    const res = await fetch(`${one.url}/audiences/${id}`, { method: 'PUT', headers: HEADERS, body: JSON.stringify({ name: id, filter: { filters: [{ operator: 'EQ', path: 'device.app_id', value: app }] } }) });
+    if (res.status !== 200) throw new Error(`audience: ${res.status} ${await res.text()}`);
+  }
 
-  const runOurs = async (url: string) => {
+  const runOurs = async (url: string, audience = 'everyone') => {
     await stage();
     const started = process.hrtime.bigint();
-    const sent = await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: { audience_id: 'everyone' }, content: { title: 'Benchmark', body: 'Hello' } } }) });
+    const sent = await fetch(`${url}/send`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ message: { to: { audience_id: audience }, content: { title: 'Benchmark', body: 'Hello' } } }) });
     if (sent.status !== 202) throw new Error(`POST /send answered ${sent.status}: ${await sent.text()}`);
     const { requestId } = (await sent.json()) as { requestId: string };
     for (;;) {
@@ -148,9 +160,12 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
   const rounds: Round[] = [];
   let lastId = '';
   try {
-    // Unmeasured first: the first send of a process opens its provider connections.
-    await runOurs(one.url);
+    // Unmeasured first: the first send of a process opens its provider connections (a small audience of its own, for each replica).
+    await runOurs(one.url, 'warm-up');
     const two = await start();
+    one.proc.child.kill('SIGSTOP');
+    await runOurs(two.url, 'warm-up');
+    one.proc.child.kill('SIGCONT');
     for (let r = 0; r < options.rounds; r++) {
       // Ours first, then raw; the next round the other way round.
       const first = r % 2 === 0;

@@ -94,7 +94,7 @@ async function main() {
         if (baseline && 'root' in baseline) removeBuild(baseline.root);
       }
     }
-    if (want('broadcast')) save('broadcast', await broadcastBenchmark({ mongoUri: dbUri(`bench_broadcast_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 3, tokens: PLAN.broadcastTokens, log }));
+    if (want('broadcast')) save('broadcast', await broadcastBenchmark({ mongoUri: dbUri(`bench_broadcast_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : Number(arg('broadcast-rounds') ?? 3), tokens: PLAN.broadcastTokens, log }));
     if (want('runtime')) {
       const other = node24();
       if (!other) {

@@ -22,7 +22,7 @@ export type BroadcastWorkerOptions = {
 
 /** Chunks planned per claim of a broadcast, before its planning goes back to the queue (any replica continues it). */
 const PLAN_BATCH = 20;
-/** A chunk whose send failed this many claims in a row is left for an operator (last_error says why), not retried forever. */
+/** A chunk whose send failed this many claims in a row is given up (its tokens counted as failed, last_error kept), so its broadcast still ends. */
 const MAX_CHUNK_ATTEMPTS = 10;
 
 /**
@@ -80,8 +80,9 @@ export class BroadcastWorker extends PeriodicJob<number> {
     const { leaseMs } = this.options;
     try {
       if ((chunk.attempts ?? 1) > MAX_CHUNK_ATTEMPTS) {
-        this.options.logger.error({ broadcast_id: chunk.broadcast_id, chunk: chunk.seq, attempts: chunk.attempts, last_error: chunk.last_error }, 'a broadcast chunk failed every attempt: left undone; see last_error');
-        await this.store.chunkQueue.retry(chunk.claim, [chunk._id], new Date(this.now().getTime() + 3_600_000), chunk.last_error ?? 'failed every attempt');
+        // Given up, so the broadcast can finish: its tokens count as failed, and the chunk keeps why.
+        this.options.logger.error({ broadcast_id: chunk.broadcast_id, chunk: chunk.seq, attempts: chunk.attempts, last_error: chunk.last_error }, 'a broadcast chunk failed every attempt: its tokens are counted as failed; see last_error');
+        if (await this.store.finishChunk(chunk.claim, chunk._id, { counts: { none: { delivered: 0, invalid: 0, rejected: 0, retryable: chunk.size, skipped: 0 } } }, this.now())) await this.finishIfDone(chunk.broadcast_id);
         return;
       }
       const finished = await this.store.chunkQueue.whileHeld(chunk.claim, chunk._id, leaseMs, this.now, () => this.chunks.send(chunk));
