@@ -45,6 +45,7 @@ import { BroadcastWorker } from './broadcast/broadcast-worker';
 import { Chunker } from './broadcast/chunker';
 import { ChunkSender } from './broadcast/chunk-sender';
 import { ensureRateIndexes, RateBudget } from './broadcast/rate-budget';
+import { ensureLiveActivityIndexes, LiveActivityStore } from './tokens/live-activity-store';
 
 export type Services = {
   registry: TokenRegistry;
@@ -106,6 +107,7 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureAudienceIndexes(db);
   await ensureBroadcastIndexes(db);
   await ensureRateIndexes(db);
+  await ensureLiveActivityIndexes(db);
 }
 
 /** How long a claim on a send result keeps the others off it; renewed before each is applied. */
@@ -183,7 +185,7 @@ export function createServices(deps: {
   const outcomeQueue = new OutcomeQueue(sendResults, outcomes, { intervalMs: OUTCOME_INTERVAL_MS, leaseMs: OUTCOME_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
-  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, liveActivities: new LiveActivityStore(db, model), ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const lists = new ListStore(db, { maxLists: deps.config.workspaceLimits.lists, maxSubscribers: deps.config.workspaceLimits.listSubscribers });
   const audiences = new AudienceStore(db, model, deps.config.workspaceLimits.audiences);

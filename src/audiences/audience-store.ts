@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
+import { kindQuery } from '../tokens/live-activity';
 import { audienceQuery, cleanFilter, type FilterNode, type Query } from './audience-filter';
 
 /**
@@ -122,7 +123,8 @@ export function membersQuery(workspaceId: string, audience: Pick<AudienceDocumen
   const built = audienceQuery(audience.filter.filters, audience.operator);
   // Stored filters passed this check when written; one that no longer does matches nothing rather than everything.
   const filter = 'query' in built ? built.query : { _id: { $exists: false } };
-  return { workspace_id: workspaceId, ...sendable(now), ...(Object.keys(filter).length > 0 ? { $and: [filter] } : {}) };
+  // A device's ordinary tokens: Live Activity tokens take only Live Activity pushes.
+  return { workspace_id: workspaceId, ...sendable(now), ...kindQuery('device'), ...(Object.keys(filter).length > 0 ? { $and: [filter] } : {}) };
 }
 
 export function audienceView(a: AudienceDocument) {

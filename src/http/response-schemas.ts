@@ -1,5 +1,6 @@
 import { PROVIDER_MODULES } from '../providers/catalogue';
 import { z } from 'zod';
+import { liveActivityField } from '../tokens/live-activity';
 import { MESSAGE_STATUSES } from '../messages/message-status';
 import { DEVICE_PLATFORMS } from '../tokens/device-registry';
 import { deviceFields, PROVIDER_KEYS, TOKEN_STATUSES, trackingFields, webPushKeysField } from '../tokens/token-fields';
@@ -24,6 +25,7 @@ export const tokenObject = z.object({
   updated_at: isoDate,
   last_used_at: isoDate.nullable(),
   keys: webPushKeysField.optional().describe("Web Push only: the subscription's keys (this route needs tokens:read)"),
+  live_activity: liveActivityField.optional().describe("APNs only: a Live Activity's push-to-start or update token"),
 });
 
 export const tokenPage = z.object({

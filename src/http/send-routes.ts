@@ -16,8 +16,24 @@ import { isBroadcast, sendBody, type SendBody } from './send-schemas';
 import type { BroadcastService } from '../broadcast/broadcast-service';
 
 /** Courier-shaped message → the sender's Notification (the payload builders map it to each provider). */
-export function toNotification(message: SendBody['message']): Notification {
+export function toNotification(message: SendBody['message'], now: Date = new Date()): Notification {
   const n: Notification = {};
+  const la = message.live_activity;
+  if (la) {
+    n.liveActivity = {
+      event: la.event,
+      contentState: la.content_state as Record<string, JsonValue>,
+      // iOS keeps the newest event: one sent without a timestamp is as new as now.
+      timestamp: la.timestamp ?? now,
+      ...(la.attributes_type !== undefined ? { attributesType: la.attributes_type } : {}),
+      ...(la.attributes !== undefined ? { attributes: la.attributes as Record<string, JsonValue> } : {}),
+      ...(la.stale_date ? { staleDate: la.stale_date } : {}),
+      ...(la.dismissal_date ? { dismissalDate: la.dismissal_date } : {}),
+      ...(la.relevance_score !== undefined ? { relevanceScore: la.relevance_score } : {}),
+      ...(la.alert ? { alert: Object.fromEntries(Object.entries(la.alert).filter(([, v]) => v !== undefined)) } : {}),
+      ...(la.activity_id !== undefined ? { activityId: la.activity_id } : {}),
+    };
+  }
   const set = <K extends keyof Notification>(key: K, value: Notification[K] | undefined) => {
     if (value !== undefined) n[key] = value;
   };
@@ -120,7 +136,7 @@ export function sendRoutes(messages: MessageService, idempotency: IdempotencySto
     const broadcastTo = isBroadcast(message.to) ? message.to : undefined;
     const recipients = broadcastTo ? [] : Array.isArray(message.to) ? message.to : [message.to as Recipient];
     const deliverAt = deliveryTime(message.delay, now(), options.maxDelayMs);
-    const notification = toNotification(message);
+    const notification = toNotification(message, now());
     refuseOversized(notification, now());
     const key = idempotencyKeyOf(req);
     const principal = principalOf(res);

@@ -5,6 +5,7 @@ import { APNS_MAX_COLLAPSE_ID_BYTES } from '../providers/apns-payload';
 import { overrideProblems } from '../providers/override-problems';
 import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
 import { findUnsafeKeys, PROVIDER_KEYS, tokenValue, userId, type ProviderKey } from '../tokens/token-fields';
+import { activityId, attributesType } from '../tokens/live-activity';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
 export const MAX_RECIPIENTS = 100;
@@ -22,9 +23,10 @@ function reservedDataKey(key: string): boolean {
 }
 
 const recipient = z.union(
-  [z.strictObject({ user_id: userId }), z.strictObject({ token: tokenValue })],
-  { error: 'must be {"user_id": "..."} or {"token": "..."}' },
+  [z.strictObject({ user_id: userId }), z.strictObject({ token: tokenValue }), z.strictObject({ activity_id: activityId })],
+  { error: 'must be {"user_id": "..."}, {"token": "..."} or, for a Live Activity update or end, {"activity_id": "..."}' },
 );
+
 
 /**
  * Courier's `message.delay`: `{duration: <ms>}` or `{until: <ISO 8601>}`. Courier's
@@ -68,6 +70,33 @@ const passedOnJson = z.unknown().superRefine((value, ctx) => {
 
 /** Courier's per-provider entry: `override` is merged into that provider's request; `if`, `metadata` and `timeouts` are accepted and ignored. */
 const providerEntry = z.strictObject({ override: passedOnJson.pipe(z.record(z.string(), z.unknown())).optional(), if: z.unknown().optional(), metadata: z.unknown().optional(), timeouts: z.unknown().optional() });
+
+/** An ISO 8601 time, as a Date. */
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }).transform((text) => new Date(text));
+
+/**
+ * `message.live_activity` (docs/providers.md, "Live Activities"): a start goes to the
+ * recipients' push-to-start tokens of `attributes_type`; an update or end to an activity's
+ * update tokens (`to: {activity_id}`, or a user's narrowed by `activity_id`).
+ */
+const liveActivity = z
+  .strictObject({
+    event: z.enum(['start', 'update', 'end'], { error: 'must be start, update or end' }),
+    attributes_type: attributesType.optional(),
+    attributes: passedOnJson.pipe(z.record(z.string(), z.unknown())).optional(),
+    content_state: passedOnJson.pipe(z.record(z.string(), z.unknown())),
+    activity_id: activityId.optional(),
+    timestamp: isoTime.optional(),
+    stale_date: isoTime.optional(),
+    dismissal_date: isoTime.optional(),
+    relevance_score: z.number().min(0).max(100).optional(),
+    alert: z.strictObject({ title: z.string().max(1024).optional(), body: z.string().max(4096).optional(), sound: z.string().max(256).optional() }).optional(),
+  })
+  .superRefine((la, ctx) => {
+    if (la.event === 'start' && la.attributes_type === undefined) ctx.addIssue({ code: 'custom', path: ['attributes_type'], message: 'is required to start an activity: it picks the push-to-start tokens of that type' });
+    if (la.event === 'start' && la.attributes === undefined) ctx.addIssue({ code: 'custom', path: ['attributes'], message: 'is required to start an activity (its static ActivityAttributes)' });
+    if (la.event === 'start' && la.activity_id !== undefined) ctx.addIssue({ code: 'custom', path: ['activity_id'], message: 'is for update and end: a started activity gets its id on the device' });
+  });
 
 /** Courier's list, list-pattern and audience recipients: a broadcast (src/broadcast), the send's only recipient. */
 const broadcastTo = z.union([z.strictObject({ list_id: listId }), z.strictObject({ list_pattern: listPattern }), z.strictObject({ audience_id: audienceParams.shape.audience_id })]);
@@ -155,8 +184,10 @@ export const sendBody = z.strictObject({
         })
         .optional(),
       providers: z.record(z.string(), providerEntry).optional(),
+      live_activity: liveActivity.optional(),
     })
     .superRefine((message, ctx) => {
+      liveActivityTargetProblems(message, ctx);
       for (const [key, entry] of Object.entries(message.providers ?? {})) {
         if (!(PROVIDER_KEYS as readonly string[]).includes(key)) {
           ctx.addIssue({ code: 'custom', path: ['providers', key], message: `is not a push provider of this service (${PROVIDER_KEYS.join(', ')})` });
@@ -170,3 +201,23 @@ export const sendBody = z.strictObject({
     }),
 });
 export type SendBody = z.infer<typeof sendBody>;
+
+/** Whom a Live Activity event may go to, and that `activity_id` goes with one. */
+function liveActivityTargetProblems(message: { to: unknown; live_activity?: { event: string; activity_id?: string } | undefined }, ctx: z.RefinementCtx): void {
+  const targets = (Array.isArray(message.to) ? message.to : [message.to]) as Record<string, unknown>[];
+  const toActivity = targets.some((t) => t !== null && typeof t === 'object' && 'activity_id' in t);
+  const event = message.live_activity?.event;
+  if (toActivity && (event === undefined || event === 'start')) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'an activity_id recipient takes a Live Activity update or end (message.live_activity)' });
+  }
+  if (event !== undefined && targets.some((t) => t !== null && typeof t === 'object' && 'token' in t)) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'a Live Activity event goes to users or to an activity, not to named tokens' });
+  }
+  if (toActivity && targets.length > 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'an activity_id must be the only recipient of a send' });
+  if ((event === 'update' || event === 'end') && !toActivity && message.live_activity?.activity_id === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['live_activity', 'activity_id'], message: 'is required to update or end an activity for users (or send to {"activity_id"})' });
+  }
+  if (event !== undefined && targets.some((t) => t !== null && typeof t === 'object' && ('list_id' in t || 'list_pattern' in t || 'audience_id' in t))) {
+    ctx.addIssue({ code: 'custom', path: ['live_activity'], message: 'goes to users or to an activity, not to a list or an audience' });
+  }
+}

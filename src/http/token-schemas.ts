@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOKEN_KINDS } from '../tokens/live-activity';
 import { measureJson } from '../tokens/json-measure';
 import { MAX_TOKEN_DEPTH, PROVIDER_KEYS, refineKeys, registrationFields, TOKEN_STATUSES, tokenValue, userId } from '../tokens/token-fields';
 
@@ -59,6 +60,7 @@ export const listTokensQuery = z.strictObject({
   cursor: z.string().max(64).optional(),
   provider_key: z.enum(PROVIDER_KEYS, { error: `must be one of ${PROVIDER_KEYS.join(', ')}` }).optional(),
   status: z.enum(TOKEN_STATUSES, { error: `must be one of ${TOKEN_STATUSES.join(', ')}` }).optional(),
+  kind: z.enum(TOKEN_KINDS, { error: `must be one of ${TOKEN_KINDS.join(', ')} (device: a device's ordinary tokens)` }).optional(),
 });
 
 const pointer = z.string().max(1024);

@@ -41,7 +41,7 @@ export type MessageDocument = {
   request_id: string;
   /** The user id, the masked token for a token recipient, or a broadcast's list id, list pattern or audience id. */
   recipient: string;
-  recipient_type: 'user' | 'token' | 'list_id' | 'list_pattern' | 'audience_id';
+  recipient_type: 'user' | 'token' | 'activity_id' | 'list_id' | 'list_pattern' | 'audience_id';
   status: MessageStatus;
   reason: MessageReason | null;
   error: string | null;

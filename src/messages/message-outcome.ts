@@ -9,8 +9,10 @@ import type { SendWrite } from './message-store';
 /** The routing codes: a token with one was never handed to a provider (UNROUTABLE, NO_PROVIDERS). */
 const UNROUTED: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['no_adapter', 'no_credentials', 'credential_missing', 'credential_unusable']);
 
-/** A message's share of a send result: its named token's line, or its user's (a token named and also the user's is in both). */
+/** A message's share of a send result: its named token's line, its user's (a token named and also the user's is in both), or an activity's. */
 export function linesOf(message: ResultMessage, tokens: readonly ResultToken[]): ResultToken[] {
+  // A Live Activity's message (to: {activity_id}) is the only one of its send: every token sent is its.
+  if ('activity_id' in message) return tokens.filter((t) => t.outcome !== 'skipped');
   return 'token' in message ? tokens.filter((t) => t.token === message.token) : tokens.filter((t) => t.outcome !== 'skipped' && t.user_id === message.user_id);
 }
 

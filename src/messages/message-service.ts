@@ -11,8 +11,10 @@ import type { ScheduledSendDocument, ScheduledSends } from './scheduled-sends';
 import type { MessageStatus } from './message-status';
 import type { MessageStore } from './message-store';
 import { newTrackingKey, trackingUrl } from './tracking';
+import { liveActivityTarget, type LiveActivityStore } from '../tokens/live-activity-store';
 
-export type Recipient = { user_id: string } | { token: string };
+/** A user, a named token, or (for a Live Activity update or end) an activity's update tokens. */
+export type Recipient = { user_id: string } | { token: string } | { activity_id: string };
 /** A broadcast's one message is for a list, a pattern of lists, or an audience (src/broadcast sends it). */
 export type BroadcastRecipient = { list_id: string } | { list_pattern: string } | { audience_id: string };
 export type MessageRequest = {
@@ -33,6 +35,8 @@ export type MessageOptions = {
   maxPendingDelayed: number;
   /** PUBLIC_URL: where devices reach /t/…; without it no push carries a trackingUrl. */
   publicUrl: URL | undefined;
+  /** Live Activities (tokens/live-activity-store.ts): an update older than the last is refused, an end retires the activity's tokens. */
+  liveActivities?: LiveActivityStore;
   now?: () => Date;
 };
 
@@ -89,9 +93,24 @@ export class MessageService {
       await this.store.insert(messages);
       return { status: 202, requestId };
     }
+    await this.checkLiveActivity(workspaceId, request.recipients, request.notification, now);
     // The messages first: a send whose log could not be written never goes out (and its key is released).
     await this.store.insert(messages);
     return { status: 200, ...(await this.sendNow(workspaceId, addressed, request.notification, requestId)) };
+  }
+
+  /**
+   * A Live Activity update or end: refused (409) when its activity already had a later event,
+   * and an end retires the activity's update tokens at its dismissal date. Before anything is
+   * written, so a refused update leaves nothing behind.
+   */
+  private async checkLiveActivity(workspaceId: string, recipients: readonly Recipient[], notification: Notification, now: Date): Promise<void> {
+    const activity = notification.liveActivity;
+    if (!activity || activity.event === 'start' || !this.options.liveActivities) return;
+    const activityId = activityOf(recipients, notification);
+    if (activityId === undefined) return;
+    await this.options.liveActivities.advance(workspaceId, activityId, activity.timestamp, now);
+    if (activity.event === 'end') await this.options.liveActivities.retire(workspaceId, activityId, activity.dismissalDate, now);
   }
 
   /**
@@ -159,15 +178,22 @@ export class MessageService {
   private async sendNow(workspaceId: string, recipients: Addressed[], notification: Notification, requestId: string): Promise<{ report: SendReport; tokenIds: (string | null)[] }> {
     const byUser = new Map<string, MessageDocument>();
     const byToken = new Map<string, MessageDocument>();
+    let byActivity: MessageDocument | undefined;
     for (const { message, target } of recipients) {
       if ('user_id' in target && !byUser.has(target.user_id)) byUser.set(target.user_id, message);
       if ('token' in target && !byToken.has(target.token)) byToken.set(target.token, message);
+      if ('activity_id' in target) byActivity ??= message;
     }
-    const messageOf = (t: { token: string; user_id: string | null }) => byToken.get(t.token) ?? (t.user_id !== null ? byUser.get(t.user_id) : undefined);
+    const messageOf = (t: { token: string; user_id: string | null }) => byToken.get(t.token) ?? (t.user_id !== null ? byUser.get(t.user_id) : undefined) ?? byActivity;
     const publicUrl = this.options.publicUrl;
+    const activity = notification.liveActivity;
+    // A Live Activity event goes to Live Activity tokens only (tokens/live-activity-store.ts); any other send to a device's ordinary tokens.
+    const target = activity
+      ? { where: liveActivityTarget(activity.event, { attributesType: activity.attributesType, activityId: activityOf(recipients.map((r) => r.target), notification), userIds: [...byUser.keys()] }, this.now()) }
+      : { userIds: [...byUser.keys()], tokens: [...byToken.keys()] };
     const { result, written } = await this.sender.send(
       workspaceId,
-      { userIds: [...byUser.keys()], tokens: [...byToken.keys()] },
+      target,
       notification,
       {
         requestId,
@@ -194,8 +220,8 @@ export class MessageService {
       _id: id,
       workspace_id: workspaceId,
       request_id: requestId,
-      recipient: 'user_id' in recipient ? recipient.user_id : maskSecret(recipient.token),
-      recipient_type: 'user_id' in recipient ? 'user' : 'token',
+      recipient: 'user_id' in recipient ? recipient.user_id : 'activity_id' in recipient ? recipient.activity_id : maskSecret(recipient.token),
+      recipient_type: 'user_id' in recipient ? 'user' : 'activity_id' in recipient ? 'activity_id' : 'token',
       status: deliverAt ? 'DELAYED' : 'ENQUEUED',
       reason: null,
       error: null,
@@ -210,4 +236,10 @@ export class MessageService {
     };
     return message;
   }
+}
+
+/** The activity a Live Activity update or end is for: its `to: {activity_id}`, or `live_activity.activity_id`. */
+function activityOf(recipients: readonly Recipient[], notification: Notification): string | undefined {
+  for (const r of recipients) if ('activity_id' in r) return r.activity_id;
+  return notification.liveActivity?.activityId;
 }

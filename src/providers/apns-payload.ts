@@ -1,4 +1,5 @@
 import { deepMerge } from './overrides';
+import { buildLiveActivityRequest } from './apns-live-activity';
 import { isSilent, type Notification } from './provider';
 
 /**
@@ -31,6 +32,8 @@ export const APNS_IMAGE_KEY = 'fcm_options';
 
 export function buildApnsRequest(notification: Notification, topic: string, now: Date): ApnsRequest {
   const n = notification;
+  // A Live Activity's push has a shape of its own (apns-live-activity.ts); the override still applies last.
+  if (n.liveActivity) return applyApnsOverride(buildLiveActivityRequest(n, n.liveActivity, topic, now), n.overrides?.apn);
   const aps: Record<string, unknown> = {};
   const alert: Record<string, unknown> = {};
   if (n.title !== undefined) alert.title = n.title;

@@ -69,6 +69,26 @@ export type Notification = {
   localization?: { titleLocKey?: string; titleLocArgs?: string[]; locKey?: string; locArgs?: string[] };
   /** Courier's `message.providers.<key>.override`, merged into that provider's request after the mapping (providers/overrides.ts). */
   overrides?: Partial<Record<ProviderKey, Record<string, unknown>>>;
+  /** A Live Activity push (APNs only; providers/apns-live-activity.ts): its tokens are Live Activity tokens. */
+  liveActivity?: LiveActivityPush;
+};
+
+/** A Live Activity event, as `message.live_activity` gives it (docs/providers.md, "Live Activities"). */
+export type LiveActivityPush = {
+  event: 'start' | 'update' | 'end';
+  /** start: the ActivityAttributes type, and its static attributes. */
+  attributesType?: string;
+  attributes?: Record<string, JsonValue>;
+  /** The activity's dynamic content (its ContentState), as the app's Codable struct decodes it. */
+  contentState: Record<string, JsonValue>;
+  /** When the event happened: iOS keeps only the newest. */
+  timestamp: Date;
+  staleDate?: Date;
+  dismissalDate?: Date;
+  relevanceScore?: number;
+  alert?: { title?: string; body?: string; sound?: string };
+  /** An update or end for users (`to: {user_id}`): the activity whose update tokens it narrows to. */
+  activityId?: string;
 };
 
 /** Nothing a person would see: no title, body, subtitle, localized text or image. */

@@ -4,6 +4,7 @@ import type { ReasonCode } from '../providers/reason';
 import type { ProviderKey } from '../tokens/token-fields';
 import type { TokenDocument, TokenModel } from '../tokens/token-model';
 import { sendable } from '../tokens/token-queries';
+import { kindQuery } from '../tokens/live-activity';
 
 export type SendableToken = Pick<TokenDocument, '_id' | 'user_id' | 'token' | 'provider_key' | 'revision' | 'apns_environment' | 'keys' | 'last_used_at'> & {
   device?: { app_id?: string };
@@ -35,7 +36,8 @@ export class DeliveryStore {
     }
     const byUser = target.userIds.length
       ? await this.model
-          .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now) }, projection)
+          // A device's ordinary tokens: a Live Activity's get only Live Activity pushes (target.where).
+          .find({ workspace_id: workspaceId, user_id: { $in: [...target.userIds] }, ...sendable(now), ...kindQuery('device') }, projection)
           .sort({ _id: 1 })
           .lean<SendableToken[]>()
           .exec()
@@ -45,14 +47,16 @@ export class DeliveryStore {
     const explicit = target.tokens.filter((token) => !found.has(token));
     if (explicit.length > 0) {
       const docs = await this.model
-        .find({ workspace_id: workspaceId, token: { $in: explicit } }, { ...projection, status: 1, expiry_date: 1 })
-        .lean<(SendableToken & Pick<TokenDocument, 'status' | 'expiry_date'>)[]>()
+        .find({ workspace_id: workspaceId, token: { $in: explicit } }, { ...projection, status: 1, expiry_date: 1, live_activity: 1 })
+        .lean<(SendableToken & Pick<TokenDocument, 'status' | 'expiry_date' | 'live_activity'>)[]>()
         .exec();
       const byToken = new Map(docs.map((doc) => [doc.token, doc]));
       for (const token of new Set(explicit)) {
         const doc = byToken.get(token);
         if (!doc || (doc.expiry_date && doc.expiry_date <= now)) {
           skipped.push({ token, user_id: null, provider_key: null, reason: 'not registered' });
+        } else if (doc.live_activity) {
+          skipped.push({ token, user_id: doc.user_id, provider_key: doc.provider_key, reason: 'is a Live Activity token: it takes message.live_activity pushes only' });
         } else if (doc.status !== 'active') {
           skipped.push({ token, user_id: doc.user_id, provider_key: doc.provider_key, reason: `status is ${doc.status}` });
         } else {

@@ -1,5 +1,6 @@
 import { ECDH } from 'node:crypto';
 import { z } from 'zod';
+import { liveActivityField } from './live-activity';
 
 /**
  * The shapes of a token's fields, shared by the HTTP schemas and the domain (a PATCH result is
@@ -289,12 +290,16 @@ export const registrationFields = {
   expiry_date: registrationExpiryField.optional(),
   /** Web Push only (and required there): the subscription's keys. */
   keys: webPushKeysField.nullish(),
+  /** APNs only: a Live Activity's push-to-start or update token (tokens/live-activity.ts). */
+  live_activity: liveActivityField.nullish(),
 };
 
 /** The rule across a registration's fields: `keys` goes with webpush, and only with it. */
-export function refineKeys(registration: { provider_key: string; keys?: unknown }, ctx: z.RefinementCtx): void {
+export function refineKeys(registration: { provider_key: string; keys?: unknown; live_activity?: unknown }, ctx: z.RefinementCtx): void {
   const problem = keysProblem(registration.provider_key, registration.keys);
   if (problem) ctx.addIssue({ code: 'custom', path: ['keys'], message: problem });
+  // Android has no counterpart of Live Activities: only APNs tokens are ActivityKit's.
+  if (registration.live_activity != null && registration.provider_key !== 'apn') ctx.addIssue({ code: 'custom', path: ['live_activity'], message: 'is for APNs tokens only (provider_key apn): Live Activities are iOS’s' });
 }
 
 export const registration = z.strictObject(registrationFields).superRefine(refineKeys);

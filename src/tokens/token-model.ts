@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { LIVE_ACTIVITY_KINDS, type LiveActivityToken } from './live-activity';
 import { PROVIDER_KEYS, TOKEN_STATUSES, type Device, type ProviderKey, type TokenStatus, type Tracking, type WebPushKeys } from './token-fields';
 
 /**
@@ -34,6 +35,8 @@ export interface TokenDocument {
   apns_environment?: 'sandbox';
   /** Web Push only: the subscription's keys (p256dh, auth), which every payload is encrypted with. Secret, like the token. */
   keys?: WebPushKeys;
+  /** APNs only: a Live Activity's push-to-start or update token (tokens/live-activity.ts); absent on a device's ordinary token. */
+  live_activity?: LiveActivityToken;
 }
 
 const stringFields = (names: string[]) => Object.fromEntries(names.map((name) => [name, { type: String }]));
@@ -56,6 +59,7 @@ const tokenSchema = new Schema<TokenDocument>(
     revision: { type: Number, required: true, default: 0 },
     apns_environment: { type: String, enum: ['sandbox'] },
     keys: new Schema({ p256dh: { type: String, required: true }, auth: { type: String, required: true } }, { _id: false }),
+    live_activity: new Schema({ kind: { type: String, required: true, enum: LIVE_ACTIVITY_KINDS }, attributes_type: { type: String }, activity_id: { type: String } }, { _id: false }),
   },
   {
     collection: TOKENS_COLLECTION,
@@ -72,6 +76,8 @@ const tokenSchema = new Schema<TokenDocument>(
 tokenSchema.index({ workspace_id: 1, token: 1 }, { unique: true, name: 'workspace_token_unique' });
 // A user's tokens, in creation order: listing with cursor paging, sending to a user, device refresh.
 tokenSchema.index({ workspace_id: 1, user_id: 1, _id: 1 }, { name: 'workspace_user' });
+// A Live Activity's update tokens, across users: an update or end to `to: {activity_id}` (only tokens that have one are indexed).
+tokenSchema.index({ workspace_id: 1, 'live_activity.activity_id': 1 }, { name: 'workspace_activity', partialFilterExpression: { 'live_activity.activity_id': { $exists: true } } });
 // Audiences and broadcasts walk a workspace's tokens in _id order, a range at a time (audiences/, broadcast/).
 tokenSchema.index({ workspace_id: 1, _id: 1 }, { name: 'workspace_order' });
 // MongoDB's TTL monitor deletes a token once its expiry_date has passed (documents without it never expire).

@@ -1,4 +1,5 @@
 import type { TokenModel } from './token-model';
+import { kindQuery } from './live-activity';
 
 /** Status reason given to older tokens of a device when the device registers a new one. */
 export const REPLACED_REASON = 'replaced';
@@ -11,7 +12,7 @@ export const REPLACED_REASON = 'replaced';
  */
 export async function retireReplacedTokens(
   model: TokenModel,
-  scope: { workspaceId: string; userId: string; keepTokens: string[]; device: Record<string, string> },
+  scope: { workspaceId: string; userId: string; keepTokens: string[]; device: Record<string, string>; kind?: Record<string, unknown> },
   now: Date,
 ): Promise<number> {
   const deviceMatch = Object.fromEntries(Object.entries(scope.device).map(([field, value]) => [`device.${field}`, value]));
@@ -21,6 +22,8 @@ export async function retireReplacedTokens(
         workspace_id: scope.workspaceId,
         user_id: scope.userId,
         ...deviceMatch,
+        // Only tokens of the same kind (a device's ordinary tokens by default; live-activity.ts).
+        ...(scope.kind ?? kindQuery('device')),
         token: { $nin: scope.keepTokens },
         status: { $in: ['active', 'unknown'] },
       },

@@ -9,6 +9,7 @@ import { editableToken, MAX_TOKEN_DEPTH, MAX_TOKEN_JSON_BYTES, type Device, type
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { MAX_WRITE_ATTEMPTS, retryOnDuplicateKey } from './upsert-retry';
+import { kindQuery, sameKindQuery, UPDATE_TOKEN_TTL_MS, type LiveActivityToken, type TokenKind } from './live-activity';
 import { retireReplacedTokens } from './token-refresh';
 import { newLife } from './token-transfer';
 import { toTokenView, type TokenView } from './token-view';
@@ -35,7 +36,7 @@ export type RegistryOptions = {
   endpoints?: EndpointPolicy;
 };
 
-export type ListQuery = { limit: number; cursor?: string; provider_key?: ProviderKey; status?: TokenStatus };
+export type ListQuery = { limit: number; cursor?: string; provider_key?: ProviderKey; status?: TokenStatus; kind?: TokenKind };
 export type TokenPage = { tokens: TokenView[]; paging: { cursor: string | null; more: boolean } };
 export type PutResult = { created: boolean; transferredFrom: string | null; replaced: number };
 
@@ -54,7 +55,7 @@ function written(userId: string, token: string, registration: Registration, prev
   return { token, added: false, bytes: bytes - storedBytes({ token, user_id: userId, properties: previous.properties, device: previous.device, tracking: previous.tracking }), activated: previous.status !== 'active' };
 }
 
-type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined; keys?: WebPushKeys | null };
+type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expiry_date?: Date | undefined; keys?: WebPushKeys | null; live_activity?: LiveActivityToken | null };
 
 /**
  * PUT and PATCH both write whole tokens: an optional field with no value is removed from the
@@ -62,8 +63,8 @@ type OptionalFields = { device?: Device | null; tracking?: Tracking | null; expi
  */
 function withOptionalFields(set: Partial<TokenDocument>, optional: OptionalFields): UpdateQuery<TokenDocument> {
   const unset: Record<string, ''> = {};
-  for (const field of ['device', 'tracking', 'expiry_date', 'keys'] as const) {
-    // A PATCH never names `keys` (they change only by registering again): it keeps them.
+  for (const field of ['device', 'tracking', 'expiry_date', 'keys', 'live_activity'] as const) {
+    // A PATCH never names `keys` or `live_activity` (they change only by registering again): it keeps them.
     if (!(field in optional)) continue;
     const value = optional[field];
     if (value) (set as Record<string, unknown>)[field] = value;
@@ -92,7 +93,8 @@ export class TokenRegistry {
     const expiry = registration.expiry_date;
     if (expiry === false) return undefined;
     if (typeof expiry === 'string') return new Date(expiry);
-    // Absent, null or true: the default expiry.
+    // Absent, null or true: the default expiry; an activity's update token lives as long as an activity can.
+    if (registration.live_activity?.kind === 'update') return new Date(now.getTime() + UPDATE_TOKEN_TTL_MS);
     return addDuration(now, this.options.defaultTtl);
   }
 
@@ -107,7 +109,7 @@ export class TokenRegistry {
       updated_at: now,
     };
     return {
-      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now), keys: registration.keys }),
+      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now), keys: registration.keys, live_activity: registration.live_activity }),
       // The id is made here, not by the server, so tokens of one request keep their order
       // (ObjectIds from one process increase), which paging by _id relies on.
       $setOnInsert: { _id: new Types.ObjectId(), ...newLife(now) },
@@ -211,20 +213,22 @@ export class TokenRegistry {
     items: { token: string; registration: Registration }[],
     now: Date,
   ): Promise<number> {
-    const devices = new Map<string, { appId: string; deviceId: string; tokens: string[] }>();
+    // Per device, and per kind of token: a push-to-start token replaces only those of its attributes type (live-activity.ts).
+    const devices = new Map<string, { appId: string; deviceId: string; kind: Record<string, unknown>; tokens: string[] }>();
     for (const { token, registration } of items) {
       const { app_id: appId, device_id: deviceId } = registration.device ?? {};
       if (!appId || !deviceId) continue;
-      const key = JSON.stringify([appId, deviceId]);
-      const entry = devices.get(key) ?? { appId, deviceId, tokens: [] };
+      const kind = sameKindQuery(registration.live_activity);
+      const key = JSON.stringify([appId, deviceId, kind]);
+      const entry = devices.get(key) ?? { appId, deviceId, kind, tokens: [] };
       entry.tokens.push(token);
       devices.set(key, entry);
     }
     let replaced = 0;
-    for (const { appId, deviceId, tokens } of devices.values()) {
+    for (const { appId, deviceId, kind, tokens } of devices.values()) {
       replaced += await retireReplacedTokens(
         this.model,
-        { workspaceId, userId, keepTokens: tokens, device: { app_id: appId, device_id: deviceId } },
+        { workspaceId, userId, keepTokens: tokens, device: { app_id: appId, device_id: deviceId }, kind },
         now,
       );
     }
@@ -265,6 +269,7 @@ export class TokenRegistry {
         ...(after ? { _id: { $gt: after } } : {}),
         ...(query.provider_key ? { provider_key: query.provider_key } : {}),
         ...(query.status ? { status: query.status } : {}),
+        ...(query.kind ? kindQuery(query.kind) : {}),
         ...notExpired(now),
       })
       .sort({ _id: 1 })

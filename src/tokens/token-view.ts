@@ -1,5 +1,6 @@
 import type { Device, ProviderKey, TokenStatus, Tracking, WebPushKeys } from './token-fields';
 import type { TokenDocument } from './token-model';
+import type { LiveActivityToken } from './live-activity';
 
 /** A token as the Courier-compatible API shows it. */
 export interface TokenView {
@@ -15,6 +16,8 @@ export interface TokenView {
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
+  /** APNs only: a Live Activity's token kind, type and activity (tokens/live-activity.ts). */
+  live_activity?: LiveActivityToken;
   /** Web Push only: the subscription's keys (every route that shows a TokenView needs tokens:read). */
   keys?: WebPushKeys;
 }
@@ -34,5 +37,6 @@ export function toTokenView(doc: TokenDocument): TokenView {
     updated_at: doc.updated_at.toISOString(),
     last_used_at: doc.last_used_at ? doc.last_used_at.toISOString() : null,
     ...(doc.keys ? { keys: { p256dh: doc.keys.p256dh, auth: doc.keys.auth } } : {}),
+    ...(doc.live_activity ? { live_activity: doc.live_activity } : {}),
   };
 }

@@ -29,6 +29,25 @@ export type ApnsSimulatorOptions = {
   maxConcurrentStreams?: number;
 };
 
+const LIVE_ACTIVITY_SUFFIX = '.push-type.liveactivity';
+
+/**
+ * What Apple requires of a Live Activity push's `aps` (ActivityKit push notifications): a
+ * timestamp in seconds, an event, a content-state; a start also its attributes-type and
+ * attributes; stale and dismissal dates, when present, in seconds too.
+ */
+export function liveActivityProblem(payload: unknown): string | undefined {
+  const aps = (payload as { aps?: Record<string, unknown> } | null)?.aps;
+  if (!aps || typeof aps !== 'object') return 'no aps';
+  const seconds = (value: unknown) => Number.isInteger(value) && (value as number) > 1_000_000_000 && (value as number) < 100_000_000_000;
+  if (!seconds(aps.timestamp)) return 'aps.timestamp must be a time in seconds';
+  if (!['start', 'update', 'end'].includes(aps.event as string)) return 'aps.event must be start, update or end';
+  if (aps['content-state'] === null || typeof aps['content-state'] !== 'object') return 'aps.content-state must be an object';
+  if (aps.event === 'start' && (typeof aps['attributes-type'] !== 'string' || aps.attributes === null || typeof aps.attributes !== 'object')) return 'a start needs aps.attributes-type and aps.attributes';
+  for (const field of ['stale-date', 'dismissal-date']) if (aps[field] !== undefined && !seconds(aps[field])) return `aps.${field} must be a time in seconds`;
+  return undefined;
+}
+
 const PUSH_TYPES = new Set(['alert', 'background', 'location', 'voip', 'complication', 'fileprovider', 'mdm', 'liveactivity', 'pushtotalk']);
 const DEVICE_PATH = /^\/3\/device\/([0-9a-fA-F]+)$/;
 /** Apple refuses provider tokens older than an hour (ExpiredProviderToken). */
@@ -41,6 +60,8 @@ export class ApnsSimulator {
   readonly answers = new AnswerBook<ApnsAnswer>({ status: 200 });
   readonly counters = new Counters();
   readonly received: ApnsRequestRecord[] = [];
+  /** Live Activity pushes refused for their payload, and why. */
+  readonly refused: { token: string; problem: string }[] = [];
   private server!: SimServer;
 
   private readonly keys: ApnsSimKey[];
@@ -77,6 +98,7 @@ export class ApnsSimulator {
     this.answers.clear();
     this.counters.reset();
     this.received.length = 0;
+    this.refused.length = 0;
   }
 
   close(): Promise<void> {
@@ -112,15 +134,25 @@ export class ApnsSimulator {
     if (typeof auth === 'string') return reply(403, auth);
     const topic = req.headers['apns-topic'];
     if (typeof topic !== 'string' || !topic) return reply(400, 'MissingTopic');
-    // A key may push only to its own team's apps.
-    if (!auth.topics.includes(topic)) return reply(400, 'TopicDisallowed');
     const pushType = req.headers['apns-push-type'];
     if (typeof pushType !== 'string' || !PUSH_TYPES.has(pushType)) return reply(400, 'InvalidPushType');
+    // A Live Activity's topic is its app's bundle id with .push-type.liveactivity; Apple refuses either without the other.
+    const liveActivity = pushType === 'liveactivity';
+    if (liveActivity !== topic.endsWith(LIVE_ACTIVITY_SUFFIX)) return reply(400, 'TopicDisallowed');
+    // A key may push only to its own team's apps.
+    if (!auth.topics.includes(liveActivity ? topic.slice(0, -LIVE_ACTIVITY_SUFFIX.length) : topic)) return reply(400, 'TopicDisallowed');
     let payload: unknown;
     try {
       payload = JSON.parse(body);
     } catch {
       return reply(400, 'PayloadEmpty');
+    }
+    if (liveActivity) {
+      const problem = liveActivityProblem(payload);
+      if (problem) {
+        this.refused.push({ token, problem });
+        return reply(400, 'BadLiveActivityPayload');
+      }
     }
     this.received.push({ token, headers: req.headers, payload, keyId: auth.keyId, teamId: auth.teamId, topic, at: Date.now() });
 
