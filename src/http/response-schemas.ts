@@ -49,6 +49,7 @@ export const deviceObject = z.object({
   created_at: isoDate,
   updated_at: isoDate,
   keys: webPushKeysField.optional().describe("Web Push only, and only for callers with tokens:read: the subscription's keys"),
+  live_activity: liveActivityField.optional().describe("A Live Activity's push-to-start or update token (platform ios)"),
 });
 
 export const deviceList = z.object({ devices: z.array(deviceObject), total: z.number().int() });

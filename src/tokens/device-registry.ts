@@ -6,6 +6,7 @@ import { toDeviceView } from './device-view';
 import type { TokenDocument, TokenModel } from './token-model';
 import { notExpired } from './token-queries';
 import { retireReplacedTokens } from './token-refresh';
+import { sameKindQuery, UPDATE_TOKEN_TTL_MS, type LiveActivityToken } from './live-activity';
 import type { RegistryEvent } from './token-registry';
 import { ConflictError, ValidationError } from '../errors';
 import { tokenFormatProblem } from './token-formats';
@@ -36,6 +37,8 @@ export type DeviceRegistration = {
   app_version?: string | undefined;
   /** A Web Push subscription's keys (platform `web`): the device is then a `webpush` token. */
   keys?: WebPushKeys | undefined;
+  /** A Live Activity's token (platform `ios`): the device is then an `apn` token (live-activity.ts). */
+  live_activity?: LiveActivityToken | undefined;
 };
 
 export type DeviceQuery = { platform?: DevicePlatform; is_active?: boolean; limit: number; offset: number };
@@ -71,7 +74,7 @@ export class DeviceRegistry {
     if (device.name && device.model) {
       const replaced = await retireReplacedTokens(
         this.model,
-        { workspaceId, userId: personId, keepTokens: [input.token], device: { platform: input.platform, model: device.model, name: device.name } },
+        { workspaceId, userId: personId, keepTokens: [input.token], device: { platform: input.platform, model: device.model, name: device.name }, kind: sameKindQuery(input.live_activity) },
         now,
       );
       if (replaced > 0) this.options.onEvent?.({ type: 'refreshed', count: replaced });
@@ -99,7 +102,8 @@ export class DeviceRegistry {
     input: DeviceRegistration,
     now: Date,
   ): Promise<{ doc: TokenDocument; change: 'created' | 'updated' | 'transferred'; previous?: Pick<TokenDocument, 'status' | 'token' | 'user_id' | 'properties' | 'device' | 'tracking'> }> {
-    const expiry = addDuration(now, this.options.defaultTtl);
+    // An activity's update token lives as long as an activity can; every other registration DEFAULT_TOKEN_TTL.
+    const expiry = input.live_activity?.kind === 'update' ? new Date(now.getTime() + UPDATE_TOKEN_TTL_MS) : addDuration(now, this.options.defaultTtl);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const holder = (await this.model.collection.findOne(
         { workspace_id: workspaceId, token: input.token },
@@ -107,7 +111,8 @@ export class DeviceRegistry {
       )) as Pick<TokenDocument, '_id' | 'user_id' | 'revision' | 'provider_key' | 'status' | 'token' | 'properties' | 'device' | 'tracking'> | null;
       // A token first registered through the Courier API keeps its provider, and its format
       // rules; a new one with a subscription's keys is Web Push, any other FCM (as Flameup's are).
-      const provider = holder?.provider_key ?? (input.keys ? 'webpush' : 'firebase-fcm');
+      const provider = holder?.provider_key ?? (input.keys ? 'webpush' : input.live_activity ? 'apn' : 'firebase-fcm');
+      if (input.live_activity && provider !== 'apn') throw new ValidationError([{ path: 'live_activity', message: `is for APNs tokens only; this token is ${provider}` }]);
       const problem = tokenFormatProblem(provider, input.token, this.options.endpoints);
       if (problem) throw new ValidationError([{ path: 'token', message: problem }]);
       const keysIssue = keysProblem(provider, input.keys);
@@ -128,6 +133,7 @@ export class DeviceRegistry {
                 expiry_date: expiry,
                 ...(input.os_version !== undefined ? { tracking: { os_version: input.os_version } } : {}),
                 ...(input.keys ? { keys: input.keys } : {}),
+                ...(input.live_activity ? { live_activity: input.live_activity } : {}),
               },
               ...(input.os_version === undefined ? { $unset: { tracking: '' } } : {}),
               $inc: { revision: 1 },
@@ -153,6 +159,7 @@ export class DeviceRegistry {
       if (input.os_version !== undefined) set['tracking.os_version'] = input.os_version;
       // A browser that subscribes again may get new keys for the same endpoint.
       if (input.keys) set.keys = input.keys;
+      if (input.live_activity) set.live_activity = input.live_activity;
       try {
         // Keyed on the person too: if another person took the token meanwhile, this inserts a
         // duplicate (E11000) instead of updating their registration, and the loop looks again.

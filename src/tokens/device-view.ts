@@ -1,5 +1,6 @@
 import type { WebPushKeys } from './token-fields';
 import type { TokenDocument } from './token-model';
+import type { LiveActivityToken } from './live-activity';
 
 /** A token as the Flameup-compatible Devices API shows it. See docs/api.md for the mapping. */
 export interface DeviceView {
@@ -21,6 +22,8 @@ export interface DeviceView {
   updated_at: string;
   /** Web Push only, and only for callers with tokens:read: the subscription's keys. */
   keys?: WebPushKeys;
+  /** A Live Activity's token (live-activity.ts). */
+  live_activity?: LiveActivityToken;
 }
 
 export function toDeviceView(doc: TokenDocument, options: { withKeys?: boolean } = {}): DeviceView {
@@ -42,5 +45,6 @@ export function toDeviceView(doc: TokenDocument, options: { withKeys?: boolean }
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     ...(options.withKeys && doc.keys ? { keys: { p256dh: doc.keys.p256dh, auth: doc.keys.auth } } : {}),
+    ...(doc.live_activity ? { live_activity: doc.live_activity } : {}),
   };
 }

@@ -111,3 +111,15 @@ it('a 410 on an update token kills that token once; an end sets the others to ex
   expect((await api().getToken('fan-3', update(3)).expect(200)).body).toMatchObject({ status: 'failed', status_reason: 'apns:Unregistered' });
   for (const i of [1, 2]) expect((await api().getToken(`fan-${i}`, update(i)).expect(200)).body.expiry_date).toBe(dismissal.toISOString());
 });
+
+it('the Devices API registers a Live Activity token on an iOS device as an APNs token; on Android it is a 400', async () => {
+  const res = await api().registerDevice('fan-9', { token: apnsToken(0x1d0), platform: 'ios', device_name: 'Phone', device_model: 'iPhone16,1', live_activity: { kind: 'push_to_start', attributes_type: 'MatchAttributes' } }).expect(201);
+  expect(res.body).toMatchObject({ platform: 'ios', live_activity: { kind: 'push_to_start', attributes_type: 'MatchAttributes' } });
+  expect((await api().getToken('fan-9', apnsToken(0x1d0)).expect(200)).body).toMatchObject({ provider_key: 'apn', live_activity: { kind: 'push_to_start' } });
+  // The device's ordinary token, registered after it, replaces nothing of the other kind.
+  await api().registerDevice('fan-9', { token: 'fan9:APA91b-ordinary', platform: 'ios', device_name: 'Phone', device_model: 'iPhone16,1' }).expect(201);
+  expect((await api().getToken('fan-9', apnsToken(0x1d0)).expect(200)).body.status).toBe('active');
+  const android = await api().registerDevice('fan-9', { token: apnsToken(0x1d1), platform: 'android', live_activity: { kind: 'push_to_start', attributes_type: 'MatchAttributes' } });
+  expect(android.status).toBe(400);
+  expect(android.body.errors[0].path).toBe('live_activity');
+});
