@@ -441,6 +441,19 @@ it('the Audiences page shows the filter, how many tokens match, and its members 
   await screenshot(page, '21-audience');
 });
 
+it('shows Live Activity tokens with their kind, type and activity (issue 32)', async () => {
+  expect((await api('PUT', `/users/la-fan/tokens/${'7'.repeat(64)}`, { provider_key: 'apn', live_activity: { kind: 'push_to_start', attributes_type: 'MatchAttributes' } })).status).toBe(204);
+  expect((await api('PUT', `/users/la-fan/tokens/${'8'.repeat(64)}`, { provider_key: 'apn', live_activity: { kind: 'update', activity_id: 'match-42', attributes_type: 'MatchAttributes' } })).status).toBe(204);
+  const page = await open();
+  await signIn(page);
+  await page.goto(`${service.url}/console/#/users/la-fan`);
+  await page.locator('li.token .badge-live-activity', { hasText: 'push-to-start' }).waitFor();
+  const update = page.locator('li.token', { hasText: 'Live Activity update' });
+  await expect(update.locator('dd', { hasText: 'match-42' }).count()).resolves.toBe(1);
+  await expect(page.locator('li.token dd', { hasText: 'MatchAttributes' }).count()).resolves.toBe(2);
+  await screenshot(page, '22-live-activity-tokens');
+});
+
 it('shows a web push subscription by its push service’s host, never its whole endpoint (issue 22)', async () => {
   const endpoint = 'https://fcm.googleapis.com/fcm/send/e2e-sub:APA91bWebPushConsoleToken';
   const keys = { p256dh: 'BIo7B_AhBbznc98C0ileqPIl5_TtK7PwGJWRIg5v73ZsLf75SJUn2-0DRQQ07HbUAN7yqS94uEhn_oU1PEaSwa0', auth: 'tBHItJI5svbpez7KI4CCXg' };

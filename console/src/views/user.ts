@@ -13,6 +13,8 @@ export type Token = {
   expiry_date: string | null;
   created_at: string;
   last_used_at: string | null;
+  /** A Live Activity's token (APNs): its kind, attributes type and activity. */
+  live_activity?: { kind: 'push_to_start' | 'update'; attributes_type?: string; activity_id?: string };
 };
 type Page = { tokens: Token[]; paging: { more: boolean; cursor: string | null } };
 type SendReport = { results: { token: string; outcome: string; reason: string | null }[]; summary: Record<string, number> };
@@ -135,12 +137,15 @@ function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement
       h('code', { title: token.token }, shorten(token.token)),
       copy,
       statusBadge(token.status),
+      token.live_activity ? h('span', { class: 'badge badge-live-activity', title: 'A Live Activity token: it takes Live Activity pushes only' }, token.live_activity.kind === 'update' ? 'Live Activity update' : 'Live Activity push-to-start') : null,
       token.status_reason ? h('span', { class: 'reason' }, token.status_reason) : null,
     ),
     h(
       'dl',
       { class: 'facts' },
       fact('Provider', token.provider_key),
+      token.live_activity?.attributes_type ? fact('Activity type', token.live_activity.attributes_type) : null,
+      token.live_activity?.activity_id ? fact('Activity', token.live_activity.activity_id) : null,
       fact('App', d.app_id ?? '—'),
       fact('Platform', d.platform ?? '—'),
       fact('Model', d.model ?? '—'),
