@@ -1,7 +1,7 @@
 import { api, enc } from '../api';
 import { h, notice, replace, shorten, showFormErrors, when } from '../dom';
 import type { Context } from '../context';
-import { cursorPager } from '../paging';
+import { pagedTable } from '../paging';
 
 /**
  * Lists and audiences (issue 30): the workspace's lists, one list's members (subscribe and
@@ -12,31 +12,6 @@ type List = { id: string; name: string; created: string; updated: string };
 type Subscription = { recipientId: string; created: string };
 type Audience = { id: string; name: string; description: string; filter: { filters: unknown[] }; operator: string; updated_at: string };
 type Member = { member_id: string; token: string; provider_key: string; app_id: string | null; platform: string | null };
-type Paged<T> = { items: T[]; paging: { cursor: string | null; more: boolean } };
-
-/** A "Load more" list of one API collection: its rows go into `body`. */
-function pagedTable<T>(path: string, columns: string[], row: (item: T) => HTMLElement, empty: string): HTMLElement {
-  const body = h('tbody');
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
-  const errors = h('div');
-  const pager = cursorPager<T>({
-    button: more,
-    errors,
-    fetch: async (cursor) => {
-      const page = await api<Paged<T>>('GET', `${path}${path.includes('?') ? '&' : '?'}limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
-      return { items: page.items, cursor: page.paging.cursor, more: page.paging.more };
-    },
-    add: (item) => body.append(row(item)),
-  });
-  const wrap = h('div', {}, h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))), body)), more, errors);
-  void pager.load().then(
-    () => {
-      if (pager.loaded() === 0) replace(wrap, notice('empty', empty));
-    },
-    (e: Error) => replace(wrap, notice('error', e.message)),
-  );
-  return wrap;
-}
 
 /** Title and body, sent to a list or an audience; opens the broadcast's message page. */
 function sendForm(ctx: Context, to: Record<string, string>, what: string): HTMLElement | null {

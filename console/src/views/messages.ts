@@ -1,7 +1,7 @@
 import { api, ApiError, enc } from '../api';
 import { focusOn, h, notice, replace, shorten } from '../dom';
 import type { Context } from '../context';
-import { cursorPager } from '../paging';
+import { cursorPager, pagedTable } from '../paging';
 import { progressSection, type Progress } from './broadcast';
 
 /**
@@ -186,27 +186,8 @@ function recipientLink(message: Retrieved): Node | string {
 /** A broadcast's tokens that did not get it, a page at a time (delivered ones are counted, not listed). */
 function failuresSection(id: string): HTMLElement {
   type Failure = { token: string; user_id: string | null; provider_key: string | null; outcome: string; reason: string | null };
-  const body = h('tbody');
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
-  const errors = h('div');
-  const pager = cursorPager<Failure>({
-    button: more,
-    errors,
-    fetch: async (cursor) => {
-      const page = await api<{ results: Failure[]; paging: { cursor: string | null; more: boolean } }>('GET', `/messages/${enc(id)}/failures?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`);
-      return { items: page.results, cursor: page.paging.cursor, more: page.paging.more };
-    },
-    add: (f) => body.append(h('tr', {}, h('td', {}, f.provider_key ?? '—'), h('td', {}, h('code', { title: f.token }, shorten(f.token))), h('td', {}, f.user_id ?? '—'), h('td', {}, h('span', { class: `badge badge-outcome-${f.outcome}` }, f.outcome)), h('td', { class: 'reason' }, f.reason ?? '—'))),
-  });
-  const table = h('div', { class: 'table-wrap' }, h('table', { class: 'broadcast-failures' }, h('thead', {}, h('tr', {}, ['Provider', 'Token', 'User', 'Outcome', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))), body));
-  const section = h('section', {}, h('h2', {}, 'Tokens that did not get it'), table, more, errors);
-  void pager.load().then(
-    () => {
-      if (pager.loaded() === 0) replace(section, h('h2', {}, 'Tokens that did not get it'), notice('empty', 'None so far: every token sent to was delivered.'));
-    },
-    (e: Error) => errors.append(notice('error', e.message)),
-  );
-  return section;
+  const row = (f: Failure) => h('tr', {}, h('td', {}, f.provider_key ?? '—'), h('td', {}, h('code', { title: f.token }, shorten(f.token))), h('td', {}, f.user_id ?? '—'), h('td', {}, h('span', { class: `badge badge-outcome-${f.outcome}` }, f.outcome)), h('td', { class: 'reason' }, f.reason ?? '—'));
+  return h('section', {}, h('h2', {}, 'Tokens that did not get it'), pagedTable<Failure>(`/messages/${enc(id)}/failures`, ['Provider', 'Token', 'User', 'Outcome', 'Reason'], row, 'None so far: every token sent to was delivered.', { key: 'results', className: 'broadcast-failures' }));
 }
 
 function tokensTable(message: Retrieved): HTMLElement {
