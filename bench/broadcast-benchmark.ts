@@ -134,6 +134,7 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
     if (res.status !== 200) throw new Error(`audience: ${res.status} ${await res.text()}`);
   }
 
+  let failedReads = 0;
   const runOurs = async (url: string, audience = 'everyone') => {
     await stage();
     const started = process.hrtime.bigint();
@@ -141,12 +142,17 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
     if (sent.status !== 202) throw new Error(`POST /send answered ${sent.status}: ${await sent.text()}`);
     const { requestId } = (await sent.json()) as { requestId: string };
     for (;;) {
-      const message = (await (await fetch(`${url}/messages/${requestId}`, { headers: HEADERS })).json()) as { status: string; progress: { delivered: number; invalidated: number; retryable: number; possibly_duplicated: number; total: number } };
-      if (message.status !== 'ENQUEUED') {
+      // A read that fails (the database busy with the broadcast) is read again: only a final status ends the wait.
+      const res = await fetch(`${url}/messages/${requestId}`, { headers: HEADERS }).catch(() => undefined);
+      const message = res?.ok ? ((await res.json()) as { status: string; progress: { delivered: number; invalidated: number; retryable: number; possibly_duplicated: number; total: number } }) : undefined;
+      if (message && ['SENT', 'UNDELIVERABLE', 'CANCELED'].includes(message.status)) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         return { ms, requestId, ...message.progress };
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!res?.ok) {
+        if (failedReads++ === 0) options.log(`  a progress read failed while the broadcast ran: ${res ? `${res.status} ${(await res.text()).slice(0, 200)}` : 'no answer'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
   const runRaw = async () => {
@@ -198,6 +204,8 @@ export async function broadcastBenchmark(options: { mongoUri: string; node: stri
       raw_per_s_median: Math.round(median(rounds.map((r) => (n / r.raw_ms) * 1000))),
       every_dead_invalidated: rounds.every((r) => r.invalidated_one === deadCount && r.invalidated_two === deadCount),
       no_retryable: rounds.every((r) => r.retryable_one === 0 && r.retryable_two === 0),
+      // GET /messages/:id answers that failed while a broadcast ran (each was read again).
+      failed_progress_reads: failedReads,
       kept,
       per_round: rounds,
     };

@@ -168,6 +168,19 @@ Node 24 / Node 20: **${runtime.node24_over_node20_median}** (${runtime.spread.mi
   \`_id\` (1,000 conditional updates alone measured 1.1 s there). A single large \`$in\` was
   quadratic on it (4 s for 9,000 ids), so deliveries are written as bulk updates by \`_id\`. On a
   real mongod these are index lookups; this machine can't run one to measure it.
+- **Broadcast (0.8 target).** The engine's own work is a small share of a chunk: planning reads
+  20 chunks through one cursor, and a chunk's range with its filter reads in about 0.18 s on
+  mongo-java-server at 100,000 tokens. What dominates is invalidating the dead tokens: each is a
+  conditional update \`{_id, status: "active", revision}\` (so a re-registered token is never
+  killed), and mongo-java-server uses its \`_id\` index only for a filter on \`_id\` alone: measured
+  there at 100,000 tokens, 100 such updates take 3.3 s against 0.11 s for 100 updates by \`_id\`
+  only. With 10% dead, every 1,000-token chunk writes 100 of them: about 3.3 s a chunk, 330 s for
+  the broadcast, which is the one-replica time above. The raw client writes nothing. On a real
+  mongod each is an \`_id\` point update (the send benchmark's note says the same of \`POST /send\`).
+  Two replicas share the chunks and the time falls, but they share one mongo-java-server, which
+  does this work on one thread. Not changed here: the write could be keyed on \`_id\` alone with
+  an update pipeline whose \`$cond\` keeps the revision check; worth measuring on a real mongod
+  first, since there the plain filter costs nothing.
 - **The database.** mongo-java-server is the only MongoDB available offline here. Its non-unique
   indexes do nothing, so the GET benchmark runs on a 5,000-token collection before the PUT rounds
   fill it, and both servers scan the same way.
