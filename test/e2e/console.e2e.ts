@@ -451,6 +451,8 @@ it('shows Live Activity tokens with their kind, type and activity (issue 32)', a
   const update = page.locator('li.token', { hasText: 'Live Activity update' });
   await expect(update.locator('dd', { hasText: 'match-42' }).count()).resolves.toBe(1);
   await expect(page.locator('li.token dd', { hasText: 'MatchAttributes' }).count()).resolves.toBe(2);
+  // They take Live Activity pushes only: no ordinary test notification is offered for them.
+  await expect(page.locator('li.token').getByRole('button', { name: 'Send test notification', exact: true }).count()).resolves.toBe(0);
   await screenshot(page, '22-live-activity-tokens');
 });
 

@@ -116,7 +116,8 @@ function tokenItem(ctx: Context, token: Token, outcomes: Map<string, HTMLElement
   });
   const path = `/users/${enc(token.user_id)}/tokens/${enc(token.token)}`;
   const actions: HTMLElement[] = [];
-  if (ctx.can('send') && token.status === 'active') {
+  // A Live Activity token takes Live Activity pushes only: an ordinary test notification would be skipped.
+  if (ctx.can('send') && token.status === 'active' && !token.live_activity) {
     actions.push(h('button', { type: 'button', onclick: () => void testSend({ token: token.token }, currentForm?.read() ?? {}, outcomes) }, 'Send test notification'));
   }
   if (ctx.can('tokens:write')) {
