@@ -63,7 +63,11 @@ export class BroadcastWorker extends PeriodicJob<number> {
     let sent = 0;
     for (;;) {
       while (inFlight.size < this.options.concurrency && !this.stopping) {
-        const [chunk] = await this.store.chunkQueue.claimDue(this.now(), 1, this.options.leaseMs);
+        const [chunk] = await this.store.chunkQueue.claimDue(this.now(), 1, this.options.leaseMs).catch((error: unknown) => {
+          // The chunks in flight are still waited for; the next pass claims again.
+          this.options.logger.error({ error: errorForLog(error) }, 'claiming a broadcast chunk failed; trying again next pass');
+          return [];
+        });
         if (!chunk) break;
         const work: Promise<void> = this.sendChunk(chunk).finally(() => inFlight.delete(work));
         inFlight.add(work);
@@ -94,10 +98,16 @@ export class BroadcastWorker extends PeriodicJob<number> {
     }
   }
 
-  /** Claims due broadcasts one at a time: plans PLAN_BATCH chunks of each, or checks whether a planned one is done. */
+  /**
+   * Claims due broadcasts one at a time: plans PLAN_BATCH chunks of each, or checks whether a
+   * planned one is done. Never throws: a pass with chunks in flight must go on waiting for them.
+   */
   private async planDue(): Promise<void> {
     for (let i = 0; i < 4 && !this.stopping; i++) {
-      const [broadcast] = await this.store.planQueue.claimDue(this.now(), 1, this.options.leaseMs);
+      const [broadcast] = await this.store.planQueue.claimDue(this.now(), 1, this.options.leaseMs).catch((error: unknown) => {
+        this.options.logger.error({ error: errorForLog(error) }, 'looking for broadcasts to plan failed; trying again shortly');
+        return [];
+      });
       if (!broadcast) return;
       try {
         await this.store.planQueue.whileHeld(broadcast.claim, broadcast._id, this.options.leaseMs, this.now, () => this.plan(broadcast));
