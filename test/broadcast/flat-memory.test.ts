@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * Flat memory (issue 30): no replica holds a broadcast's audience. The real service process,
- * started with the heap limit `npm start` and the image use, broadcasts to 2,000 tokens and
+ * started with the heap flags `npm start` and the image use, broadcasts to 2,000 tokens and
  * then to 200,000; its RSS, sampled from /proc while each runs, peaks within 64 MiB of the
  * small one's. OneSignal takes 1,000 ids per request (one chunk), so the 200,000 go out quickly.
  */
@@ -22,11 +22,12 @@ let service: ServiceProcess;
 beforeAll(async () => {
   onesignal = await OneSignalSimulator.start({ appId: APP, apiKey: 'os_v2_app_flat_memory_key' });
   db = await openTestDatabase();
-  const heapLimit = /--max-old-space-size=\d+/.exec(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string)?.[0];
-  if (!heapLimit) throw new Error('npm start sets no heap limit');
+  // The heap flags npm start gives node (the image's CMD has the same).
+  const heapFlags = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).match(/--max-[a-z-]+-size=\d+/g) ?? [];
+  if (!heapFlags.some((flag) => flag.startsWith('--max-old-space-size='))) throw new Error('npm start sets no heap limit');
   service = await startServiceProcess(
     { API_KEYS: `ws_a:${KEY}`, MONGODB_URI: db.uri, NODE_EXTRA_CA_CERTS: SIMULATOR_CA_FILE, ONESIGNAL_APP_ID: APP, ONESIGNAL_API_KEY: 'os_v2_app_flat_memory_key', ONESIGNAL_ENDPOINT: onesignal.url, BROADCAST_INTERVAL: '50ms', EXPO_ENABLED: 'false' },
-    [heapLimit],
+    heapFlags,
   );
 }, 60_000);
 afterAll(async () => {
