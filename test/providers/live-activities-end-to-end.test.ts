@@ -123,3 +123,13 @@ it('the Devices API registers a Live Activity token on an iOS device as an APNs 
   expect(android.status).toBe(400);
   expect(android.body.errors[0].path).toBe('live_activity');
 });
+
+it('a user token registers its own user’s Live Activity tokens, and no other user’s', async () => {
+  const { token: jwt } = (await api().post('/auth/issue-token', { scope: 'user_id:la-app-user write:user-tokens read:user-tokens', expires_in: '1h' }).expect(200)).body as { token: string };
+  const asApp = apiClient(t.app, jwt);
+  await asApp.putToken('la-app-user', apnsToken(0x1e0), { provider_key: 'apn', live_activity: { kind: 'update', activity_id: 'ride-7', attributes_type: 'RideAttributes' } }).expect(204);
+  expect((await asApp.getToken('la-app-user', apnsToken(0x1e0)).expect(200)).body).toMatchObject({ live_activity: { kind: 'update', activity_id: 'ride-7' } });
+  const other = await asApp.putToken('someone-else', apnsToken(0x1e1), { provider_key: 'apn', live_activity: { kind: 'update', activity_id: 'ride-7' } });
+  expect(other.status).toBe(403);
+  await api().getToken('someone-else', apnsToken(0x1e1)).expect(404);
+});
