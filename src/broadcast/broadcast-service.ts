@@ -2,6 +2,7 @@ import { RateLimitedError } from '../errors';
 import type { AudienceStore } from '../audiences/audience-store';
 import type { ListStore } from '../audiences/list-store';
 import type { BroadcastRecipient, MessageService } from '../messages/message-service';
+import type { MessageDocument } from '../messages/message-document';
 import type { Notification } from '../providers/provider';
 import type { BroadcastTarget, FailureDocument } from './broadcast-document';
 import type { BroadcastStore, Progress } from './broadcast-store';
@@ -66,10 +67,18 @@ export class BroadcastService {
     return { audience_id: audience.audience_id, filter: audience.filter, operator: audience.operator };
   }
 
-  /** The live progress of a broadcast message; null for any other message. */
-  async progress(workspaceId: string, id: string): Promise<Progress | null> {
-    const broadcast = await this.store.get(workspaceId, id);
-    return broadcast ? this.store.progress(broadcast) : null;
+  /**
+   * The live progress of a broadcast message, as read with the message; null for any other
+   * message. A message that has its outcome is not running, even in the moment between its
+   * outcome's write and the broadcast's own `done` (broadcast-worker.ts writes them in that
+   * order, so that a crash between them is finished again, never lost).
+   */
+  async progress(workspaceId: string, message: Pick<MessageDocument, '_id' | 'status'>): Promise<Progress | null> {
+    const broadcast = await this.store.get(workspaceId, message._id);
+    if (!broadcast) return null;
+    const progress = await this.store.progress(broadcast);
+    const finished = message.status !== 'ENQUEUED' && message.status !== 'DELAYED';
+    return finished ? { ...progress, running: false } : progress;
   }
 
   /**

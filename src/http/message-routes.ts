@@ -15,7 +15,8 @@ import { caseSensitiveRouter } from './router';
 import { idPageQuery, pageOf } from './id-paging';
 import type { BroadcastService } from '../broadcast/broadcast-service';
 
-const isBroadcastMessage = (message: MessageDocument) => message.recipient_type !== 'user' && message.recipient_type !== 'token';
+const BROADCAST_TYPES: ReadonlySet<MessageDocument['recipient_type']> = new Set(['list_id', 'list_pattern', 'audience_id']);
+const isBroadcastMessage = (message: MessageDocument) => BROADCAST_TYPES.has(message.recipient_type);
 
 /**
  * Courier's message log: GET /messages, /messages/:id, /messages/:id/history (messages:read,
@@ -60,7 +61,7 @@ export function messageRoutes(store: MessageStore, messages: MessageService, tok
     const workspaceId = principalOf(res).workspaceId;
     const message = await found(workspaceId, message_id);
     // A broadcast's message carries its live progress (src/broadcast).
-    const progress = isBroadcastMessage(message) ? await broadcasts.progress(workspaceId, message_id) : null;
+    const progress = isBroadcastMessage(message) ? await broadcasts.progress(workspaceId, message) : null;
     res.json({ ...messageRetrieved(message, await textsFor(res, message)), ...(progress ? { recipient_type: message.recipient_type, progress } : {}) });
   });
 

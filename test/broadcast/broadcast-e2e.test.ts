@@ -62,6 +62,18 @@ it('a list send reaches each subscriber’s tokens exactly once, and no one else
   expect((message.progress as { chunks: { planned: number } }).chunks.planned).toBeGreaterThan(0);
 });
 
+it('a message that has its outcome is not running, even read between that write and the broadcast’s own `done`', async () => {
+  await all.register('between-1');
+  await api('put', '/lists/between').send({ name: 'Between' }).expect(204);
+  await api('post', '/lists/between/subscriptions').send({ recipients: [{ recipientId: 'between-1' }] }).expect(204);
+  const sent = await api('post', '/send').send({ message: { to: { list_id: 'between' }, content: { title: 'x' } } }).expect(202);
+  await finished(sent.body.requestId);
+  // The worker writes the message's outcome, then marks the broadcast done (broadcast-worker.ts): this is the moment between.
+  await all.t.broadcastStore.broadcasts.updateOne({ _id: sent.body.requestId }, { $set: { status: 'running' } });
+  const between = (await api('get', `/messages/${sent.body.requestId}`).expect(200)).body;
+  expect(between).toMatchObject({ status: 'SENT', progress: { running: false } });
+});
+
 it('a pattern reaches every list it matches, and a user on two of them once', async () => {
   const a = await all.register('pattern-a');
   const b = await all.register('pattern-b');
