@@ -26,6 +26,7 @@ import { trackingRoutes } from './http/tracking-routes';
 import { webhookRoutes } from './http/webhook-routes';
 import { listRoutes } from './http/list-routes';
 import { audienceRoutes } from './http/audience-routes';
+import { channelRoutes } from './http/channel-routes';
 import { webPushRoutes } from './http/webpush-routes';
 import { tokenRoutes } from './http/token-routes';
 import { docsRoutes } from './http/docs-routes';
@@ -44,7 +45,7 @@ export type AppDeps = Services & {
 };
 
 /** Builds the Express app from its dependencies. It never listens: server.ts (or a test) does. */
-export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats, webPushKeys, lists, audiences, broadcasts }: AppDeps): Express {
+export function buildApp({ config, logger, metrics, registry, devices, messages, messageStore, idempotency, clock, webhookEndpoints, outbox, health, userTokens, credentials, stats, webPushKeys, lists, audiences, broadcasts, channels }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -79,6 +80,7 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(webhookRoutes(webhookEndpoints, outbox, config.webhooks, clock));
   api.use(listRoutes(lists, clock));
   api.use(audienceRoutes(audiences, clock));
+  api.use(channelRoutes(channels));
   api.use(authRoutes(userTokens));
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));

@@ -188,6 +188,9 @@ const envFields = {
     APNS_PRODUCTION: booleanText.default(false),
     APNS_ENDPOINT: originText('APNS_ENDPOINT').optional(),
     APNS_SANDBOX_ENDPOINT: originText('APNS_SANDBOX_ENDPOINT').optional(),
+    APNS_CHANNELS_ENDPOINT: originText('APNS_CHANNELS_ENDPOINT').optional(),
+    APNS_CHANNELS_SANDBOX_ENDPOINT: originText('APNS_CHANNELS_SANDBOX_ENDPOINT').optional(),
+    MAX_LIVE_ACTIVITY_CHANNELS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     ONESIGNAL_APP_ID: z.string().regex(UUID_PATTERN, 'ONESIGNAL_APP_ID must be the app id (a UUID) from OneSignal').optional(),
     ONESIGNAL_API_KEY: z.string().min(8).optional(),
     ONESIGNAL_ENDPOINT: originText('ONESIGNAL_ENDPOINT').optional(),
@@ -316,7 +319,7 @@ export type WebhookConfig = { allowHttp: boolean; allowPrivate: boolean; disable
 export type OutcomeConfig = { applyGraceMs: number; lastUsedIntervalMs: number };
 export type BroadcastConfig = { chunkSize: number; leaseMs: number; intervalMs: number; concurrency: number; maxActive: number; rates: Record<ProviderKey, number> };
 /** What one workspace may create (each a documented setting): past it, a create is a 409 naming the setting. */
-export type WorkspaceLimits = { webhookEndpoints: number; credentials: number; apps: number; lists: number; listSubscribers: number; audiences: number };
+export type WorkspaceLimits = { webhookEndpoints: number; credentials: number; apps: number; lists: number; listSubscribers: number; audiences: number; liveActivityChannels: number };
 export type MessageConfig = { retentionMs: number; maxDelayMs: number; idempotencyTtlMs: number; schedulerIntervalMs: number; schedulerLeaseMs: number; maxPendingDelayed: number; publicUrl: URL | undefined };
 
 export type RetryConfig = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -485,7 +488,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       attemptTimeoutMs: durationToMs(e.WEBHOOK_TIMEOUT),
     },
     outcomes: { applyGraceMs: durationToMs(e.SEND_APPLY_GRACE), lastUsedIntervalMs: durationToMs(e.LAST_USED_INTERVAL) },
-    workspaceLimits: { webhookEndpoints: e.MAX_WEBHOOK_ENDPOINTS, credentials: e.MAX_CREDENTIALS, apps: e.MAX_APPS, lists: e.MAX_LISTS, listSubscribers: e.MAX_LIST_SUBSCRIBERS, audiences: e.MAX_AUDIENCES },
+    workspaceLimits: { webhookEndpoints: e.MAX_WEBHOOK_ENDPOINTS, credentials: e.MAX_CREDENTIALS, apps: e.MAX_APPS, lists: e.MAX_LISTS, listSubscribers: e.MAX_LIST_SUBSCRIBERS, audiences: e.MAX_AUDIENCES, liveActivityChannels: e.MAX_LIVE_ACTIVITY_CHANNELS },
     broadcast: {
       chunkSize: e.BROADCAST_CHUNK_SIZE,
       leaseMs: durationToMs(e.BROADCAST_LEASE),
@@ -504,7 +507,7 @@ function settingsFrom(e: EnvValues): Omit<Config, 'apiKeys'> {
       publicUrl: e.PUBLIC_URL,
     },
     delivery: {
-      endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, fcm: e.FCM_ENDPOINT, expo: e.EXPO_BASE_URL, onesignal: e.ONESIGNAL_ENDPOINT },
+      endpoints: { apns: e.APNS_ENDPOINT, apnsSandbox: e.APNS_SANDBOX_ENDPOINT ?? e.APNS_ENDPOINT, apnsChannels: e.APNS_CHANNELS_ENDPOINT, apnsChannelsSandbox: e.APNS_CHANNELS_SANDBOX_ENDPOINT ?? e.APNS_CHANNELS_ENDPOINT, fcm: e.FCM_ENDPOINT, expo: e.EXPO_BASE_URL, onesignal: e.ONESIGNAL_ENDPOINT },
       apnsMaxInFlight: e.APNS_MAX_IN_FLIGHT,
       fcmConcurrentBatches: e.FCM_CONCURRENT_BATCHES,
       fcmBatchTimeoutMs: durationToMs(e.FCM_BATCH_TIMEOUT),

@@ -46,6 +46,9 @@ import { Chunker } from './broadcast/chunker';
 import { ChunkSender } from './broadcast/chunk-sender';
 import { ensureRateIndexes, RateBudget } from './broadcast/rate-budget';
 import { ensureLiveActivityIndexes, LiveActivityStore } from './tokens/live-activity-store';
+import { ChannelStore, ensureChannelIndexes } from './channels/channel-store';
+import { ChannelService } from './channels/channel-service';
+import { ChannelSender } from './sender/channel-send';
 
 export type Services = {
   registry: TokenRegistry;
@@ -71,6 +74,7 @@ export type Services = {
   broadcastStore: BroadcastStore;
   /** Plans and sends broadcast chunks; started with the other background work. */
   broadcastWorker: BroadcastWorker;
+  channels: ChannelService;
   /** Webhooks (src/webhooks): endpoints, the outbox, and the dispatcher that delivers it. */
   webhookEndpoints: EndpointStore;
   outbox: Outbox;
@@ -108,6 +112,7 @@ export async function ensureIndexes({ connection, db }: Database): Promise<void>
   await ensureBroadcastIndexes(db);
   await ensureRateIndexes(db);
   await ensureLiveActivityIndexes(db);
+  await ensureChannelIndexes(db);
 }
 
 /** How long a claim on a send result keeps the others off it; renewed before each is applied. */
@@ -185,7 +190,9 @@ export function createServices(deps: {
   const outcomeQueue = new OutcomeQueue(sendResults, outcomes, { intervalMs: OUTCOME_INTERVAL_MS, leaseMs: OUTCOME_CLAIM_MS, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const scheduledSends = new ScheduledSends(db);
   deps.metrics.watchDelayedMessages(() => scheduledSends.pending());
-  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, liveActivities: new LiveActivityStore(db, model), ...(deps.now ? { now: deps.now } : {}) });
+  const channels = new ChannelService(new ChannelStore(db, deps.config.workspaceLimits.liveActivityChannels), credentials, providerClients, clock);
+  const channelSender = new ChannelSender(channels, sender.pending, { retry: deps.config.retry, logger: deps.logger, applyGraceMs: deps.config.outcomes.applyGraceMs, ...(deps.now ? { now: deps.now } : {}) });
+  const messages = new MessageService(messageStore, sender, outcomes.apply, scheduledSends, { channels: { find: (workspaceId, channelId) => channels.resolve(workspaceId, channelId), sender: channelSender }, onStatus: deps.metrics.onMessageStatus, retentionMs: deps.config.messages.retentionMs, maxPendingDelayed: deps.config.messages.maxPendingDelayed, publicUrl: deps.config.messages.publicUrl, liveActivities: new LiveActivityStore(db, model), ...(deps.now ? { now: deps.now } : {}) });
   const scheduler = new MessageScheduler(messageStore, scheduledSends, messages, { intervalMs: deps.config.messages.schedulerIntervalMs, claimMs: deps.config.messages.schedulerLeaseMs, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const lists = new ListStore(db, { maxLists: deps.config.workspaceLimits.lists, maxSubscribers: deps.config.workspaceLimits.listSubscribers });
   const audiences = new AudienceStore(db, model, deps.config.workspaceLimits.audiences);
@@ -221,6 +228,7 @@ export function createServices(deps: {
     broadcasts,
     broadcastStore,
     broadcastWorker,
+    channels,
     start: () => {
       broadcastWorker.start();
       outcomeQueue.start();

@@ -1,4 +1,5 @@
 import { idPageQuery } from './id-paging';
+import { channelBody, channelParams } from './channel-schemas';
 import { audienceParams, audiencesQuery, putAudienceBody } from './audience-schemas';
 import { emptyBody, listParams, listsQuery, listUserParams, putListBody, subscribeUserBody, subscriptionsBody } from './list-schemas';
 import type { z } from 'zod';
@@ -122,6 +123,7 @@ export const ROUTES: RouteDoc[] = [
   ...webhookRouteDocs(),
   ...listRouteDocs(),
   ...audienceRouteDocs(),
+  ...channelRouteDocs(),
   {
     method: 'get', path: '/auth/key', tag: 'Console', apiKeyOnly: true,
     summary: 'The calling API key: its workspace and scopes (never the key itself)',
@@ -230,5 +232,16 @@ function audienceRouteDocs(): RouteDoc[] {
     { method: 'delete', path: '/audiences/:audience_id', tag, scope: 'audiences:write', summary: 'Delete an audience', params: audienceParams, responses: { 204: { description: 'Deleted' }, ...errors(...common, 404) } },
     { method: 'get', path: '/audiences/:audience_id/count', tag, scope: 'audiences:read', summary: 'How many active tokens the audience matches now (an extension to Courier’s API)', params: audienceParams, responses: { 200: { description: '{"count": n}' }, ...errors(...common, 404) } },
     { method: 'get', path: '/audiences/:audience_id/members', tag, scope: 'audiences:read', summary: 'The audience’s members now: one item per matching active token, in token order, with cursor paging', params: audienceParams, query: audiencesQuery, responses: { 200: { description: '{"items": [{member_id, token_id, token (hint), provider_key, app_id, platform, …}], "paging"}' }, ...errors(...common, 404) } },
+  ];
+}
+
+function channelRouteDocs(): RouteDoc[] {
+  const tag = 'Live Activities (APNs)';
+  const view = '{channel_id, app_id, bundle_id, environment, storage, created_at}';
+  return [
+    { method: 'post', path: '/live-activities/channels', tag, scope: 'apps:write', summary: 'Create an iOS 18 broadcast channel at Apple with the app’s APNs credential (storage: none or most_recent); at most MAX_LIVE_ACTIVITY_CHANNELS per workspace (409 past it); 422 when Apple refuses, 503 when Apple can’t be reached', body: channelBody, responses: { 201: { description: view }, ...errors(...common, 404, 409, 422) } },
+    { method: 'get', path: '/live-activities/channels', tag, scope: 'apps:read', summary: 'The workspace’s channels, in channel id order, with cursor paging', query: idPageQuery, responses: { 200: { description: `{"channels": [${view}], "paging"}` }, ...errors(...common) } },
+    { method: 'get', path: '/live-activities/channels/:channel_id', tag, scope: 'apps:read', summary: 'One channel (URL-encode the id’s / as %2F)', params: channelParams, responses: { 200: { description: view }, ...errors(...common, 404) } },
+    { method: 'delete', path: '/live-activities/channels/:channel_id', tag, scope: 'apps:write', summary: 'Delete a channel at Apple, then here (one Apple no longer knows is deleted here all the same)', params: channelParams, responses: { 204: { description: 'Deleted' }, ...errors(...common, 404, 422) } },
   ];
 }

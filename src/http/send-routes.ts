@@ -32,6 +32,7 @@ export function toNotification(message: SendBody['message'], now: Date = new Dat
       ...(la.relevance_score !== undefined ? { relevanceScore: la.relevance_score } : {}),
       ...(la.alert ? { alert: Object.fromEntries(Object.entries(la.alert).filter(([, v]) => v !== undefined)) } : {}),
       ...(la.activity_id !== undefined ? { activityId: la.activity_id } : {}),
+      ...(la.input_push_channel !== undefined ? { inputPushChannel: la.input_push_channel } : {}),
     };
   }
   const set = <K extends keyof Notification>(key: K, value: Notification[K] | undefined) => {

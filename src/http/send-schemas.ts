@@ -6,6 +6,7 @@ import { overrideProblems } from '../providers/override-problems';
 import { WEBPUSH_TOPIC } from '../providers/webpush-payload';
 import { findUnsafeKeys, PROVIDER_KEYS, tokenValue, userId, type ProviderKey } from '../tokens/token-fields';
 import { activityId, attributesType } from '../tokens/live-activity';
+import { channelId } from './channel-schemas';
 
 /** POST /send: Courier's message shape, with the push options a push service needs. */
 export const MAX_RECIPIENTS = 100;
@@ -23,8 +24,8 @@ function reservedDataKey(key: string): boolean {
 }
 
 const recipient = z.union(
-  [z.strictObject({ user_id: userId }), z.strictObject({ token: tokenValue }), z.strictObject({ activity_id: activityId })],
-  { error: 'must be {"user_id": "..."}, {"token": "..."} or, for a Live Activity update or end, {"activity_id": "..."}' },
+  [z.strictObject({ user_id: userId }), z.strictObject({ token: tokenValue }), z.strictObject({ activity_id: activityId }), z.strictObject({ channel_id: channelId })],
+  { error: 'must be {"user_id": "..."}, {"token": "..."} or, for a Live Activity update or end, {"activity_id": "..."} or {"channel_id": "..."}' },
 );
 
 
@@ -86,6 +87,8 @@ const liveActivity = z
     attributes: passedOnJson.pipe(z.record(z.string(), z.unknown())).optional(),
     content_state: passedOnJson.pipe(z.record(z.string(), z.unknown())),
     activity_id: activityId.optional(),
+    /** start: the iOS 18 broadcast channel the started activity subscribes to (instead of reporting an update token). */
+    input_push_channel: channelId.optional(),
     timestamp: isoTime.optional(),
     stale_date: isoTime.optional(),
     dismissal_date: isoTime.optional(),
@@ -96,6 +99,7 @@ const liveActivity = z
     if (la.event === 'start' && la.attributes_type === undefined) ctx.addIssue({ code: 'custom', path: ['attributes_type'], message: 'is required to start an activity: it picks the push-to-start tokens of that type' });
     if (la.event === 'start' && la.attributes === undefined) ctx.addIssue({ code: 'custom', path: ['attributes'], message: 'is required to start an activity (its static ActivityAttributes)' });
     if (la.event === 'start' && la.activity_id !== undefined) ctx.addIssue({ code: 'custom', path: ['activity_id'], message: 'is for update and end: a started activity gets its id on the device' });
+    if (la.event !== 'start' && la.input_push_channel !== undefined) ctx.addIssue({ code: 'custom', path: ['input_push_channel'], message: 'is for a start: it subscribes the started activity to a channel' });
   });
 
 /** Courier's list, list-pattern and audience recipients: a broadcast (src/broadcast), the send's only recipient. */
@@ -202,11 +206,21 @@ export const sendBody = z.strictObject({
 });
 export type SendBody = z.infer<typeof sendBody>;
 
+/** A channel (iOS 18) takes an update or an end, alone; a start subscribes to one through input_push_channel. */
+function channelTargetProblems(recipients: number, la: { event: string; activity_id?: string } | undefined, ctx: z.RefinementCtx): void {
+  if (recipients > 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'a channel_id must be the only recipient of a send' });
+  if (la === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: 'a channel_id recipient takes a Live Activity update or end (message.live_activity)' });
+  else if (la.event === 'start') ctx.addIssue({ code: 'custom', path: ['live_activity', 'event'], message: 'a channel takes update and end; start an activity on a channel with input_push_channel' });
+  if (la?.activity_id !== undefined) ctx.addIssue({ code: 'custom', path: ['live_activity', 'activity_id'], message: 'goes with users, not with a channel (a channel is its own activity)' });
+}
+
 /** Whom a Live Activity event may go to, and that `activity_id` goes with one. */
 function liveActivityTargetProblems(message: { to: unknown; live_activity?: { event: string; activity_id?: string } | undefined }, ctx: z.RefinementCtx): void {
   const targets = (Array.isArray(message.to) ? message.to : [message.to]) as Record<string, unknown>[];
   const toActivity = targets.some((t) => t !== null && typeof t === 'object' && 'activity_id' in t);
+  const toChannel = targets.some((t) => t !== null && typeof t === 'object' && 'channel_id' in t);
   const event = message.live_activity?.event;
+  if (toChannel) return channelTargetProblems(targets.length, message.live_activity, ctx);
   if (toActivity && (event === undefined || event === 'start')) {
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'an activity_id recipient takes a Live Activity update or end (message.live_activity)' });
   }

@@ -39,9 +39,9 @@ export type MessageDocument = {
   workspace_id: string;
   /** The send's requestId (GET /messages?messageId= lists a send's messages by it). */
   request_id: string;
-  /** The user id, the masked token for a token recipient, or a broadcast's list id, list pattern or audience id. */
+  /** The user id, the masked token for a token recipient, an activity or channel id, or a broadcast's list id, list pattern or audience id. */
   recipient: string;
-  recipient_type: 'user' | 'token' | 'activity_id' | 'list_id' | 'list_pattern' | 'audience_id';
+  recipient_type: 'user' | 'token' | 'activity_id' | 'channel_id' | 'list_id' | 'list_pattern' | 'audience_id';
   status: MessageStatus;
   reason: MessageReason | null;
   error: string | null;

@@ -12,7 +12,8 @@ const UNROUTED: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['no_adapter', 'no
 /** A message's share of a send result: its named token's line, its user's (a token named and also the user's is in both), or an activity's. */
 export function linesOf(message: ResultMessage, tokens: readonly ResultToken[]): ResultToken[] {
   // A Live Activity's message (to: {activity_id}) is the only one of its send: every token sent is its.
-  if ('activity_id' in message) return tokens.filter((t) => t.outcome !== 'skipped');
+  // So is a channel's (to: {channel_id}): its one line is the channel's publish.
+  if ('activity_id' in message || 'channel_id' in message) return tokens.filter((t) => t.outcome !== 'skipped');
   return 'token' in message ? tokens.filter((t) => t.token === message.token) : tokens.filter((t) => t.outcome !== 'skipped' && t.user_id === message.user_id);
 }
 

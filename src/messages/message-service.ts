@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RateLimitedError } from '../errors';
+import { RateLimitedError, UnprocessableError } from '../errors';
 import { maskSecret } from '../logger';
 import type { Notification } from '../providers/provider';
 import type { SendableToken } from '../sender/delivery-store';
@@ -12,9 +12,11 @@ import type { MessageStatus } from './message-status';
 import type { MessageStore } from './message-store';
 import { newTrackingKey, trackingUrl } from './tracking';
 import { liveActivityTarget, type LiveActivityStore } from '../tokens/live-activity-store';
+import type { ChannelDocument } from '../channels/channel-store';
+import type { ChannelSender } from '../sender/channel-send';
 
-/** A user, a named token, or (for a Live Activity update or end) an activity's update tokens. */
-export type Recipient = { user_id: string } | { token: string } | { activity_id: string };
+/** A user, a named token, or (for a Live Activity update or end) an activity's update tokens or a broadcast channel. */
+export type Recipient = { user_id: string } | { token: string } | { activity_id: string } | { channel_id: string };
 /** A broadcast's one message is for a list, a pattern of lists, or an audience (src/broadcast sends it). */
 export type BroadcastRecipient = { list_id: string } | { list_pattern: string } | { audience_id: string };
 export type MessageRequest = {
@@ -37,6 +39,8 @@ export type MessageOptions = {
   publicUrl: URL | undefined;
   /** Live Activities (tokens/live-activity-store.ts): an update older than the last is refused, an end retires the activity's tokens. */
   liveActivities?: LiveActivityStore;
+  /** iOS 18 broadcast channels (src/channels): where a send to {channel_id} goes, and its publisher. */
+  channels?: { find: (workspaceId: string, channelId: string) => Promise<ChannelDocument>; sender: Pick<ChannelSender, 'publish'> };
   now?: () => Date;
 };
 
@@ -81,6 +85,8 @@ export class MessageService {
     const tracking = request.tracking && this.trackingEnabled;
     const addressed: Addressed[] = request.recipients.map((target, i) => ({ target, message: this.newMessage(workspaceId, requestId, ids[i]!, target, now, request.deliverAt, tracking) }));
     const messages = addressed.map(({ message }) => message);
+    // A channel that is not this workspace's is a 404 before anything is written, delayed or not.
+    const channel = await this.channelOf(workspaceId, request.recipients);
     if (request.deliverAt) {
       const deliverAt = request.deliverAt;
       this.options.onStatus?.('DELAYED', messages.length);
@@ -96,7 +102,21 @@ export class MessageService {
     await this.checkLiveActivity(workspaceId, request.recipients, request.notification, now);
     // The messages first: a send whose log could not be written never goes out (and its key is released).
     await this.store.insert(messages);
+    if (channel) return { status: 200, ...(await this.publish(channel, addressed[0]!.message, request.notification, requestId)) };
     return { status: 200, ...(await this.sendNow(workspaceId, addressed, request.notification, requestId)) };
+  }
+
+  private async channelOf(workspaceId: string, recipients: readonly Recipient[]): Promise<ChannelDocument | undefined> {
+    const named = recipients.find((r): r is { channel_id: string } => 'channel_id' in r);
+    if (!named) return undefined;
+    if (!this.options.channels) throw new UnprocessableError('Broadcast channels are not available on this instance');
+    return this.options.channels.find(workspaceId, named.channel_id);
+  }
+
+  /** A Live Activity event to a broadcast channel: one publish, its result applied as a send's (sender/channel-send.ts). */
+  private async publish(channel: ChannelDocument, message: MessageDocument, notification: Notification, requestId: string): Promise<{ report: SendReport; tokenIds: (string | null)[] }> {
+    const { result, written } = await this.options.channels!.sender.publish(channel, notification, { requestId, messageId: message._id });
+    return { report: sendReport(result, written ? await this.apply(result) : { applied: false }), tokenIds: [null] };
   }
 
   /**
@@ -107,6 +127,9 @@ export class MessageService {
   private async checkLiveActivity(workspaceId: string, recipients: readonly Recipient[], notification: Notification, now: Date): Promise<void> {
     const activity = notification.liveActivity;
     if (!activity || activity.event === 'start' || !this.options.liveActivities) return;
+    const channel = recipients.find((r): r is { channel_id: string } => 'channel_id' in r);
+    // A channel's events are ordered as an activity's are; it has no update tokens to retire.
+    if (channel) return this.options.liveActivities.advance(workspaceId, `channel:${channel.channel_id}`, activity.timestamp, now);
     const activityId = activityOf(recipients, notification);
     if (activityId === undefined) return;
     await this.options.liveActivities.advance(workspaceId, activityId, activity.timestamp, now);
@@ -128,6 +151,8 @@ export class MessageService {
 
   /** A due delayed message (the scheduler has started it): sent alone, its tokens resolved now. */
   async sendScheduled(message: MessageDocument, { target }: Pick<ScheduledSendDocument, 'target'>, notification: Notification): Promise<SendReport> {
+    const channel = await this.channelOf(message.workspace_id, [target]);
+    if (channel) return (await this.publish(channel, message, notification, message._id)).report;
     return (await this.sendNow(message.workspace_id, [{ message, target }], notification, message._id)).report;
   }
 
@@ -220,8 +245,7 @@ export class MessageService {
       _id: id,
       workspace_id: workspaceId,
       request_id: requestId,
-      recipient: 'user_id' in recipient ? recipient.user_id : 'activity_id' in recipient ? recipient.activity_id : maskSecret(recipient.token),
-      recipient_type: 'user_id' in recipient ? 'user' : 'activity_id' in recipient ? 'activity_id' : 'token',
+      ...recipientOf(recipient),
       status: deliverAt ? 'DELAYED' : 'ENQUEUED',
       reason: null,
       error: null,
@@ -236,6 +260,14 @@ export class MessageService {
     };
     return message;
   }
+}
+
+/** How the message log names a recipient: a token only by its hint. */
+function recipientOf(recipient: Recipient): Pick<MessageDocument, 'recipient' | 'recipient_type'> {
+  if ('user_id' in recipient) return { recipient: recipient.user_id, recipient_type: 'user' };
+  if ('activity_id' in recipient) return { recipient: recipient.activity_id, recipient_type: 'activity_id' };
+  if ('channel_id' in recipient) return { recipient: recipient.channel_id, recipient_type: 'channel_id' };
+  return { recipient: maskSecret(recipient.token), recipient_type: 'token' };
 }
 
 /** The activity a Live Activity update or end is for: its `to: {activity_id}`, or `live_activity.activity_id`. */

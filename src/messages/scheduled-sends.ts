@@ -16,7 +16,7 @@ export type ScheduledSendDocument = {
   /** The message id. */
   _id: string;
   workspace_id: string;
-  target: { user_id: string } | { token: string } | { activity_id: string };
+  target: { user_id: string } | { token: string } | { activity_id: string } | { channel_id: string };
   /** The request whose notification this row sends (scheduled_requests). */
   request_id?: string;
   /** Rows written before the notification moved to scheduled_requests carry it themselves. */

@@ -9,7 +9,8 @@ import type { LiveActivityPush, Notification } from './provider';
  *   `.push-type.liveactivity` appended;
  * - `aps.timestamp` in **seconds** (iOS drops an event older than the last it showed),
  *   `aps.event`, `aps.content-state`; a start also `aps.attributes-type`, `aps.attributes`, and
- *   `aps.input-push-token: 1`, so that iOS 18 hands the new activity's update token to the app;
+ *   `aps.input-push-token: 1`, so that iOS 18 hands the new activity's update token to the app
+ *   (or `aps.input-push-channel`, so that it subscribes to an iOS 18 broadcast channel instead);
  *   `stale-date`, `dismissal-date` (seconds), `relevance-score` and `alert` when given;
  * - priority 10 when there is an alert (iOS shows it at once), 5 otherwise. Apple budgets
  *   priority-10 updates per activity and throttles past the budget, so a score that changes
@@ -25,7 +26,9 @@ export function buildLiveActivityRequest(notification: Notification, activity: L
   if (activity.event === 'start') {
     if (activity.attributesType !== undefined) aps['attributes-type'] = activity.attributesType;
     aps.attributes = activity.attributes ?? {};
-    aps['input-push-token'] = 1;
+    // A started activity either reports its own update token or listens on a channel.
+    if (activity.inputPushChannel !== undefined) aps['input-push-channel'] = activity.inputPushChannel;
+    else aps['input-push-token'] = 1;
   }
   if (activity.staleDate) aps['stale-date'] = seconds(activity.staleDate);
   if (activity.dismissalDate) aps['dismissal-date'] = seconds(activity.dismissalDate);

@@ -71,7 +71,8 @@ export const apnsModule = defineProvider({
   client: (material, s: Settings, { delivery, environment }) => {
     const production = environment !== 'sandbox';
     const endpoint = production ? delivery.endpoints.apns : delivery.endpoints.apnsSandbox;
-    return new ApnsProvider({ signingKey: material, keyId: s.key_id, teamId: s.team_id, production, maxInFlight: delivery.apnsMaxInFlight, ...(endpoint ? { endpoint } : {}) });
+    const channelsEndpoint = production ? delivery.endpoints.apnsChannels : delivery.endpoints.apnsChannelsSandbox;
+    return new ApnsProvider({ signingKey: material, keyId: s.key_id, teamId: s.team_id, production, maxInFlight: delivery.apnsMaxInFlight, ...(endpoint ? { endpoint } : {}), ...(channelsEndpoint ? { channelsEndpoint } : {}) });
   },
   instance: (config, problems) => {
     if (!config.apns) return undefined;

@@ -2,6 +2,7 @@ import apn from '@parse/node-apn';
 import { mapWithConcurrency } from '../concurrency';
 import { apnsPayloadBytes, APNS_MAX_PAYLOAD_BYTES, buildApnsRequest } from './apns-payload';
 import { classifyApns } from './apns-classification';
+import { channelOperations, type ChannelClient } from './apns-channels';
 import { APNS_SDK_RETRIES, APNS_TOKEN_PATTERN } from './limits';
 import { notificationFor, type DeliveryResult, type Notification, type PushProvider, type SendOptions } from './provider';
 
@@ -15,6 +16,8 @@ export type ApnsOptions = {
   production: boolean;
   /** Send here instead of Apple (a simulator), e.g. https://127.0.0.1:8443. */
   endpoint?: URL;
+  /** Manage broadcast channels here instead of Apple's channel host (APNS_CHANNELS_ENDPOINT). */
+  channelsEndpoint?: URL;
   maxInFlight: number;
   now?: () => Date;
 };
@@ -26,7 +29,7 @@ type ApnsFailure = { device?: string; status?: number; response?: { reason?: str
  * HTTP/2 connection) serves every send; at most `maxInFlight` notifications are on it at once.
  * node-apn's own immediate retries are turned off: the sender's back-off owns retrying.
  */
-export class ApnsProvider implements PushProvider {
+export class ApnsProvider implements PushProvider, ChannelClient {
   readonly key = 'apn' as const;
   private readonly provider: apn.Provider;
   private closed = false;
@@ -39,8 +42,17 @@ export class ApnsProvider implements PushProvider {
       production: options.production,
       connectionRetryLimit: APNS_SDK_RETRIES,
       ...(options.endpoint ? { address: options.endpoint.hostname, port: Number(options.endpoint.port || 443) } : {}),
+      ...(options.channelsEndpoint ? { manageChannelsAddress: options.channelsEndpoint.hostname, manageChannelsPort: Number(options.channelsEndpoint.port || 443) } : {}),
     });
+    this.channels = channelOperations(this.provider);
   }
+
+  /** iOS 18 broadcast channels on this credential's connection (apns-channels.ts). */
+  private readonly channels: ChannelClient;
+  createChannel: ChannelClient['createChannel'] = (bundleId, storage) => this.channels.createChannel(bundleId, storage);
+  listChannels: ChannelClient['listChannels'] = (bundleId) => this.channels.listChannels(bundleId);
+  deleteChannel: ChannelClient['deleteChannel'] = (bundleId, channelId) => this.channels.deleteChannel(bundleId, channelId);
+  publish: ChannelClient['publish'] = (bundleId, channelId, request) => this.channels.publish(bundleId, channelId, request);
 
   ready(): boolean {
     return !this.closed;

@@ -39,8 +39,9 @@ export type InstanceProviderSettings = {
 /**
  * Where provider traffic goes, for every credential (instance-wide or from the API): unset
  * means Apple's and Google's own hosts. A simulator's origin here redirects them all.
+ * apnsChannels / apnsChannelsSandbox: Apple's broadcast channel host (APNS_CHANNELS_ENDPOINT).
  */
-export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; fcm: URL | undefined; expo?: URL | undefined; onesignal?: URL | undefined };
+export type ProviderEndpoints = { apns: URL | undefined; apnsSandbox: URL | undefined; apnsChannels?: URL | undefined; apnsChannelsSandbox?: URL | undefined; fcm: URL | undefined; expo?: URL | undefined; onesignal?: URL | undefined };
 
 /** How provider clients built from API credentials behave: the same limits as the instance-wide ones. */
 export type DeliveryConfig = {

@@ -89,6 +89,8 @@ export type LiveActivityPush = {
   alert?: { title?: string; body?: string; sound?: string };
   /** An update or end for users (`to: {user_id}`): the activity whose update tokens it narrows to. */
   activityId?: string;
+  /** A start: the broadcast channel (iOS 18) the new activity subscribes to, instead of reporting an update token. */
+  inputPushChannel?: string;
 };
 
 /** Nothing a person would see: no title, body, subtitle, localized text or image. */

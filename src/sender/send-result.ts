@@ -54,8 +54,8 @@ export type ResultToken = {
 /** What held a send back as a whole: a batch the mass-invalidation guard held, or a credential a provider refused. */
 export type HeldNotice = { provider: ProviderKey; appId: string | null; credentialId: string | null; reason: ReasonCode; count: number; kind: 'guard' | 'credential' };
 
-/** A message of the message log that this send finishes, and whom it was for: a user, one named token, or a Live Activity's tokens. */
-export type ResultMessage = { id: string } & ({ user_id: string } | { token: string } | { activity_id: string });
+/** A message of the message log that this send finishes, and whom it was for: a user, one named token, a Live Activity's tokens, or a broadcast channel. */
+export type ResultMessage = { id: string } & ({ user_id: string } | { token: string } | { activity_id: string } | { channel_id: string });
 
 export type SendResultDocument = {
   /** The send's requestId (one delayed message's id, for the scheduler's sends); `receipts:…` for a batch of Expo receipts. */

@@ -39,6 +39,11 @@ describe('aps, per event', () => {
       { timestamp: Math.floor(at.getTime() / 1000), event: 'start', 'content-state': { score: '1-0' }, 'attributes-type': 'MatchAttributes', attributes: { home: 'ARS', away: 'CHE' }, 'input-push-token': 1 },
     ],
     [
+      'a start onto a channel: input-push-channel instead of input-push-token',
+      { event: 'start' as const, attributesType: 'MatchAttributes', attributes: {}, inputPushChannel: 'Y2hhbm5lbA==' },
+      { timestamp: Math.floor(at.getTime() / 1000), event: 'start', 'content-state': { score: '1-0' }, 'attributes-type': 'MatchAttributes', attributes: {}, 'input-push-channel': 'Y2hhbm5lbA==' },
+    ],
+    [
       'an end with a dismissal date, in seconds',
       { event: 'end' as const, dismissalDate: new Date('2026-12-06T13:00:00Z') },
       { timestamp: Math.floor(at.getTime() / 1000), event: 'end', 'content-state': { score: '1-0' }, 'dismissal-date': Math.floor(Date.parse('2026-12-06T13:00:00Z') / 1000) },

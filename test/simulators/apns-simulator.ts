@@ -1,4 +1,4 @@
-import { randomUUID, verify, type KeyObject } from 'node:crypto';
+import { randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import type http2 from 'node:http2';
 import { AnswerBook, Counters, decodeJwt, dropConnection, handleStaging, listenSimulator, readBody, type SimServer } from './sim-server';
 
@@ -27,6 +27,8 @@ export type ApnsSimulatorOptions = {
   port?: number;
   /** Apple's servers commonly advertise 1,000. */
   maxConcurrentStreams?: number;
+  /** Channels shared with another simulator: Apple's channel host and its push host see the same channels. */
+  channels?: Map<string, SimChannel>;
 };
 
 const LIVE_ACTIVITY_SUFFIX = '.push-type.liveactivity';
@@ -53,6 +55,13 @@ const DEVICE_PATH = /^\/3\/device\/([0-9a-fA-F]+)$/;
 /** Apple refuses provider tokens older than an hour (ExpiredProviderToken). */
 const JWT_MAX_AGE_S = 3600;
 
+const CHANNELS_PATH = /^\/1\/apps\/([^/]+)\/(channels|all-channels)$/;
+const BROADCAST_PATH = /^\/4\/broadcasts\/apps\/([^/]+)$/;
+
+/** A broadcast channel Apple holds for a bundle id, and the publishes it took. */
+export type SimChannel = { bundleId: string; storagePolicy: 0 | 1 };
+export type BroadcastRecord = { channelId: string; bundleId: string; headers: http2.IncomingHttpHeaders; payload: unknown; keyId: string };
+
 /** `at`: when the simulator took the request (epoch ms), for rate measurements from its own clock. */
 export type ApnsRequestRecord = { token: string; headers: http2.IncomingHttpHeaders; payload: unknown; keyId: string; teamId: string; topic: string; at: number };
 
@@ -62,11 +71,17 @@ export class ApnsSimulator {
   readonly received: ApnsRequestRecord[] = [];
   /** Live Activity pushes refused for their payload, and why. */
   readonly refused: { token: string; problem: string }[] = [];
+  /** Broadcast channels by id (Apple's channel management API), and the broadcasts published to them. */
+  readonly channels: Map<string, SimChannel>;
+  readonly broadcasts: BroadcastRecord[] = [];
+  /** Channel management requests, as method and path, in order. */
+  readonly channelRequests: { method: string; path: string; keyId: string }[] = [];
   private server!: SimServer;
 
   private readonly keys: ApnsSimKey[];
 
   private constructor(private readonly options: ApnsSimulatorOptions) {
+    this.channels = options.channels ?? new Map();
     this.keys = [{ keyId: options.keyId, teamId: options.teamId, publicKey: options.publicKey, topics: [options.topic] }, ...(options.keys ?? [])];
   }
 
@@ -99,6 +114,8 @@ export class ApnsSimulator {
     this.counters.reset();
     this.received.length = 0;
     this.refused.length = 0;
+    this.broadcasts.length = 0;
+    this.channelRequests.length = 0;
   }
 
   close(): Promise<void> {
@@ -118,6 +135,7 @@ export class ApnsSimulator {
       res.writeHead(505).end();
       return;
     }
+    if (CHANNELS_PATH.test(req.url) || BROADCAST_PATH.test(req.url)) return this.handleChannels(req, res);
     const token = DEVICE_PATH.exec(req.url)?.[1];
     const done = this.counters.begin(token);
     res.on('close', done);
@@ -166,6 +184,76 @@ export class ApnsSimulator {
     if (answer.status === 200) return reply(200);
     const { status, reason, timestamp } = answer as { status: number; reason: string; timestamp?: number };
     reply(status, reason, timestamp !== undefined ? { timestamp } : {});
+  }
+
+  /**
+   * Apple's channel management API (POST/GET/DELETE /1/apps/<bundle>/channels, GET
+   * /1/apps/<bundle>/all-channels) and the broadcast endpoint (POST /4/broadcasts/apps/<bundle>),
+   * with the same JWT rules as sends: a key manages and publishes only for its team's bundle ids.
+   * A broadcast's answer can be staged under its channel id.
+   */
+  private async handleChannels(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const reply = (status: number, reason?: string, headers: Record<string, string> = {}, json?: unknown) => {
+      const content = reason ? { reason } : json;
+      res.writeHead(status, { 'apns-request-id': randomUUID(), ...headers, ...(content ? { 'content-type': 'application/json' } : {}) });
+      if (content) res.end(JSON.stringify(content));
+      else res.end();
+    };
+    const auth = this.checkProviderToken(req.headers.authorization);
+    if (typeof auth === 'string') return reply(403, auth);
+    const broadcast = BROADCAST_PATH.exec(req.url);
+    const bundleId = decodeURIComponent((broadcast ?? CHANNELS_PATH.exec(req.url))![1]!);
+    if (!auth.topics.includes(bundleId)) return reply(403, 'TopicDisallowed');
+    const channelId = req.headers['apns-channel-id'] as string | undefined;
+    const known = channelId !== undefined ? this.channels.get(channelId) : undefined;
+    if (broadcast) {
+      if (req.method !== 'POST') return reply(405, 'MethodNotAllowed');
+      if (!channelId) return reply(400, 'MissingChannelId');
+      if (!known || known.bundleId !== bundleId) return reply(400, 'BadChannelId');
+      if (req.headers['apns-push-type'] !== 'liveactivity') return reply(400, 'InvalidPushType');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body);
+      } catch {
+        return reply(400, 'PayloadEmpty');
+      }
+      const problem = liveActivityProblem(payload) ?? ((payload as { aps: { event: string } }).aps.event === 'start' ? 'a channel takes update and end only' : undefined);
+      if (problem) {
+        this.refused.push({ token: channelId, problem });
+        return reply(400, 'BadLiveActivityPayload');
+      }
+      const answer = this.answers.next(channelId);
+      if ('status' in answer && answer.status !== 200) return reply(answer.status, (answer as { reason: string }).reason);
+      this.broadcasts.push({ channelId, bundleId, headers: req.headers, payload, keyId: auth.keyId });
+      return reply(200);
+    }
+    this.channelRequests.push({ method: req.method, path: req.url, keyId: auth.keyId });
+    if (req.url.endsWith('/all-channels')) {
+      if (req.method !== 'GET') return reply(405, 'MethodNotAllowed');
+      return reply(200, undefined, {}, { channels: [...this.channels].filter(([, c]) => c.bundleId === bundleId).map(([id]) => id) });
+    }
+    if (req.method === 'POST') {
+      let request: { 'message-storage-policy'?: unknown; 'push-type'?: unknown };
+      try {
+        request = JSON.parse(body);
+      } catch {
+        return reply(400, 'BadRequest');
+      }
+      if (request['message-storage-policy'] !== 0 && request['message-storage-policy'] !== 1) return reply(400, 'BadMessageStoragePolicy');
+      if (request['push-type'] !== 'LiveActivity') return reply(400, 'InvalidPushType');
+      const id = randomBytes(16).toString('base64');
+      this.channels.set(id, { bundleId, storagePolicy: request['message-storage-policy'] });
+      return reply(201, undefined, { 'apns-channel-id': id });
+    }
+    if (!channelId) return reply(400, 'MissingChannelId');
+    if (!known || known.bundleId !== bundleId) return reply(404, 'ChannelNotRegistered');
+    if (req.method === 'GET') return reply(200, undefined, {}, { 'message-storage-policy': known.storagePolicy, 'push-type': 'LiveActivity' });
+    if (req.method === 'DELETE') {
+      this.channels.delete(channelId);
+      return reply(204);
+    }
+    return reply(405, 'MethodNotAllowed');
   }
 
   /** The provider JWT: ES256, a known key id of the claimed team, not older than an hour, signed by that key. Answers the key, or the reason. */
