@@ -17,6 +17,20 @@ describe('loadConfig', () => {
     expect(config.apiKeys).toEqual([{ workspaceId: 'ws_demo', key: 'sk_demo_123', scopes: ['tokens:read', 'tokens:write', 'devices:read', 'devices:write', 'send', 'apps:read', 'apps:write', 'messages:read', 'webhooks:read', 'webhooks:write', 'lists:read', 'lists:write', 'audiences:read', 'audiences:write'] }]);
   });
 
+  it('Live Activity channels: Apple’s channel hosts and 10,000 a workspace by default; APNS_CHANNELS_ENDPOINT redirects both environments, the sandbox one only its own', () => {
+    const defaults = loadConfig(base);
+    expect(defaults.delivery.endpoints).toMatchObject({ apnsChannels: undefined, apnsChannelsSandbox: undefined });
+    expect(defaults.workspaceLimits.liveActivityChannels).toBe(10_000);
+    const both = loadConfig({ ...base, APNS_CHANNELS_ENDPOINT: 'https://127.0.0.1:2196', MAX_LIVE_ACTIVITY_CHANNELS: '50' });
+    expect(both.delivery.endpoints.apnsChannels?.href).toBe('https://127.0.0.1:2196/');
+    expect(both.delivery.endpoints.apnsChannelsSandbox?.href).toBe('https://127.0.0.1:2196/');
+    expect(both.workspaceLimits.liveActivityChannels).toBe(50);
+    const apart = loadConfig({ ...base, APNS_CHANNELS_ENDPOINT: 'https://127.0.0.1:2196', APNS_CHANNELS_SANDBOX_ENDPOINT: 'https://127.0.0.1:2195' });
+    expect(apart.delivery.endpoints.apnsChannelsSandbox?.href).toBe('https://127.0.0.1:2195/');
+    expect(() => loadConfig({ ...base, APNS_CHANNELS_ENDPOINT: 'http://127.0.0.1:2196' })).toThrow(/APNS_CHANNELS_ENDPOINT/);
+    expect(() => loadConfig({ ...base, MAX_LIVE_ACTIVITY_CHANNELS: '0' })).toThrow(/MAX_LIVE_ACTIVITY_CHANNELS/);
+  });
+
   it('per-user bounds and the start-up wait (issue 18): defaults, values, and bad values named', () => {
     expect(loadConfig(base)).toMatchObject({ userLimits: { maxTokens: 100, maxBytes: 1_048_576 }, mongodbStartupWaitMs: 60_000 });
     expect(loadConfig({ ...base, MAX_TOKENS_PER_USER: '20', MAX_BYTES_PER_USER: '200000', MONGODB_STARTUP_WAIT: '0s' })).toMatchObject({ userLimits: { maxTokens: 20, maxBytes: 200_000 }, mongodbStartupWaitMs: 0 });
