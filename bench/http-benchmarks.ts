@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { load, type LoadResult } from './lib/load';
-import { ROOT, startProcess, startService, type Proc } from './lib/procs';
+import { COUNT_COMMANDS, ROOT, startProcess, startService, type Proc } from './lib/procs';
+import { dbOperations } from './db-operations';
 import { median, round, spread } from './lib/stats';
 
 /**
@@ -10,7 +12,9 @@ import { median, round, spread } from './lib/stats';
  */
 const KEY = 'sk_bench_key_0123456789';
 const HEADERS = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-const PUT_BODY = JSON.stringify({
+export const BENCH_KEY = KEY;
+export const BENCH_HEADERS = HEADERS;
+export const PUT_BODY = JSON.stringify({
   provider_key: 'firebase-fcm',
   device: { app_id: 'com.example.app', platform: 'android', manufacturer: 'Google', model: 'Pixel 8' },
   properties: { plan: 'pro', locale: 'en-GB' },
@@ -19,7 +23,7 @@ const SEED_USERS = 1000;
 
 export type HttpBenchOptions = { mongoUri: string; node: string; rounds: number; seconds: number; connections: number; log: (line: string) => void };
 
-type Side = { name: 'ours' | 'bare'; url: string };
+type Side = { name: 'ours' | 'bare' | 'floor'; url: string };
 
 async function seed(ours: string): Promise<void> {
   for (let u = 0; u < SEED_USERS; u++) {
@@ -29,31 +33,45 @@ async function seed(ours: string): Promise<void> {
   }
 }
 
-export async function startPair(options: HttpBenchOptions): Promise<{ ours: Side; bare: Side; stop: () => Promise<void> }> {
-  const { proc: oursProc, url } = await startService({ node: options.node, core: 0, env: { MONGODB_URI: options.mongoUri, API_KEYS: `ws_bench:${KEY}` } });
-  const { proc: bareProc, match } = await startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/baseline/bare-server.ts'), options.mongoUri, KEY], {
+type Sides = { ours: Side & { proc: Proc }; bare: Side & { proc: Proc }; floor: Side & { proc: Proc }; stop: () => Promise<void> };
+
+/** Ours, the bare server, and the Express floor (bench/baseline/express-floor.ts), all on core 0 and one runtime. */
+export async function startSides(options: HttpBenchOptions & { nodeArgs?: string[] }): Promise<Sides> {
+  const nodeArgs = options.nodeArgs ?? [];
+  const { proc: oursProc, url } = await startService({ node: options.node, core: 0, nodeArgs, env: { MONGODB_URI: options.mongoUri, API_KEYS: `ws_bench:${KEY}` } });
+  // The same runtime as ours: the ratio compares servers, not Node.js versions.
+  const { proc: bareProc, match } = await startProcess(options.node, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench/baseline/bare-server.ts'), options.mongoUri, KEY], {
     core: 0,
     ready: /bare server listening on (\d+)/,
   });
-  const procs: Proc[] = [oursProc, bareProc];
+  const { proc: floorProc, match: floorMatch } = await startProcess(options.node, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench/baseline/express-floor.ts'), options.mongoUri, KEY], {
+    core: 0,
+    ready: /express floor listening on (\d+)/,
+  });
+  const procs: Proc[] = [oursProc, bareProc, floorProc];
   return {
-    ours: { name: 'ours', url },
-    bare: { name: 'bare', url: `http://127.0.0.1:${match[1]}` },
+    ours: { name: 'ours', url, proc: oursProc },
+    bare: { name: 'bare', url: `http://127.0.0.1:${match[1]}`, proc: bareProc },
+    floor: { name: 'floor', url: `http://127.0.0.1:${floorMatch[1]}`, proc: floorProc },
     stop: async () => {
       await Promise.all(procs.map((p) => p.stop()));
     },
   };
 }
 
-export type AbRound = { ours: LoadResult; bare: LoadResult; oursAtHalf: LoadResult; bareAtHalf: LoadResult };
+export type AbRound = { ours: LoadResult; bare: LoadResult; floor: LoadResult; oursAtHalf: LoadResult; bareAtHalf: LoadResult };
 
-async function abRounds(kind: 'PUT' | 'GET', ours: Side, bare: Side, options: HttpBenchOptions): Promise<AbRound[]> {
+async function abRounds(kind: 'PUT' | 'GET', ours: Side, bare: Side, floor: Side, options: HttpBenchOptions): Promise<AbRound[]> {
   const rounds: AbRound[] = [];
   let counter = 0;
   const pathFor = (label: string) => (i: number) =>
     kind === 'PUT' ? `/users/u${i % 5000}/tokens/put-${label}-${counter}-${i}:APA91b${'q'.repeat(140)}` : `/users/u${i % SEED_USERS}/tokens`;
-  const run = (side: Side, rate?: number) => {
+  const run = async (side: Side, rate?: number) => {
     counter++;
+    // Every side starts from the same collection: the tokens earlier PUT runs made are removed
+    // first (on mongo-java-server a growing collection slows every later run, and past a few
+    // hundred thousand documents it stalls).
+    if (kind === 'PUT') await removePutTokens(options.mongoUri);
     return load({
       url: side.url,
       method: kind,
@@ -66,22 +84,34 @@ async function abRounds(kind: 'PUT' | 'GET', ours: Side, bare: Side, options: Ht
     });
   };
   for (let r = 0; r < options.rounds; r++) {
-    const order = r % 2 === 0 ? [ours, bare] : [bare, ours];
+    // Each side first, middle and last in turn.
+    const order = [[ours, bare, floor], [bare, floor, ours], [floor, ours, bare]][r % 3]!;
     const max: Record<string, LoadResult> = {};
     for (const side of order) max[side.name] = await run(side);
     const half = max.bare!.rps / 2;
     const atHalf: Record<string, LoadResult> = {};
-    for (const side of order) atHalf[side.name] = await run(side, half);
-    rounds.push({ ours: max.ours!, bare: max.bare!, oursAtHalf: atHalf.ours!, bareAtHalf: atHalf.bare! });
+    for (const side of order.filter((s) => s.name !== 'floor')) atHalf[side.name] = await run(side, half);
+    rounds.push({ ours: max.ours!, bare: max.bare!, floor: max.floor!, oursAtHalf: atHalf.ours!, bareAtHalf: atHalf.bare! });
     options.log(
-      `${kind} round ${r + 1}: ours ${round(max.ours!.rps, 0)} req/s, bare ${round(max.bare!.rps, 0)} req/s; at ${round(half, 0)} req/s p99 ours ${atHalf.ours!.p99} ms, bare ${atHalf.bare!.p99} ms`,
+      `${kind} round ${r + 1}: ours ${round(max.ours!.rps, 0)} req/s, bare ${round(max.bare!.rps, 0)} req/s, express floor ${round(max.floor!.rps, 0)} req/s; at ${round(half, 0)} req/s p99 ours ${atHalf.ours!.p99} ms, bare ${atHalf.bare!.p99} ms`,
     );
   }
   return rounds;
 }
 
+async function removePutTokens(uri: string): Promise<void> {
+  const client = await new MongoClient(uri).connect();
+  try {
+    await client.db().collection('tokens').deleteMany({ token: { $regex: '^put-' } });
+  } finally {
+    await client.close();
+  }
+}
+
 export function summarize(rounds: AbRound[]) {
   const ratios = rounds.map((r) => r.ours.rps / r.bare.rps);
+  const floorRatios = rounds.map((r) => r.floor.rps / r.bare.rps);
+  const oursOverFloor = rounds.map((r) => r.ours.rps / r.floor.rps);
   const p99Ratios = rounds.map((r) => r.oursAtHalf.p99 / Math.max(r.bareAtHalf.p99, 1));
   return {
     rounds: rounds.length,
@@ -89,6 +119,9 @@ export function summarize(rounds: AbRound[]) {
     bare_rps_median: round(median(rounds.map((r) => r.bare.rps)), 0),
     throughput_ratio_median: round(median(ratios)),
     throughput_ratio_spread: { min: round(spread(ratios).min), max: round(spread(ratios).max) },
+    floor_rps_median: round(median(rounds.map((r) => r.floor.rps)), 0),
+    floor_over_bare_median: round(median(floorRatios)),
+    ours_over_floor_median: round(median(oursOverFloor)),
     p99_at_half_ours_ms_median: median(rounds.map((r) => r.oursAtHalf.p99)),
     p99_at_half_bare_ms_median: median(rounds.map((r) => r.bareAtHalf.p99)),
     p99_ratio_median: round(median(p99Ratios)),
@@ -99,15 +132,18 @@ export function summarize(rounds: AbRound[]) {
 }
 
 export async function httpBenchmarks(options: HttpBenchOptions) {
-  const pair = await startPair(options);
+  const pair = await startSides({ ...options, nodeArgs: COUNT_COMMANDS });
   try {
     await seed(pair.ours.url);
+    // First, what each side asks of the database per request, from the driver's command monitoring.
+    const operations = await dbOperations(pair, { headers: HEADERS, putBody: PUT_BODY, requests: options.rounds > 1 ? 200 : 40, getUser: 'u0' });
+    for (const o of operations) options.log(`db operations per request, ${o.scenario}: ours ${JSON.stringify(o.ours)}, bare ${JSON.stringify(o.bare)}, express floor ${JSON.stringify(o.floor)}${o.same ? '' : ' (DIFFERENT)'}`);
     // GET first, on the seeded collection alone: the PUT rounds add hundreds of thousands of
     // documents, and a server whose non-unique indexes do nothing (mongo-java-server) would
     // then measure collection scans rather than either server.
-    const get = summarize(await abRounds('GET', pair.ours, pair.bare, options));
-    const put = summarize(await abRounds('PUT', pair.ours, pair.bare, options));
-    return { put, get };
+    const get = summarize(await abRounds('GET', pair.ours, pair.bare, pair.floor, options));
+    const put = summarize(await abRounds('PUT', pair.ours, pair.bare, pair.floor, options));
+    return { put: { ...put, operations: operations.filter((o) => o.scenario.startsWith('PUT')) }, get: { ...get, operations: operations.filter((o) => o.scenario.startsWith('GET')) } };
   } finally {
     await pair.stop();
   }

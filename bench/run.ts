@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAnyMongo } from '../test/support/any-mongo';
-import { httpBenchmarks, runtimeBenchmark } from './http-benchmarks';
+import { BENCH_HEADERS, BENCH_KEY, httpBenchmarks, PUT_BODY, runtimeBenchmark } from './http-benchmarks';
+import { profilePut } from './profile-benchmark';
 import { nodeVersion, pinning, ROOT } from './lib/procs';
 import { sendBenchmark } from './send-benchmark';
 import { storageBenchmark } from './storage-benchmark';
@@ -37,11 +38,21 @@ const PLAN = smoke
   ? { rounds: 1, seconds: 1, connections: 8, sendTokens: 1000, storageTokens: 5000, broadcastTokens: 2000 }
   : { rounds: 5, seconds: 6, connections: 32, sendTokens: 10_000, storageTokens: 1_000_000, broadcastTokens: 100_000 };
 
-function node24(): string | undefined {
-  const result = spawnSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8', timeout: 300_000 });
+/** A Node.js binary of `major`: this process's own when it is that version, else the npm package node@<major> (as CI gets Node 24). */
+function nodeBinary(major: string): string | undefined {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  const result = spawnSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], { encoding: 'utf8', timeout: 300_000 });
   const binary = result.stdout.trim().split('\n').pop();
   return result.status === 0 && binary ? binary : undefined;
 }
+
+/**
+ * The runtime every server under test runs on: Node 24 by default, the image's runtime
+ * (`--node 20` for the other one CI tests). Results of another runtime than 24 are written
+ * beside the default ones (put.node20.json) and shown in their own table.
+ */
+const NODE_MAJOR = arg('node') ?? '24';
+const suffix = NODE_MAJOR === '24' ? '' : `.node${NODE_MAJOR}`;
 
 async function main() {
   // The load generator (this process) and the database it starts run on core 1; servers on core 0.
@@ -49,6 +60,9 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
+  const serverNode = nodeBinary(NODE_MAJOR);
+  if (!serverNode) throw new Error(`no Node ${NODE_MAJOR} binary: npx -y node@${NODE_MAJOR} failed (use --node ${process.versions.node.split('.')[0]} to measure on this process's Node.js)`);
+  log(`servers under test run on Node ${nodeVersion(serverNode)} (${serverNode})`);
   const mongo = await startAnyMongo({ log });
   const dbUri = (name: string) => {
     const url = new URL(mongo.uri);
@@ -58,7 +72,7 @@ async function main() {
   const meta = {
     date: new Date().toISOString(),
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    node: process.version,
+    node: nodeVersion(serverNode),
     mongodb: mongo.engine,
     pinning,
     mode: smoke ? 'smoke' : 'full',
@@ -67,11 +81,12 @@ async function main() {
   const results: Record<string, unknown> = {};
   const save = (name: string, result: unknown) => {
     results[name] = result;
-    writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify({ ...meta, result }, null, 2)}\n`);
-    log(`wrote ${path.join(outDir, `${name}.json`)}`);
+    const file = path.join(outDir, `${name}${suffix}.json`);
+    writeFileSync(file, `${JSON.stringify({ ...meta, result }, null, 2)}\n`);
+    log(`wrote ${file}`);
   };
   const want = (name: string) => !only || only.includes(name);
-  const http = { node: process.execPath, rounds: PLAN.rounds, seconds: PLAN.seconds, connections: PLAN.connections, log };
+  const http = { node: serverNode, rounds: PLAN.rounds, seconds: PLAN.seconds, connections: PLAN.connections, log };
   try {
     if (want('put') || want('get')) {
       const { put, get } = await httpBenchmarks({ ...http, mongoUri: dbUri(`bench_http_${Date.now()}`) });
@@ -79,14 +94,14 @@ async function main() {
       save('get', get);
     }
     if (want('user-token')) save('user-token', await userTokenBenchmark({ ...http, mongoUri: dbUri(`bench_user_token_${Date.now()}`) }));
-    if (want('apps')) save('apps', await appsBenchmark({ mongoUri: dbUri(`bench_apps_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: smoke ? 1000 : PLAN.sendTokens, log }));
+    if (want('apps')) save('apps', await appsBenchmark({ mongoUri: dbUri(`bench_apps_${Date.now()}`), node: serverNode, rounds: smoke ? 1 : 5, tokens: smoke ? 1000 : PLAN.sendTokens, log }));
     if (want('send')) {
       // With --without-messages, also the send as it was before the message log (issue 19), built from that commit.
       const baseline = smoke || !withoutMessagesWanted ? undefined : buildAt(BEFORE_MESSAGE_LOG, log);
       if (baseline && 'skipped' in baseline) log(`send: no comparison without the message log: ${baseline.skipped}`);
       try {
         save('send', await sendBenchmark({
-          mongoUri: dbUri(`bench_send_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log,
+          mongoUri: dbUri(`bench_send_${Date.now()}`), node: serverNode, rounds: smoke ? 1 : 5, tokens: PLAN.sendTokens, log,
           ...(baseline && 'root' in baseline ? { withoutMessages: { root: baseline.root, commit: BEFORE_MESSAGE_LOG } } : {}),
           withWebhooks: !smoke,
         }));
@@ -94,18 +109,21 @@ async function main() {
         if (baseline && 'root' in baseline) removeBuild(baseline.root);
       }
     }
-    if (want('broadcast')) save('broadcast', await broadcastBenchmark({ mongoUri: dbUri(`bench_broadcast_${Date.now()}`), node: process.execPath, rounds: smoke ? 1 : Number(arg('broadcast-rounds') ?? 3), tokens: PLAN.broadcastTokens, log }));
+    if (want('broadcast')) save('broadcast', await broadcastBenchmark({ mongoUri: dbUri(`bench_broadcast_${Date.now()}`), node: serverNode, rounds: smoke ? 1 : Number(arg('broadcast-rounds') ?? 3), tokens: PLAN.broadcastTokens, log }));
     if (want('runtime')) {
-      const other = node24();
-      if (!other) {
-        save('runtime', { skipped: 'npx -y node@24 did not provide a Node 24 binary' });
+      const [node20, node24] = [nodeBinary('20'), nodeBinary('24')];
+      if (!node20 || !node24) {
+        save('runtime', { skipped: 'npx -y node@20 / node@24 did not provide both binaries' });
       } else {
         save('runtime', {
-          node20: nodeVersion(process.execPath),
-          node24: nodeVersion(other),
-          ...(await runtimeBenchmark({ ...http, otherNode: other, mongoUri: dbUri(`bench_runtime_${Date.now()}`) })),
+          node20: nodeVersion(node20),
+          node24: nodeVersion(node24),
+          ...(await runtimeBenchmark({ ...http, node: node20, otherNode: node24, mongoUri: dbUri(`bench_runtime_${Date.now()}`) })),
         });
       }
+    }
+    if (want('profile')) {
+      save('profile-put', await profilePut({ node: serverNode, mongoUri: dbUri(`bench_profile_${Date.now()}`), key: BENCH_KEY, headers: BENCH_HEADERS, body: PUT_BODY, seconds: smoke ? 2 : 15, connections: PLAN.connections, log, ...(arg('keep-profile') ? { keepIn: path.resolve(arg('keep-profile')!) } : {}) }));
     }
     // Last: a million documents make a stand-in server (mongo-java-server) slow for anything after.
     if (want('storage')) save('storage', await storageBenchmark({ mongoUri: dbUri(`bench_storage_${Date.now()}`), tokens: PLAN.storageTokens, log }));

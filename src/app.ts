@@ -57,14 +57,6 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   // Before authentication: a browser's preflight carries no credentials.
   app.use(corsForClientApps(config.corsOrigins));
 
-  // Unauthenticated and not rate limited: probes, metrics, the API reference, the JWKS.
-  app.use(healthRoutes(health, metrics));
-  app.use(docsRoutes());
-  if (config.consoleEnabled !== false) app.use(consoleRoutes());
-  app.use(publicKeyRoutes(userTokens));
-  // A device's tracking post: the URL is its credential (messages/tracking.ts).
-  app.use(trackingRoutes(messageStore, clock, config.trackingPerMinute ?? 0));
-
   const api = caseSensitiveRouter();
   // A path no route has is a 404, never a 401: it needs no credentials, and never uses up an
   // address's failed-authentication budget (a browser asking for a missing asset would).
@@ -85,7 +77,18 @@ export function buildApp({ config, logger, metrics, registry, devices, messages,
   api.use(appRoutes(credentials));
   api.use(statsRoutes(stats));
   api.use(webPushRoutes(webPushKeys));
+  // The API first: it is the traffic, and its first step sends every other path on at once, so an
+  // API request no longer walks the routers below (they serve no API path: API_PATHS is only
+  // routes with a scope or a key, and none of theirs has one).
   app.use(api);
+
+  // Unauthenticated and not rate limited: probes, metrics, the API reference, the JWKS.
+  app.use(healthRoutes(health, metrics));
+  app.use(docsRoutes());
+  if (config.consoleEnabled !== false) app.use(consoleRoutes());
+  app.use(publicKeyRoutes(userTokens));
+  // A device's tracking post: the URL is its credential (messages/tracking.ts).
+  app.use(trackingRoutes(messageStore, clock, config.trackingPerMinute ?? 0));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

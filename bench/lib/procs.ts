@@ -14,7 +14,8 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-export type Proc = { child: ChildProcess; lines: string[]; stop: () => Promise<void> };
+/** `watch`: told every line from now on, until the returned function is called. */
+export type Proc = { child: ChildProcess; lines: string[]; stop: () => Promise<void>; watch: (listener: (line: string) => void) => () => void };
 
 /** Spawns `command args` on `core` and resolves when a line matches `ready` (its match is returned). */
 export async function startProcess(
@@ -27,6 +28,10 @@ export async function startProcess(
   children.add(child);
   child.once('exit', () => children.delete(child));
   const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  const tell = (line: string) => listeners.forEach((listener) => listener(line));
+  createInterface({ input: child.stdout! }).on('line', tell);
+  createInterface({ input: child.stderr! }).on('line', tell);
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start: ${lines.slice(-5).join('\n')}`)), options.timeoutMs ?? 90_000);
     const onLine = (line: string) => {
@@ -38,8 +43,7 @@ export async function startProcess(
         resolve(m);
       }
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
+    listeners.add(onLine);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${command} exited with ${code}: ${lines.slice(-5).join('\n')}`));
@@ -53,12 +57,16 @@ export async function startProcess(
     await exited;
     clearTimeout(timer);
   };
-  return { proc: { child, lines, stop }, match };
+  const watch = (listener: (line: string) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return { proc: { child, lines, stop, watch }, match };
 }
 
 /** The built service (dist/server.js) of this checkout, or of another build (`root`: bench/lib/baseline-build.ts). */
-export async function startService(options: { node: string; core: number; env: Record<string, string>; root?: string }) {
-  const { proc, match } = await startProcess(options.node, [path.join(options.root ?? ROOT, 'dist/server.js')], {
+export async function startService(options: { node: string; core: number; env: Record<string, string>; root?: string; nodeArgs?: string[] }) {
+  const { proc, match } = await startProcess(options.node, [...(options.nodeArgs ?? []), path.join(options.root ?? ROOT, 'dist/server.js')], {
     core: options.core,
     // The default log level (info, a line per request): the cost of logging is part of the service.
     env: { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ...options.env },
@@ -70,3 +78,24 @@ export async function startService(options: { node: string; core: number; env: R
 export function nodeVersion(node: string): string {
   return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
+
+/** The line a server started with `--require bench/lib/count-commands.cjs` prints on SIGUSR2: its commands since the last. */
+export async function readCommandCounts(proc: Proc): Promise<Record<string, number>> {
+  let stopWatching = () => {};
+  const seen = new Promise<Record<string, number>>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('no bench-commands line within 10 s')), 10_000);
+    stopWatching = proc.watch((line) => {
+      if (!line.startsWith('bench-commands ')) return;
+      clearTimeout(deadline);
+      resolve(JSON.parse(line.slice('bench-commands '.length)) as Record<string, number>);
+    });
+  });
+  proc.child.kill('SIGUSR2');
+  try {
+    return await seen;
+  } finally {
+    stopWatching();
+  }
+}
+
+export const COUNT_COMMANDS = ['--require', path.join(ROOT, 'bench/lib/count-commands.cjs')];

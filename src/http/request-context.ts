@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
-import { maskSecret, type Logger } from '../logger';
+import { maskSecret, requestLineLogger, type Logger } from '../logger';
 import type { RequestObserver } from '../metrics';
 
 /**
@@ -55,7 +55,8 @@ export function routeTemplate(req: Request): string {
  * logs one line when the response finishes. The line has the route and the masked path
  * (loggablePath), never headers, the query string or the raw URL.
  */
-export function requestContext(logger: Logger, observe?: RequestObserver, draining: () => boolean = () => false) {
+export function requestContext(redactingLogger: Logger, observe?: RequestObserver, draining: () => boolean = () => false) {
+  const logger = requestLineLogger(redactingLogger);
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
