@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseApiKeys } from '../auth/api-keys';
@@ -19,12 +19,20 @@ import { EMBEDDED_URI_FILE } from '../db/embedded-mongo';
 import { Metrics } from '../metrics';
 import { durationToMs, parseDuration } from '../duration';
 import { createLogger, maskSecret } from '../logger';
-import { TOKEN_STATUSES, type TokenStatus } from '../tokens/token-fields';
+import { PROVIDER_KEYS, TOKEN_STATUSES, type TokenStatus } from '../tokens/token-fields';
+import { TokenImporter } from '../tokens/token-import';
+import { UserTokenBudget } from '../tokens/user-budget';
+import { UserTokenCounts } from '../tokens/user-token-counts';
+import { IMPORT_FORMATS, ImportUsageError, runImport, type ImportFormat } from './import/run-import';
+import { reportText } from './import/import-report';
+import { progressReporter } from './import/progress';
+import { csvCell, TOKEN_CSV_COLUMNS, tokenCsvCells } from './import/token-records';
 import { tokenModel, type TokenDocument, type TokenModel } from '../tokens/token-model';
 import { toTokenView } from '../tokens/token-view';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { ReceiptPassReport } from '../sender/expo-receipts';
 import { createServices } from '../services';
+import { armCrashPoint } from '../crash-points';
 
 /**
  * `npm run admin -- <command>`: operations on the tokens collection, straight on MongoDB (as
@@ -39,7 +47,10 @@ const HELP: Record<string, string> = {
   revoke: 'revoke --workspace W --token T [--reason R]\n  Sets the token to status revoked (reason "admin" by default). It is no longer sent to.',
   purge:
     'purge --status S --older-than D [--workspace W] [--yes] [--batch N]\n  Deletes tokens of status S not updated for D (e.g. 30d). A dry run that only counts,\n  unless --yes is given; then deletes in batches of N (default 1000), with progress on stderr.',
-  export: 'export --workspace W [--user U]\n  Writes the workspace\'s (or one user\'s) tokens to stdout as NDJSON.',
+  export:
+    'export --workspace W [--user U] [--provider P] [--status S] [--format tokens-ndjson|tokens-csv]\n  Writes the workspace\'s (or one user\'s) tokens to stdout, as NDJSON (the default; `import --format tokens-ndjson`\n  reads it back unchanged) or CSV with a header row.',
+  import:
+    'import --workspace W --format onesignal-csv|parse-installations|tokens-ndjson|tokens-csv FILE|-\n  [--dry-run] [--resume] [--json] [--batch N] [--anonymous-prefix P] [--skip-anonymous] [--skip-invalid]\n  Imports tokens (gzipped or not) with the API\'s rules, in bulk batches (default 1000), with a progress bar on a terminal.\n  --dry-run validates and counts, writing nothing; --resume continues a stopped run of the same file from its checkpoint.\n  docs/import.md has each format\'s mapping.',
   credentials:
     'credentials list --workspace W | credentials put --workspace W --id C (--apn-key-file F.p8 --team-id T --key-id K [--environments production+sandbox] | --service-account-file F.json\n  | --expo [--expo-access-token-file F] | --onesignal-app-id UUID --onesignal-api-key-file F\n  | --vapid-public-key K --vapid-private-key-file F --vapid-subject mailto:you@example.com)\n  | credentials delete --workspace W --id C | credentials rekey | credentials new-key --key-id ID | credentials new-vapid\n  Provider credentials, stored encrypted with CREDENTIALS_KEYS (as the service does). put reads the key from a file\n  and checks it as PUT /credentials does. rekey re-encrypts every credential under the first key of CREDENTIALS_KEYS,\n  so an old key can be retired; new-key prints a new CREDENTIALS_KEYS entry; new-vapid prints a new VAPID key pair for Web Push.',
   apps:
@@ -56,7 +67,8 @@ const USAGE = `usage: npm run admin -- <command> [options]\n\ncommands:\n${Objec
   .map((text) => `  ${text.split('\n')[0]}`)
   .join('\n')}\n\nEach command has --help. Database: MONGODB_URI, or the running embedded development database.`;
 
-type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
+/** stdout may answer a promise: the line is taken once it resolves (a pipe's back-pressure). */
+type Out = { stdout: (text: string) => void | Promise<void>; stderr: (text: string) => void; stdin?: NodeJS.ReadableStream; stderrIsTerminal?: boolean };
 
 function options(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
   try {
@@ -169,12 +181,30 @@ const purge = command({
   },
 });
 
+const EXPORT_FORMATS = ['tokens-ndjson', 'tokens-csv'] as const;
+
 const exportTokens = command({
-  parse: (values) => ({ filter: { workspace_id: required(values, 'workspace'), ...(typeof values.user === 'string' ? { user_id: values.user } : {}) } }),
-  run: async (model, { filter }, out) => {
+  parse: (values) => {
+    const format = (values.format ?? 'tokens-ndjson') as string;
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(' or ')}`);
+    const status = values.status;
+    if (status !== undefined && !(TOKEN_STATUSES as readonly unknown[]).includes(status)) throw new UsageError(`--status must be one of ${TOKEN_STATUSES.join(', ')}`);
+    const provider = values.provider;
+    if (provider !== undefined && !(PROVIDER_KEYS as readonly unknown[]).includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_KEYS.join(', ')}`);
+    const filter: Record<string, string> = {
+      workspace_id: required(values, 'workspace'),
+      ...(typeof values.user === 'string' ? { user_id: values.user } : {}),
+      ...(typeof provider === 'string' ? { provider_key: provider } : {}),
+      ...(typeof status === 'string' ? { status } : {}),
+    };
+    return { filter, csv: format === 'tokens-csv' };
+  },
+  run: async (model, { filter, csv }, out) => {
     let count = 0;
-    for await (const doc of model.find(filter).sort({ _id: 1 }).lean<TokenDocument[]>().cursor()) {
-      out.stdout(JSON.stringify(record(doc as TokenDocument)));
+    if (csv) await out.stdout(TOKEN_CSV_COLUMNS.join(','));
+    for await (const doc of model.collection.find(filter).sort({ _id: 1 })) {
+      // Awaited: a consumer reading slowly (a pipe) holds the export back instead of losing lines.
+      await out.stdout(csv ? tokenCsvCells(toTokenView(doc as TokenDocument)).map(csvCell).join(',') : JSON.stringify(record(doc as TokenDocument)));
       count++;
     }
     out.stderr(`exported ${count} token(s)`);
@@ -341,7 +371,11 @@ const SPECS: Record<string, Record<string, { type: 'string' | 'boolean' }>> = {
   find: { token: { type: 'string' }, user: { type: 'string' }, workspace: { type: 'string' } },
   revoke: { workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' } },
   purge: { status: { type: 'string' }, 'older-than': { type: 'string' }, workspace: { type: 'string' }, yes: { type: 'boolean' }, batch: { type: 'string' } },
-  export: { workspace: { type: 'string' }, user: { type: 'string' } },
+  export: { workspace: { type: 'string' }, user: { type: 'string' }, provider: { type: 'string' }, status: { type: 'string' }, format: { type: 'string' } },
+  import: {
+    workspace: { type: 'string' }, format: { type: 'string' }, 'dry-run': { type: 'boolean' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, batch: { type: 'string' },
+    'anonymous-prefix': { type: 'string' }, 'skip-anonymous': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' },
+  },
   keys: { workspace: { type: 'string' }, scopes: { type: 'string' } },
   'signing-keys': { alg: { type: 'string' } },
   receipts: {},
@@ -396,6 +430,11 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
     await withDatabase(config, ({ db }) => task(new CredentialStore(db, box, config.workspaceLimits), out));
     return 0;
   }
+  if (command === 'import') {
+    armCrashPoint(config.crashPoint);
+    await importCommand(config, rest, values, out);
+    return 0;
+  }
   if (command === 'receipts') {
     if (rest.find((a) => !a.startsWith('--')) !== 'check') throw new UsageError('receipts needs check');
     out.stdout(JSON.stringify(await checkReceipts(config)));
@@ -407,13 +446,67 @@ export async function runAdmin(argv: string[], out: Out, config: AdminConfig = l
   return 0;
 }
 
+/**
+ * `import`: FILE (or - for stdin) into one workspace (src/cli/import). The report goes to stdout
+ * (JSON with --json), progress to stderr.
+ */
+async function importCommand(config: AdminConfig, args: string[], values: Record<string, unknown>, out: Out): Promise<void> {
+  const workspaceId = required(values, 'workspace');
+  const format = required(values, 'format');
+  if (!(IMPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+  const positionals = parseArgs({ args, options: { ...SPECS.import, help: { type: 'boolean' } }, strict: true, allowPositionals: true }).positionals;
+  if (positionals.length !== 1) throw new UsageError('import takes one FILE, or - for stdin');
+  const file = positionals[0]!;
+  if (file !== '-' && !existsSync(file)) throw new UsageError(`no file ${file}`);
+  const batchSize = values.batch === undefined ? 1000 : Number(values.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch must be a whole number from 1 to 10000');
+  const report = await withDatabase(config, async ({ db, connection }) => {
+    const model = tokenModel(connection);
+    const budget = new UserTokenBudget(model, new UserTokenCounts(db), config.userLimits);
+    const totalBytes = file === '-' ? undefined : statSync(file).size;
+    const progress = progressReporter({ totalBytes, terminal: out.stderrIsTerminal ?? false, quiet: false, write: out.stderr });
+    try {
+      return await runImport(
+        db,
+        new TokenImporter(model, { defaultTtl: config.defaultTokenTtl, budget }),
+        { file, stdin: out.stdin ?? process.stdin },
+        {
+          workspaceId,
+          format: format as ImportFormat,
+          dryRun: values['dry-run'] === true,
+          resume: values.resume === true,
+          batchSize,
+          anonymousPrefix: typeof values['anonymous-prefix'] === 'string' ? values['anonymous-prefix'] : 'anonymous:',
+          skipAnonymous: values['skip-anonymous'] === true,
+          skipInvalid: values['skip-invalid'] === true,
+        },
+        { endpoints: config.delivery.webpush.endpoints, now: () => new Date(), progress },
+      );
+    } catch (error) {
+      if (error instanceof ImportUsageError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      progress.stop();
+    }
+  });
+  await out.stdout(values.json === true ? JSON.stringify(report) : reportText(report));
+}
+
 if (require.main === module) {
-  const out: Out = { stdout: (text) => process.stdout.write(`${text}\n`), stderr: (text) => process.stderr.write(`${text}\n`) };
-  runAdmin(process.argv.slice(2), out).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      out.stderr(`admin: ${(error as Error).message.split('\n')[0]}`);
-      process.exit(error instanceof UsageError ? 2 : 1);
-    },
-  );
+  const out: Out = {
+    // Back-pressure: a line waits for a pipe that is full, rather than queueing without end.
+    stdout: (text) => (process.stdout.write(`${text}\n`) ? undefined : new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    stdin: process.stdin,
+    stderrIsTerminal: process.stderr.isTTY === true,
+  };
+  // A reader that went away (EPIPE) ends the command: its lines have nowhere to go.
+  process.stdout.on('error', () => process.exit(1));
+  // Exits only once stdout has taken every line: process.exit() with writes still queued to a
+  // pipe dropped most of a large export (`admin export | admin import -`).
+  const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+  runAdmin(process.argv.slice(2), out).then(exit, (error: unknown) => {
+    out.stderr(`admin: ${(error as Error).message.split('\n')[0]}`);
+    exit(error instanceof UsageError ? 2 : 1);
+  });
 }

@@ -48,7 +48,7 @@ const IMMUTABLE_FIELDS = new Set(['token', 'user_id', 'provider_key', 'created_a
  * A registration as the per-user bounds count it: new to the user, or replacing `previous`,
  * the version the user held (counted already), so only the difference is added.
  */
-function written(userId: string, token: string, registration: Registration, previous: Pick<TokenDocument, 'status' | 'properties' | 'device' | 'tracking'> | undefined): WrittenToken {
+export function written(userId: string, token: string, registration: Registration, previous: Pick<TokenDocument, 'status' | 'properties' | 'device' | 'tracking'> | undefined): WrittenToken {
   const bytes = storedBytes({ token, user_id: userId, properties: registration.properties ?? {}, device: registration.device ?? undefined, tracking: registration.tracking ?? undefined });
   if (!previous) return { token, added: true, bytes };
   // A registration always leaves the token active.
@@ -73,6 +73,35 @@ function withOptionalFields(set: Partial<TokenDocument>, optional: OptionalField
   return { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) };
 }
 
+/** When a registration expires: its own date, never (false), or the default expiry from now. */
+export function registrationExpiry(registration: Registration, now: Date, defaultTtl: Duration): Date | undefined {
+  const expiry = registration.expiry_date;
+  if (expiry === false) return undefined;
+  if (typeof expiry === 'string') return new Date(expiry);
+  // Absent, null or true: the default expiry; an activity's update token lives as long as an activity can.
+  if (registration.live_activity?.kind === 'update') return new Date(now.getTime() + UPDATE_TOKEN_TTL_MS);
+  return addDuration(now, defaultTtl);
+}
+
+/** The full-replace update of one registration: every optional field absent from the body is removed. */
+export function registrationUpdate(userId: string, registration: Registration, now: Date, defaultTtl: Duration): UpdateQuery<TokenDocument> {
+  const set: Partial<TokenDocument> = {
+    user_id: userId,
+    provider_key: registration.provider_key,
+    status: 'active',
+    status_reason: null,
+    properties: registration.properties ?? {},
+    updated_at: now,
+  };
+  return {
+    ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: registrationExpiry(registration, now, defaultTtl), keys: registration.keys, live_activity: registration.live_activity }),
+    // The id is made here, not by the server, so tokens of one request keep their order
+    // (ObjectIds from one process increase), which paging by _id relies on.
+    $setOnInsert: { _id: new Types.ObjectId(), ...newLife(now) },
+    $inc: { revision: 1 },
+  };
+}
+
 /**
  * The token registry: Courier's token semantics over the `tokens` collection. It throws domain
  * errors only; the HTTP layer decides what they look like on the wire.
@@ -89,32 +118,8 @@ export class TokenRegistry {
     this.budget = options.budget;
   }
 
-  private expiryFor(registration: Registration, now: Date): Date | undefined {
-    const expiry = registration.expiry_date;
-    if (expiry === false) return undefined;
-    if (typeof expiry === 'string') return new Date(expiry);
-    // Absent, null or true: the default expiry; an activity's update token lives as long as an activity can.
-    if (registration.live_activity?.kind === 'update') return new Date(now.getTime() + UPDATE_TOKEN_TTL_MS);
-    return addDuration(now, this.options.defaultTtl);
-  }
-
-  /** The full-replace update of one registration: every optional field absent from the body is removed. */
   private replacement(userId: string, registration: Registration, now: Date): UpdateQuery<TokenDocument> {
-    const set: Partial<TokenDocument> = {
-      user_id: userId,
-      provider_key: registration.provider_key,
-      status: 'active',
-      status_reason: null,
-      properties: registration.properties ?? {},
-      updated_at: now,
-    };
-    return {
-      ...withOptionalFields(set, { device: registration.device, tracking: registration.tracking, expiry_date: this.expiryFor(registration, now), keys: registration.keys, live_activity: registration.live_activity }),
-      // The id is made here, not by the server, so tokens of one request keep their order
-      // (ObjectIds from one process increase), which paging by _id relies on.
-      $setOnInsert: { _id: new Types.ObjectId(), ...newLife(now) },
-      $inc: { revision: 1 },
-    };
+    return registrationUpdate(userId, registration, now, this.options.defaultTtl);
   }
 
   async put(workspaceId: string, userId: string, token: string, registration: Registration): Promise<PutResult> {
