@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startAnyMongo } from '../test/support/any-mongo';
 import { BENCH_HEADERS, BENCH_KEY, httpBenchmarks, PUT_BODY, runtimeBenchmark } from './http-benchmarks';
 import { profilePut } from './profile-benchmark';
+import { importBenchmark } from './import-benchmark';
 import { nodeVersion, pinning, ROOT } from './lib/procs';
 import { sendBenchmark } from './send-benchmark';
 import { storageBenchmark } from './storage-benchmark';
@@ -121,6 +122,9 @@ async function main() {
           ...(await runtimeBenchmark({ ...http, node: node20, otherNode: node24, mongoUri: dbUri(`bench_runtime_${Date.now()}`) })),
         });
       }
+    }
+    if (want('import')) {
+      save('import', await importBenchmark({ mongoUri: dbUri(`bench_import_${Date.now()}`), putMongoUri: dbUri(`bench_import_put_${Date.now()}`), node: serverNode, rows: Number(arg('import-rows') ?? (smoke ? 2_000 : 20_000)), connections: PLAN.connections, log }));
     }
     if (want('profile')) {
       save('profile-put', await profilePut({ node: serverNode, mongoUri: dbUri(`bench_profile_${Date.now()}`), key: BENCH_KEY, headers: BENCH_HEADERS, body: PUT_BODY, seconds: smoke ? 2 : 15, connections: PLAN.connections, log, ...(arg('keep-profile') ? { keepIn: path.resolve(arg('keep-profile')!) } : {}) }));

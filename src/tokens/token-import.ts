@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AnyBulkWriteOperation } from 'mongodb';
-import { mapWithConcurrency } from '../concurrency';
 import type { Duration } from '../duration';
 import type { Registration, TokenStatus } from './token-fields';
 import type { TokenDocument, TokenModel } from './token-model';
@@ -22,10 +21,13 @@ import type { UserTokenBudget, WrittenToken } from './user-budget';
 export type ImportState = { status: TokenStatus; status_reason: string | null; created_at?: Date; updated_at?: Date; last_used_at?: Date | null };
 export type ImportRow = { user_id: string; token: string; registration: Registration; state?: ImportState };
 export type ImportOutcome = 'created' | 'updated' | 'transferred' | 'unchanged';
-export type ImportPlan = { outcomes: ImportOutcome[]; writes: AnyBulkWriteOperation<TokenDocument>[]; byUser: Map<string, WrittenToken[]> };
-
-/** Users whose bounds are checked at once after a batch. */
-const BOUNDS_CONCURRENCY = 8;
+export type ImportPlan = {
+  outcomes: ImportOutcome[];
+  inserts: { row: ImportRow; document: TokenDocument; update: Record<string, unknown> }[];
+  updates: { row: ImportRow; id: TokenDocument['_id']; update: Record<string, unknown> }[];
+  byUser: Map<string, WrittenToken[]>;
+};
+type WriteFailure = { index: number; code: number };
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'provider_key' | 'status' | 'status_reason' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'keys' | 'live_activity' | 'created_at' | 'updated_at' | 'last_used_at'>;
 const STORED_FIELDS = { token: 1, user_id: 1, provider_key: 1, status: 1, status_reason: 1, properties: 1, device: 1, tracking: 1, expiry_date: 1, keys: 1, live_activity: 1, created_at: 1, updated_at: 1, last_used_at: 1 } as const;
@@ -38,44 +40,65 @@ export class TokenImporter {
 
   /**
    * What writing one batch (each token at most once in it) would do: each row's outcome, in
-   * order, and the writes. Reads the batch's stored tokens once; writes nothing.
+   * order, and the writes. Reads the batch's stored tokens once; writes nothing. A token not
+   * stored at all is inserted; a stored one is updated by its _id (so no write needs more than
+   * the unique keys to find its document).
    */
   async plan(workspaceId: string, rows: readonly ImportRow[], now: Date): Promise<ImportPlan> {
-    if (rows.length === 0) return { outcomes: [], writes: [], byUser: new Map() };
+    if (rows.length === 0) return { outcomes: [], inserts: [], updates: [], byUser: new Map() };
     const stored = (await this.model.collection.find({ workspace_id: workspaceId, token: { $in: rows.map((r) => r.token) } }, { projection: STORED_FIELDS }).toArray()) as Stored[];
     const byToken = new Map(stored.map((doc) => [doc.token, doc]));
-    const outcomes: ImportOutcome[] = [];
-    const writes: AnyBulkWriteOperation<TokenDocument>[] = [];
-    const byUser = new Map<string, WrittenToken[]>();
+    const plan: ImportPlan = { outcomes: [], inserts: [], updates: [], byUser: new Map() };
     for (const row of rows) {
       const before = byToken.get(row.token);
       const live = before !== undefined && !(before.expiry_date !== undefined && before.expiry_date <= now);
       const outcome: ImportOutcome = !live ? 'created' : before.user_id !== row.user_id ? 'transferred' : sameAsStored(row, before) ? 'unchanged' : 'updated';
-      outcomes.push(outcome);
+      plan.outcomes.push(outcome);
       if (outcome === 'unchanged') continue;
-      writes.push({ updateOne: { filter: { workspace_id: workspaceId, token: row.token }, update: this.update(row, now, outcome !== 'updated'), upsert: true } });
-      const users = byUser.get(row.user_id) ?? [];
+      const update = this.update(row, now, outcome !== 'updated');
+      if (before === undefined) plan.inserts.push({ row, document: { workspace_id: workspaceId, token: row.token, ...insertedFields(update) } as TokenDocument, update });
+      else plan.updates.push({ row, id: before._id, update });
+      const users = plan.byUser.get(row.user_id) ?? [];
       users.push(written(row.user_id, row.token, row.registration, outcome === 'updated' ? before : undefined));
-      byUser.set(row.user_id, users);
+      plan.byUser.set(row.user_id, users);
     }
-    return { outcomes, writes, byUser };
+    return plan;
   }
 
-  /** Writes a planned batch in one bulk write, then keeps each user it touched within the per-user bounds. */
+  /**
+   * Writes a planned batch in one unordered bulk write, then keeps each user it touched within
+   * the per-user bounds. A write that lost a race with a registration made meanwhile (an insert
+   * of a token just registered, an update of one just deleted) is done again as a PUT's upsert.
+   */
   async apply(workspaceId: string, plan: ImportPlan, now: Date): Promise<{ revoked: number; removed: number }> {
-    if (plan.writes.length === 0) return { revoked: 0, removed: 0 };
-    await retryOnDuplicateKey(() => this.model.collection.bulkWrite(plan.writes as AnyBulkWriteOperation[], { ordered: false }));
-    let revoked = 0;
-    let removed = 0;
-    const budget = this.options.budget;
-    if (budget) {
-      const results = await mapWithConcurrency([...plan.byUser], BOUNDS_CONCURRENCY, ([userId, tokens]) => budget.enforce(workspaceId, userId, tokens, now));
-      for (const result of results) {
-        revoked += result.revoked;
-        removed += result.removed;
+    if (plan.inserts.length + plan.updates.length === 0) return { revoked: 0, removed: 0 };
+    const ops: AnyBulkWriteOperation<TokenDocument>[] = [
+      ...plan.inserts.map(({ document }) => ({ insertOne: { document } })),
+      ...plan.updates.map(({ id, update }) => ({ updateOne: { filter: { _id: id }, update } })),
+    ];
+    const again: ImportRow[] = [];
+    const againUpdates: Record<string, unknown>[] = [];
+    try {
+      const result = await this.model.collection.bulkWrite(ops as AnyBulkWriteOperation[], { ordered: false });
+      if (result.matchedCount < plan.updates.length) plan.updates.forEach(({ row, update }) => (again.push(row), againUpdates.push(update)));
+    } catch (error) {
+      const errors = (error as { writeErrors?: WriteFailure | WriteFailure[]; result?: { matchedCount?: number } }).writeErrors;
+      const failed = Array.isArray(errors) ? errors : errors ? [errors] : [];
+      if (failed.length === 0 || failed.some((e) => e.code !== 11000)) throw error;
+      for (const { index } of failed) {
+        const insert = plan.inserts[index]!;
+        again.push(insert.row);
+        againUpdates.push(insert.update);
       }
+      const matched = (error as { result?: { matchedCount?: number } }).result?.matchedCount;
+      if (matched !== undefined && matched < plan.updates.length) plan.updates.forEach(({ row, update }) => (again.push(row), againUpdates.push(update)));
     }
-    return { revoked, removed };
+    if (again.length > 0) {
+      await retryOnDuplicateKey(() =>
+        this.model.collection.bulkWrite(again.map((row, i) => ({ updateOne: { filter: { workspace_id: workspaceId, token: row.token }, update: againUpdates[i]!, upsert: true } })), { ordered: false }),
+      );
+    }
+    return this.options.budget ? this.options.budget.enforceMany(workspaceId, plan.byUser, now) : { revoked: 0, removed: 0 };
   }
 
   /** A PUT's update, with the row's own state (an export's status and times) when it has one; a new life when new to the user. */
@@ -132,6 +155,12 @@ function sameAsStored(row: ImportRow, stored: Stored): boolean {
   if (state?.updated_at && stored.updated_at.getTime() !== state.updated_at.getTime()) return false;
   if (state && state.last_used_at !== undefined && (stored.last_used_at?.getTime() ?? null) !== (state.last_used_at?.getTime() ?? null)) return false;
   return true;
+}
+
+/** The document an insert writes: the update's $set, $setOnInsert and $inc as fields ($unset fields are simply absent). */
+function insertedFields(update: Record<string, unknown>): Record<string, unknown> {
+  const { $set, $setOnInsert, $inc } = update as { $set?: object; $setOnInsert?: object; $inc?: object };
+  return { ...$setOnInsert, ...$set, ...$inc };
 }
 
 /** Without undefined fields, and with plain objects (a stored subdocument may be a driver object). */

@@ -2,7 +2,8 @@ import type { Types } from 'mongoose';
 import { measureJson } from './json-measure';
 import type { TokenDocument, TokenModel } from './token-model';
 import { planUserBudget, type BudgetLimits } from './user-budget-plan';
-import type { UserTokenCounts } from './user-token-counts';
+import type { Bounds, UserTokenCounts } from './user-token-counts';
+import { mapWithConcurrency } from '../concurrency';
 
 type Stored = Pick<TokenDocument, '_id' | 'token' | 'user_id' | 'status' | 'properties' | 'device' | 'tracking' | 'expiry_date' | 'updated_at' | 'revision'>;
 
@@ -33,6 +34,21 @@ export type WrittenToken = { token: string; added: boolean; bytes: number; /** I
  * compare-and-set (user-token-counts.ts), so they never fall below what is stored, and the
  * bounds hold once the race is over.
  */
+/** Users settled at once by enforceMany. */
+const SETTLE_CONCURRENCY = 8;
+
+/**
+ * What a write adds to a user's counts: tokens new to them, and bytes. None when nothing is
+ * new, nothing larger, and nothing made active again (a device registering its active token
+ * again): no bound can be newly passed, and the counts may stay as they are.
+ */
+function deltaOf(written: readonly WrittenToken[]): Bounds | undefined {
+  const added = written.filter((w) => w.added).length;
+  const grown = written.reduce((sum, w) => sum + w.bytes, 0);
+  if (added === 0 && grown <= 0 && !written.some((w) => w.activated)) return undefined;
+  return { tokens: added, bytes: grown };
+}
+
 export class UserTokenBudget {
   constructor(
     private readonly model: TokenModel,
@@ -42,15 +58,37 @@ export class UserTokenBudget {
 
   /** Answers how many tokens were retired and deleted. `written`: the tokens the request just wrote (never retired). */
   async enforce(workspaceId: string, userId: string, written: readonly WrittenToken[], now: Date): Promise<{ revoked: number; removed: number }> {
-    const added = written.filter((w) => w.added).length;
-    const grown = written.reduce((sum, w) => sum + w.bytes, 0);
-    // Nothing new, nothing larger, nothing made active again (a device registering its active
-    // token again): no bound can be newly passed, and the counts may stay as they are.
-    if (added === 0 && grown <= 0 && !written.some((w) => w.activated)) return { revoked: 0, removed: 0 };
+    const delta = deltaOf(written);
+    if (!delta) return { revoked: 0, removed: 0 };
+    return this.settle(workspaceId, userId, written, await this.counts.add(workspaceId, userId, delta), now);
+  }
+
+  /**
+   * enforce for many users at once (an import's batch): their counts added in one bulk write
+   * and read back in one query, and only the users then over a bound read and settled, a few
+   * at a time. The same rules as enforce, in two round trips for a batch within its bounds.
+   */
+  async enforceMany(workspaceId: string, byUser: ReadonlyMap<string, readonly WrittenToken[]>, now: Date): Promise<{ revoked: number; removed: number }> {
+    const deltas = new Map<string, Bounds>();
+    for (const [userId, written] of byUser) {
+      const delta = deltaOf(written);
+      if (delta) deltas.set(userId, delta);
+    }
+    const bounds = await this.counts.addMany(workspaceId, deltas);
+    const over = [...bounds].filter(([, bound]) => this.over(bound));
+    const results = await mapWithConcurrency(over, SETTLE_CONCURRENCY, ([userId, bound]) => this.settle(workspaceId, userId, byUser.get(userId)!, bound, now));
+    return { revoked: results.reduce((n, r) => n + r.revoked, 0), removed: results.reduce((n, r) => n + r.removed, 0) };
+  }
+
+  private over(bound: Bounds): boolean {
+    return bound.tokens > this.limits.maxTokens || bound.bytes > this.limits.maxBytes;
+  }
+
+  /** After the counts were added: within both limits, nothing to read; else the user's tokens are read and brought within them. */
+  private async settle(workspaceId: string, userId: string, written: readonly WrittenToken[], bound: Bounds, now: Date): Promise<{ revoked: number; removed: number }> {
     // Upper bounds of everything the user has stored (user-token-counts.ts): within both limits,
     // no active or retired set can be over them, and there is nothing to read.
-    const bound = await this.counts.add(workspaceId, userId, { tokens: added, bytes: grown });
-    if (bound.tokens <= this.limits.maxTokens && bound.bytes <= this.limits.maxBytes) return { revoked: 0, removed: 0 };
+    if (!this.over(bound)) return { revoked: 0, removed: 0 };
     const keep = written.map((w) => w.token);
     const docs = (await this.model.collection
       .find(

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { TOKENS_COLLECTION } from './token-model';
 import { MAX_TOKEN_JSON_BYTES } from './token-fields';
+import { MAX_WRITE_ATTEMPTS } from './upsert-retry';
 
 /**
  * The `user_token_counts` collection (docs/storage.md): per user, upper bounds of how many
@@ -51,6 +52,30 @@ export class UserTokenCounts {
   async correct(workspaceId: string, userId: string, read: Bounds, to: Bounds): Promise<boolean> {
     const result = await this.counts.updateOne({ workspace_id: workspaceId, user_id: userId, tokens: read.tokens, bytes: read.bytes }, { $set: { tokens: Math.max(0, to.tokens), bytes: Math.max(0, to.bytes) } });
     return result.modifiedCount === 1 || result.matchedCount === 1;
+  }
+
+  /**
+   * add for many users of one workspace: one unordered bulk write, then one read of them all.
+   * A new user's upsert that lost an insert race to another registration is added again (once
+   * the other's document exists, the $inc lands on it).
+   */
+  async addMany(workspaceId: string, deltas: ReadonlyMap<string, Bounds>): Promise<Map<string, Bounds>> {
+    if (deltas.size === 0) return new Map();
+    const op = (userId: string, delta: Bounds) => ({ updateOne: { filter: { workspace_id: workspaceId, user_id: userId }, update: { $inc: { tokens: delta.tokens, bytes: delta.bytes } }, upsert: true } });
+    let pending = [...deltas];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      try {
+        await this.counts.bulkWrite(pending.map(([userId, delta]) => op(userId, delta)), { ordered: false });
+        pending = [];
+      } catch (error) {
+        const errors = (error as { writeErrors?: { index: number; code: number } | { index: number; code: number }[] }).writeErrors;
+        const failed = Array.isArray(errors) ? errors : errors ? [errors] : undefined;
+        if (!failed || attempt >= MAX_WRITE_ATTEMPTS || failed.some((e) => e.code !== 11000)) throw error;
+        pending = failed.map((e) => pending[e.index]!);
+      }
+    }
+    const docs = await this.counts.find({ workspace_id: workspaceId, user_id: { $in: [...deltas.keys()] } }, { projection: { user_id: 1, tokens: 1, bytes: 1 } }).toArray();
+    return new Map(docs.map((doc) => [doc.user_id, { tokens: doc.tokens, bytes: doc.bytes }]));
   }
 
   /** Adds `delta` and answers the new upper bounds. */
