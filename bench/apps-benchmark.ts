@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SIMULATOR_CA_FILE } from '../test/simulators/sim-server';
-import { ROOT, startProcess, startService } from './lib/procs';
+import { COUNT_COMMANDS, readLiveMemory, ROOT, startProcess, startService } from './lib/procs';
+
+/** Live-memory samples (each after a full collection) with 2 and with 50 clients. */
+const MEMORY_SAMPLES = 5;
 import { median, round, spread } from './lib/stats';
 
 /**
@@ -29,7 +32,7 @@ function rssMiB(pid: number): number {
   return Math.round((Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024) * 10) / 10;
 }
 
-export async function appsBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void }) {
+export async function appsBenchmark(options: { mongoUri: string; node: string; rounds: number; tokens: number; log: (line: string) => void; /** Also write a CPU profile of the service here (node --cpu-prof). */ profileDir?: string }) {
   const dir = path.join(os.tmpdir(), `bench-apps-${process.pid}`);
   const { proc: sims, match } = await startProcess(
     process.execPath,
@@ -39,6 +42,8 @@ export async function appsBenchmark(options: { mongoUri: string; node: string; r
   const { proc: service, url } = await startService({
     node: options.node,
     core: 0,
+    // --expose-gc and the bench probe: live memory is read after a full collection (bench/lib/count-commands.cjs).
+    nodeArgs: ['--expose-gc', ...COUNT_COMMANDS, ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [])],
     env: { NODE_EXTRA_CA_CERTS: SIMULATOR_CA_FILE, MONGODB_URI: options.mongoUri, API_KEYS: `ws_apps:${KEY}`, APNS_ENDPOINT: match[1]!, FCM_ENDPOINT: match[2]! },
   });
   try {
@@ -79,8 +84,13 @@ export async function appsBenchmark(options: { mongoUri: string; node: string; r
     const rssBefore = rssMiB(service.child.pid!);
     await sendAll('single');
     const rssSingle = rssMiB(service.child.pid!);
+    const liveSingle = await readLiveMemory(service, MEMORY_SAMPLES);
     await sendAll('multi');
     const rssMulti = rssMiB(service.child.pid!);
+    const liveMulti = await readLiveMemory(service, MEMORY_SAMPLES);
+    // Per live client, sample by sample: 48 more clients (50 apps' against the single app's 2).
+    const perClientHeap = liveMulti.map((m, i) => (m.heap_used_mib - liveSingle[i]!.heap_used_mib) / 48);
+    const perClientRss = liveMulti.map((m, i) => (m.rss_mib - liveSingle[i]!.rss_mib) / 48);
     const clients = await (await fetch(`${url}/metrics`)).text();
     const liveClients = [...clients.matchAll(/^push_provider_clients\{provider="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
     const rounds: { single_ms: number; multi_ms: number }[] = [];
@@ -104,6 +114,13 @@ export async function appsBenchmark(options: { mongoUri: string; node: string; r
       live_clients: liveClients,
       rss_mib: { before_any_send: rssBefore, with_2_clients: rssSingle, with_50_clients: rssMulti },
       rss_mib_per_client: round((rssMulti - rssSingle) / 48, 2),
+      live_memory_per_client: {
+        samples: MEMORY_SAMPLES,
+        heap_used_mib_median: round(median(perClientHeap), 3),
+        heap_used_mib_spread: { min: round(spread(perClientHeap).min, 3), max: round(spread(perClientHeap).max, 3) },
+        rss_mib_median: round(median(perClientRss), 3),
+        rss_mib_spread: { min: round(spread(perClientRss).min, 3), max: round(spread(perClientRss).max, 3) },
+      },
       per_round: rounds,
     };
   } finally {

@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, startService } from './lib/procs';
+import { COUNT_COMMANDS, readCommandCounts, ROOT, startService } from './lib/procs';
 import { round } from './lib/stats';
 
 /**
@@ -78,17 +78,20 @@ export async function importBenchmark(options: ImportBenchOptions) {
     await writeFile(file, options.rows);
     // The PUT path first, with the same rows, each its own PUT (32 at a time, as the HTTP
     // benchmark's load), into a database of its own, so each side starts from an empty one.
-    const { proc, url } = await startService({ node: options.node, core: 0, env: { MONGODB_URI: options.putMongoUri, API_KEYS: `ws_put:${KEY}` } });
+    const { proc, url } = await startService({ node: options.node, core: 0, nodeArgs: COUNT_COMMANDS, env: { MONGODB_URI: options.putMongoUri, API_KEYS: `ws_put:${KEY}` } });
     let putRps: number;
+    let putCommands: Record<string, number>;
     try {
+      await readCommandCounts(proc);
       putRps = await putEveryRow(url, options.rows, options.connections);
+      putCommands = await readCommandCounts(proc);
     } finally {
       await proc.stop();
     }
     options.log(`import: the PUT path ${round(putRps, 0)} tokens/s`);
 
     const started = Date.now();
-    const child = spawn(options.node, [path.join(ROOT, 'dist/cli/admin.js'), 'import', '--workspace', 'ws_import', '--format', 'tokens-ndjson', file, '--json'], {
+    const child = spawn(options.node, [...COUNT_COMMANDS, path.join(ROOT, 'dist/cli/admin.js'), 'import', '--workspace', 'ws_import', '--format', 'tokens-ndjson', file, '--json'], {
       cwd: ROOT,
       env: { ...process.env, MONGODB_URI: options.mongoUri },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +107,11 @@ export async function importBenchmark(options: ImportBenchOptions) {
     clearInterval(sampler);
     const seconds = (Date.now() - started) / 1000;
     if (code !== 0) throw new Error(`import exited ${code}`);
-    const report = JSON.parse(stdout) as { counts: { rows: number; created: number; bad: number } };
+    const lines = stdout.trim().split('\n');
+    const report = JSON.parse(lines.find((l) => l.startsWith('{'))!) as { counts: { rows: number; created: number; bad: number } };
+    const importCommands = JSON.parse(lines.find((l) => l.startsWith('bench-commands '))!.slice('bench-commands '.length)) as Record<string, number>;
+    // Database commands per 1,000 rows, each side, from the driver's command monitoring.
+    const per1000 = (commands: Record<string, number>) => Object.fromEntries(Object.entries(commands).map(([k, n]) => [k, round((1000 * n) / options.rows, 1)]).filter(([, n]) => (n as number) >= 0.1));
     const importRps = report.counts.rows / seconds;
     const start = samples[0] ?? 0;
     const peak = Math.max(...samples);
@@ -121,6 +128,7 @@ export async function importBenchmark(options: ImportBenchOptions) {
       rss_start_mib: round(start, 0),
       rss_peak_mib: round(peak, 0),
       rss_growth_mib: round(peak - start, 0),
+      commands_per_1000_rows: { import: per1000(importCommands), put: per1000(putCommands) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,3 +32,21 @@ export async function profilePut(options: ProfileOptions): Promise<ProfileSummar
     if (!options.keepIn) rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A CPU profile of the service through the many-apps send benchmark (bench/apps-benchmark.ts:
+ * the same tokens sent for one app and for 50 apps with 50 credentials, alternating), so the
+ * cost of many credentials shows by function.
+ */
+export async function profileSend(options: { node: string; mongoUri: string; rounds: number; tokens: number; log: (line: string) => void; keepIn?: string }): Promise<ProfileSummary & { throughput_ratio_median: number }> {
+  const dir = options.keepIn ?? mkdtempSync(path.join(os.tmpdir(), 'bench-prof-send-'));
+  try {
+    const { appsBenchmark } = await import('./apps-benchmark');
+    const result = await appsBenchmark({ mongoUri: options.mongoUri, node: options.node, rounds: options.rounds, tokens: options.tokens, log: options.log, profileDir: dir });
+    const summary = summarizeProfile(readProfile(dir));
+    options.log(`profile (send, 1 and 50 apps): busy ${summary.busy_ms} of ${summary.total_ms} ms; ${summary.groups.slice(0, 6).map((g) => `${g.group} ${g.self_pct}%`).join(', ')}`);
+    return { ...summary, throughput_ratio_median: result.throughput_ratio_median };
+  } finally {
+    if (!options.keepIn) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAnyMongo } from '../test/support/any-mongo';
 import { BENCH_HEADERS, BENCH_KEY, httpBenchmarks, PUT_BODY, runtimeBenchmark } from './http-benchmarks';
-import { profilePut } from './profile-benchmark';
+import { profilePut, profileSend } from './profile-benchmark';
 import { importBenchmark } from './import-benchmark';
 import { nodeVersion, pinning, ROOT } from './lib/procs';
 import { sendBenchmark } from './send-benchmark';
@@ -126,6 +126,9 @@ async function main() {
     if (want('import')) {
       save('import', await importBenchmark({ mongoUri: dbUri(`bench_import_${Date.now()}`), putMongoUri: dbUri(`bench_import_put_${Date.now()}`), node: serverNode, rows: Number(arg('import-rows') ?? (smoke ? 2_000 : 20_000)), connections: PLAN.connections, log }));
     }
+    if (want('profile-send')) {
+      save('profile-send', await profileSend({ node: serverNode, mongoUri: dbUri(`bench_profile_send_${Date.now()}`), rounds: smoke ? 1 : 3, tokens: smoke ? 1000 : PLAN.sendTokens, log, ...(arg('keep-profile') ? { keepIn: path.resolve(arg('keep-profile')!) } : {}) }));
+    }
     if (want('profile')) {
       save('profile-put', await profilePut({ node: serverNode, mongoUri: dbUri(`bench_profile_${Date.now()}`), key: BENCH_KEY, headers: BENCH_HEADERS, body: PUT_BODY, seconds: smoke ? 2 : 15, connections: PLAN.connections, log, ...(arg('keep-profile') ? { keepIn: path.resolve(arg('keep-profile')!) } : {}) }));
     }
@@ -134,16 +137,25 @@ async function main() {
   } finally {
     await mongo.stop();
   }
-  if (!smoke && !arg('out')) {
-    // Render from every result on disk, so a partial run (--only) still gives a whole page.
-    for (const name of ['put', 'get', 'user-token', 'apps', 'send', 'broadcast', 'runtime', 'storage']) {
-      if (name in results) continue;
-      const file = path.join(outDir, `${name}.json`);
-      if (existsSync(file)) results[name] = JSON.parse(readFileSync(file, 'utf8')).result;
-    }
-    writeFileSync(path.join(ROOT, 'docs/performance.md'), renderPerformanceDoc(meta, results));
-    log('wrote docs/performance.md');
+  if ((!smoke && !arg('out')) || process.argv.includes('--render')) renderFromDisk(meta, results, outDir);
+}
+
+/**
+ * docs/performance.md from every result on disk, so a partial run (--only) still gives a whole
+ * page; each section's run (date, runtime, machine) is listed, since they may differ.
+ * `--render` alone (with --only none) renders without measuring.
+ */
+function renderFromDisk(meta: Record<string, unknown>, results: Record<string, unknown>, dir: string): void {
+  const runs: Record<string, unknown> = {};
+  for (const name of ['put', 'get', 'put.node20', 'get.node20', 'user-token', 'apps', 'send', 'broadcast', 'runtime', 'storage', 'import', 'profile-put', 'profile-put.before', 'profile-send']) {
+    const file = path.join(dir, `${name}.json`);
+    if (!existsSync(file)) continue;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { result: unknown; date?: string; node?: string; machine?: string; commit?: string };
+    results[name] ??= saved.result;
+    runs[name] = { date: saved.date, node: saved.node, machine: saved.machine, commit: saved.commit };
   }
+  writeFileSync(path.join(ROOT, 'docs/performance.md'), renderPerformanceDoc(meta, { ...results, __runs: runs }));
+  log('wrote docs/performance.md');
 }
 
 main().then(

@@ -4,6 +4,8 @@
  * included) and counts the commands it sends, by collection and command. On SIGUSR2 it prints
  * one line, `bench-commands {"tokens.findAndModify": 200, …}`, and starts counting again, so
  * the benchmark reads what each side did for the same requests (bench/db-operations.ts).
+ * With --expose-gc, SIGUSR2 also runs a full collection and prints `bench-memory {…}`: what
+ * is live, not what the heap happens to hold (bench/apps-benchmark.ts).
  * Bench tooling only: never part of the service.
  */
 'use strict';
@@ -28,7 +30,19 @@ MongoClient.prototype.connect = function (...args) {
   return connect.apply(this, args);
 };
 
-process.on('SIGUSR2', () => {
+function report() {
   process.stdout.write(`bench-commands ${JSON.stringify(Object.fromEntries([...counts].sort()))}\n`);
   counts.clear();
+}
+
+// With --expose-gc, a full collection first, so the memory line that follows is what is live.
+process.on('SIGUSR2', () => {
+  report();
+  if (typeof global.gc === 'function') {
+    global.gc();
+    const { heapUsed, rss } = process.memoryUsage();
+    process.stdout.write(`bench-memory ${JSON.stringify({ heap_used_mib: heapUsed / 2 ** 20, rss_mib: rss / 2 ** 20 })}\n`);
+  }
 });
+// A process that ends by itself (an import) reports once at the end.
+process.on('exit', report);

@@ -99,3 +99,27 @@ export async function readCommandCounts(proc: Proc): Promise<Record<string, numb
 }
 
 export const COUNT_COMMANDS = ['--require', path.join(ROOT, 'bench/lib/count-commands.cjs')];
+
+/** Live memory after a full collection (a server started with --expose-gc and COUNT_COMMANDS), `samples` times. */
+export async function readLiveMemory(proc: Proc, samples: number): Promise<{ heap_used_mib: number; rss_mib: number }[]> {
+  const out: { heap_used_mib: number; rss_mib: number }[] = [];
+  for (let i = 0; i < samples; i++) {
+    let stopWatching = () => {};
+    const seen = new Promise<{ heap_used_mib: number; rss_mib: number }>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('no bench-memory line within 10 s')), 10_000);
+      stopWatching = proc.watch((line) => {
+        if (!line.startsWith('bench-memory ')) return;
+        clearTimeout(deadline);
+        resolve(JSON.parse(line.slice('bench-memory '.length)));
+      });
+    });
+    proc.child.kill('SIGUSR2');
+    try {
+      out.push(await seen);
+    } finally {
+      stopWatching();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return out;
+}
