@@ -50,6 +50,19 @@ check('broadcast: bytes kept per delivered token measured', figure((broadcast.ke
 check('storage: BSON bytes per document measured', figure(read('storage').bson_bytes_per_document));
 const runtime = read('runtime');
 check('runtime: Node 24 over Node 20 measured (or skipped with a reason)', Boolean(runtime.skipped ?? figure(runtime.node24_over_node20_median)));
+for (const name of ['put', 'get']) {
+  const operations = read(name).operations as { same: boolean }[] | undefined;
+  check(`${name}: every side sends the same database commands`, Array.isArray(operations) && operations.length > 0 && operations.every((o) => o.same));
+}
+const liveMemory = apps.live_memory_per_client as Record<string, unknown> | undefined;
+check('apps: live memory per client measured after a GC', typeof liveMemory?.rss_mib_median === 'number');
+const imported = read('import');
+check('import: every row created, none bad', imported.created === imported.rows && imported.bad === 0);
+check('import: ratio to the PUT path is a figure', figure(imported.import_over_put));
+for (const name of ['profile-put', 'profile-send']) {
+  const profile = read(name);
+  check(`${name}: a top-15 table and groups`, Array.isArray(profile.top) && (profile.top as unknown[]).length > 0 && Array.isArray(profile.groups));
+}
 
 for (const [name, ok] of checks) process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}\n`);
 const failed = checks.filter(([, ok]) => !ok).length;
