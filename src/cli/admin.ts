@@ -460,6 +460,7 @@ async function importCommand(config: AdminConfig, args: string[], values: Record
   if (file !== '-' && !existsSync(file)) throw new UsageError(`no file ${file}`);
   const batchSize = values.batch === undefined ? 1000 : Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch must be a whole number from 1 to 10000');
+  if (values['dry-run'] === true && values.resume === true) throw new UsageError('--dry-run keeps no checkpoint, so it can not --resume: run the dry run again whole');
   const report = await withDatabase(config, async ({ db, connection }) => {
     const model = tokenModel(connection);
     const budget = new UserTokenBudget(model, new UserTokenCounts(db), config.userLimits);

@@ -184,6 +184,7 @@ describe('tokens-csv and tokens-ndjson', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/tokens-csv needs the columns user_id, token, provider_key/);
     expect(admin(['import', '--workspace', 'w', '--format', 'tokens-csv', '-', '--resume']).code).toBe(2);
+    expect(admin(['import', '--workspace', 'w', '--format', 'tokens-csv', path.join(SAMPLES, 'tokens.csv'), '--dry-run', '--resume']).stderr).toMatch(/--dry-run keeps no checkpoint/);
   });
 });
 
